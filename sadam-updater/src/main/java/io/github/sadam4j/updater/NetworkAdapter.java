@@ -1,0 +1,262 @@
+package io.github.sadam4j.updater;
+
+import java.lang.reflect.Field;
+import java.util.List;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.OptimizationAlgorithm;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+/**
+ * What the loss probes need from a DL4J network, for {@link MultiLayerNetwork} and {@link ComputationGraph}: the flat
+ * parameter vector, the updater blocks, the current minibatch and a forward-only training-mode loss.
+ */
+abstract class NetworkAdapter {
+
+    /**
+     * @param model the network
+     * @return its adapter
+     * @throws IllegalArgumentException when the network is not supported by the loss probes
+     */
+    static NetworkAdapter of(Model model) {
+        if (model instanceof MultiLayerNetwork net) {
+            return new Mln(net);
+        }
+        if (model instanceof ComputationGraph cg) {
+            return new Cg(cg);
+        }
+        throw new IllegalArgumentException("S-Adam loss probes support MultiLayerNetwork and ComputationGraph (and "
+                + "SameDiff via SAdam.attach(SameDiff)), not " + (model == null ? "null" : model.getClass().getName()));
+    }
+
+    abstract Model model();
+
+    /** @return the live flat parameter vector, 1-D */
+    abstract INDArray flatParams();
+
+    /** @return the updater blocks, in parameter order */
+    abstract List<UpdaterBlock> updaterBlocks();
+
+    /** @return the updater object (its identity keys the layout cache) */
+    abstract Object updater();
+
+    /** Captures the current minibatch (features, labels and masks) so it can be scored repeatedly. */
+    abstract void captureBatch();
+
+    /** @return the training-mode loss of the captured minibatch, including regularisation terms */
+    abstract double scoreCapturedBatch();
+
+    /** Forgets the captured minibatch (no references kept between iterations). */
+    abstract void releaseBatch();
+
+    /** @return the regularisation part of DL4J's score at the current parameters */
+    abstract double regularizationScore();
+
+    /** @return the network's training listeners (may be empty) */
+    abstract java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners();
+
+    /**
+     * Checks everything the probes need, so that an unsupported setup fails at attach time with a clear message.
+     */
+    void validate() {
+        if (model().conf() == null || flatParams() == null) {
+            throw new IllegalArgumentException("The network is not initialised: call init() before SAdam.attach(net)");
+        }
+        OptimizationAlgorithm algo = model().conf().getOptimizationAlgo();
+        if (algo != OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT) {
+            throw new IllegalArgumentException("S-Adam loss probes need OptimizationAlgorithm."
+                    + "STOCHASTIC_GRADIENT_DESCENT (the default); this network uses " + algo);
+        }
+        if (backpropType() == BackpropType.TruncatedBPTT) {
+            throw new IllegalArgumentException("S-Adam loss probes do not support truncated BPTT (the loss of a "
+                    + "segment depends on the stored RNN state). Use BackpropType.Standard, or train without "
+                    + "attach() (LINEARIZED estimator)");
+        }
+    }
+
+    abstract BackpropType backpropType();
+
+    private static final class Mln extends NetworkAdapter {
+        private final MultiLayerNetwork net;
+        private DataSet batch;
+
+        Mln(MultiLayerNetwork net) {
+            this.net = net;
+        }
+
+        @Override
+        Model model() {
+            return net;
+        }
+
+        @Override
+        double regularizationScore() {
+            return net.calcRegularizationScore(true);
+        }
+
+        @Override
+        java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners() {
+            return net.getListeners() == null ? List.of() : net.getListeners();
+        }
+
+        @Override
+        INDArray flatParams() {
+            INDArray p = net.params();
+            return p == null ? null : p.reshape(p.length());
+        }
+
+        @Override
+        List<UpdaterBlock> updaterBlocks() {
+            return ((BaseMultiLayerUpdater<?>) net.getUpdater()).getUpdaterBlocks();
+        }
+
+        @Override
+        Object updater() {
+            return net.getUpdater();
+        }
+
+        @Override
+        BackpropType backpropType() {
+            return net.getLayerWiseConfigurations().getBackpropType();
+        }
+
+        @Override
+        void validate() {
+            if (net.getLayers() == null) {
+                throw new IllegalArgumentException("The network is not initialised: call init() before "
+                        + "SAdam.attach(net)");
+            }
+            super.validate();
+            if (!(net.getOutputLayer() instanceof IOutputLayer)) {
+                throw new IllegalArgumentException("S-Adam loss probes need a loss: the last layer must be an output "
+                        + "or loss layer, not " + net.getOutputLayer().getClass().getSimpleName());
+            }
+        }
+
+        @Override
+        void captureBatch() {
+            Layer first = net.getLayer(0);
+            INDArray featuresMask = first.getMaskArray();
+            if (featuresMask != null && net.getLayerWiseConfigurations().getInputPreProcess(0) != null) {
+                throw new IllegalStateException("S-Adam loss probes cannot recover the feature mask of a network "
+                        + "whose first layer has an input preprocessor; move the preprocessing out of the network or "
+                        + "use a ComputationGraph");
+            }
+            INDArray labelsMask = net.getOutputLayer().getMaskArray();
+            batch = new DataSet(net.getInput(), net.getLabels(), featuresMask, labelsMask);
+        }
+
+        @Override
+        double scoreCapturedBatch() {
+            return net.score(batch, true);
+        }
+
+        @Override
+        void releaseBatch() {
+            batch = null;
+        }
+    }
+
+    private static final class Cg extends NetworkAdapter {
+        private static final Field LABELS = labelsField();
+        private final ComputationGraph cg;
+        private MultiDataSet batch;
+
+        Cg(ComputationGraph cg) {
+            this.cg = cg;
+        }
+
+        private static Field labelsField() {
+            try {
+                Field f = ComputationGraph.class.getDeclaredField("labels");
+                f.setAccessible(true);
+                return f;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("This DL4J version's ComputationGraph has no readable 'labels' field; "
+                        + "S-Adam's loss probes need it (tested with 1.0.0-M2.1)", e);
+            }
+        }
+
+        @Override
+        Model model() {
+            return cg;
+        }
+
+        @Override
+        double regularizationScore() {
+            return cg.calcRegularizationScore(true);
+        }
+
+        @Override
+        java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners() {
+            return cg.getListeners() == null ? List.of() : cg.getListeners();
+        }
+
+        @Override
+        INDArray flatParams() {
+            INDArray p = cg.params();
+            return p == null ? null : p.reshape(p.length());
+        }
+
+        @Override
+        List<UpdaterBlock> updaterBlocks() {
+            return cg.getUpdater().getUpdaterBlocks();
+        }
+
+        @Override
+        Object updater() {
+            return cg.getUpdater();
+        }
+
+        @Override
+        BackpropType backpropType() {
+            return cg.getConfiguration().getBackpropType();
+        }
+
+        @Override
+        void validate() {
+            if (cg.getVertices() == null) {
+                throw new IllegalArgumentException("The network is not initialised: call init() before "
+                        + "SAdam.attach(net)");
+            }
+            super.validate();
+            for (String out : cg.getConfiguration().getNetworkOutputs()) {
+                GraphVertex gv = cg.getVertex(out);
+                if (gv == null || !(gv.getLayer() instanceof IOutputLayer)) {
+                    throw new IllegalArgumentException("S-Adam loss probes need a loss: network output '" + out
+                            + "' is not an output or loss layer");
+                }
+            }
+        }
+
+        @Override
+        void captureBatch() {
+            INDArray[] labels;
+            try {
+                labels = (INDArray[]) LABELS.get(cg);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("Cannot read the ComputationGraph's labels", e);
+            }
+            batch = new MultiDataSet(cg.getInputs(), labels, cg.getInputMaskArrays(), cg.getLabelMaskArrays());
+        }
+
+        @Override
+        double scoreCapturedBatch() {
+            return cg.score(batch, true);
+        }
+
+        @Override
+        void releaseBatch() {
+            batch = null;
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.github.sadam4j.updater;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+
+/**
+ * The {@link Estimator#LOSS_PROBES} estimator for SameDiff: a SameDiff {@link Listener} that, at the start of each
+ * training iteration, evaluates the loss variables at the current parameters and at k perturbed parameter vectors on
+ * the iteration's minibatch, and hands alpha to the {@link SAdamUpdater} of every trainable variable. Add it with
+ * {@link SAdam#attach(SameDiff)}.
+ *
+ * <p>SameDiff applies each variable's update as soon as its gradient is computed, so the probes must run before the
+ * training pass; L0 therefore costs one forward pass of its own (k + 1 forward passes per step, against k for
+ * MultiLayerNetwork and ComputationGraph). Loss variables in SameDiff exclude regularisation, so the probed loss is the
+ * data loss. Each variable is one tensor, normalised on its own; the direction buffer holds the variables in the order
+ * of {@code sd.getVariables()}.
+ */
+public final class SameDiffLossProbes extends BaseListener {
+    private static final long MASK_SALT = 0x73646D6BL;
+
+    private volatile DirectionSource directionSource;
+    private final List<Consumer<LgiEstimate>> observers = new CopyOnWriteArrayList<>();
+    private volatile List<LgiEstimate> lastEstimates = List.of();
+    private ProbeGroup group;
+    private Map<String, GradientUpdater> groupUpdaterMap;
+
+    private SameDiffLossProbes() {
+    }
+
+    static SameDiffLossProbes attachTo(SameDiff sd) {
+        Objects.requireNonNull(sd, "sameDiff");
+        TrainingConfig tc = sd.getTrainingConfig();
+        if (tc == null || !(tc.getUpdater() instanceof SAdam)) {
+            throw new IllegalArgumentException("SAdam.attach(SameDiff) needs a TrainingConfig whose updater is SAdam: "
+                    + "call sd.setTrainingConfig(TrainingConfig.builder().updater(new SAdam(...))...build()) first"
+                    + (tc == null ? "" : " (the updater is " + tc.getUpdater() + ")"));
+        }
+        if (sd.getLossVariables() == null || sd.getLossVariables().isEmpty()) {
+            throw new IllegalArgumentException("The SameDiff graph has no loss variable: call sd.setLossVariables(...)");
+        }
+        for (Listener l : sd.getListeners()) {
+            if (l instanceof SameDiffLossProbes p) {
+                return p;
+            }
+        }
+        SameDiffLossProbes p = new SameDiffLossProbes();
+        sd.addListeners(p);
+        return p;
+    }
+
+    /**
+     * Injects the probe directions (a test and research hook); null restores the seeded Gaussian default.
+     *
+     * @param source the source
+     */
+    public void setDirectionSource(DirectionSource source) {
+        this.directionSource = source;
+    }
+
+    /** @param observer receives every estimate */
+    public void addObserver(Consumer<LgiEstimate> observer) {
+        observers.add(Objects.requireNonNull(observer, "observer"));
+    }
+
+    /** @return the estimates of the most recent step */
+    public List<LgiEstimate> lastEstimates() {
+        return lastEstimates;
+    }
+
+    @Override
+    public boolean isActive(Operation operation) {
+        return operation == Operation.TRAINING;
+    }
+
+    @Override
+    public void iterationStart(SameDiff sd, At at, MultiDataSet data, long etlMs) {
+        SAdam config = (SAdam) sd.getTrainingConfig().getUpdater();
+        if (!config.needsProbes()) {
+            return;
+        }
+        ProbeGroup g = groupFor(sd, config);
+        if (g == null) {
+            return;
+        }
+        Map<String, INDArray> placeholders = placeholders(sd, data);
+        List<String> lossVars = sd.getLossVariables();
+        int iteration = at.iteration();
+        Runnable replay = config.getProbeMasks() == ProbeMasks.SAME_AS_GRADIENT
+                ? () -> Nd4j.getRandom().setSeed(GaussianDirections.mix(config.getSeed(), MASK_SALT, iteration))
+                : null;
+        DoubleSupplier loss = () -> {
+            Map<String, INDArray> out = sd.output(placeholders, lossVars.toArray(new String[0]));
+            double sum = 0;
+            for (String name : lossVars) {
+                INDArray arr = out.get(name);
+                sum += arr.isScalar() ? arr.getDouble(0) : arr.sumNumber().doubleValue();
+            }
+            return sum;
+        };
+        if (replay != null) {
+            replay.run();
+        }
+        double baseLoss = loss.getAsDouble();
+        DirectionSource ds = directionSource != null ? directionSource : new GaussianDirections(config.getSeed());
+        LgiEstimate e = g.probe(iteration, at.epoch(), baseLoss, ds, replay, loss);
+        g.offer(e);
+        lastEstimates = List.of(e);
+        for (Consumer<LgiEstimate> o : observers) {
+            o.accept(e);
+        }
+    }
+
+    private ProbeGroup groupFor(SameDiff sd, SAdam config) {
+        if (!sd.isInitializedTraining()) {
+            invoke(sd, "initializeTraining", new Class<?>[0]);
+        }
+        Map<String, GradientUpdater> updaterMap = sd.getUpdaterMap();
+        if (group != null && groupUpdaterMap == updaterMap) {
+            return group;
+        }
+        List<SAdamUpdater> updaters = new ArrayList<>();
+        List<INDArray> chunks = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        for (Variable v : sd.getVariables().values()) {
+            GradientUpdater u = updaterMap == null ? null : updaterMap.get(v.getName());
+            if (u instanceof SAdamUpdater su) {
+                INDArray arr = v.getVariable().getArr();
+                INDArray flat = org.nd4j.linalg.api.shape.Shape.newShapeNoCopy(arr, new long[]{arr.length()},
+                        arr.ordering() == 'f');
+                if (flat == null) {
+                    throw new IllegalStateException("SameDiff variable '" + v.getName() + "' is not contiguous; "
+                            + "S-Adam cannot perturb it in place");
+                }
+                updaters.add(su);
+                chunks.add(flat);
+                sizes.add(arr.length());
+            }
+        }
+        group = updaters.isEmpty() ? null : new ProbeGroup(0, config, updaters, chunks, sizes);
+        groupUpdaterMap = updaterMap;
+        return group;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, INDArray> placeholders(SameDiff sd, MultiDataSet data) {
+        return (Map<String, INDArray>) invoke(sd, "toPlaceholderMap", new Class<?>[]{MultiDataSet.class}, data);
+    }
+
+    private static Object invoke(SameDiff sd, String method, Class<?>[] types, Object... args) {
+        try {
+            Method m = SameDiff.class.getDeclaredMethod(method, types);
+            m.setAccessible(true);
+            return m.invoke(sd, args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("S-Adam's SameDiff probes need SameDiff." + method + " (tested with "
+                    + "DL4J 1.0.0-M2.1)", e);
+        }
+    }
+}
