@@ -55,6 +55,13 @@ public final class LossProbeListener extends BaseTrainingListener {
             throw new IllegalArgumentException("No parameter of this network is trained by SAdam, so there is nothing "
                     + "to probe: set .updater(new SAdam(...)) on the network or its layers");
         }
+        int duplicates = net.duplicateRegularizations();
+        if (duplicates > 0) {
+            log.warn("This network's configuration holds {} duplicated regularization entries: DL4J 1.0.0-M2.1 "
+                    + "copies a global .weightDecay(...)/.regularization(...) into every layer twice, so the decay "
+                    + "is applied at twice its value. Call Regularizations.deduplicate(conf) (before or after "
+                    + "init), or set the regularization per layer.", duplicates);
+        }
         model.addListeners(probes);
         probes.reseedMasks(lay, BaseOptimizer.getIterationCount(model));
         return probes;

@@ -85,6 +85,9 @@ abstract class NetworkAdapter {
 
     abstract BackpropType backpropType();
 
+    /** @return the number of duplicated regularization entries (DL4J M2.1 bug, see {@link Regularizations}) */
+    abstract int duplicateRegularizations();
+
     private static final class Mln extends NetworkAdapter {
         private final MultiLayerNetwork net;
         private DataSet batch;
@@ -127,6 +130,11 @@ abstract class NetworkAdapter {
         @Override
         BackpropType backpropType() {
             return net.getLayerWiseConfigurations().getBackpropType();
+        }
+
+        @Override
+        int duplicateRegularizations() {
+            return Regularizations.countDuplicates(net.getLayerWiseConfigurations());
         }
 
         @Override
@@ -220,6 +228,11 @@ abstract class NetworkAdapter {
         @Override
         BackpropType backpropType() {
             return cg.getConfiguration().getBackpropType();
+        }
+
+        @Override
+        int duplicateRegularizations() {
+            return Regularizations.countDuplicates(cg.getConfiguration());
         }
 
         @Override
