@@ -115,18 +115,34 @@ public final class LossProbeListener extends BaseTrainingListener {
         int epoch = BaseOptimizer.getEpochCount(model);
         net.captureBatch();
         try {
-            double baseLoss = model.score() - (lay.hasRegularization ? net.regularizationScore() : 0.0);
             DoubleSupplier dataLoss = () -> net.scoreCapturedBatch()
                     - (lay.hasRegularization ? net.regularizationScore() : 0.0);
+            double trainingLoss = model.score() - (lay.hasRegularization ? net.regularizationScore() : 0.0);
+            long maskSeed = maskSeed(lay, iteration);
+            Runnable replay = () -> Nd4j.getRandom().setSeed(maskSeed);
+            // The gradient's masks were drawn after our reseed at the end of the previous iteration, unless something
+            // reseeded the global RNG since (another network trained in between, user code): then evaluate L0 with
+            // the replayed masks instead, so that L0 and every L_i still share one set of masks.
+            boolean masksReplayable = !lay.stochastic || Nd4j.getRandom().getSeed() == maskSeed;
+            double replayedLoss = Double.NaN;
             List<LgiEstimate> estimates = new ArrayList<>(lay.groups.size());
             for (ProbeGroup g : lay.groups) {
                 if (!g.config().needsProbes()) {
                     continue;
                 }
-                Runnable replay = g.config().getProbeMasks() == ProbeMasks.SAME_AS_GRADIENT
-                        ? () -> Nd4j.getRandom().setSeed(maskSeed(lay, iteration)) : null;
+                boolean sameMasks = g.config().getProbeMasks() == ProbeMasks.SAME_AS_GRADIENT;
+                double baseLoss = trainingLoss;
+                if (sameMasks && !masksReplayable) {
+                    if (Double.isNaN(replayedLoss)) {
+                        replay.run();
+                        replayedLoss = dataLoss.getAsDouble();
+                        log.debug("Iteration {}: the global RNG was reseeded since the last step; L0 re-evaluated "
+                                + "with the replayed dropout masks", iteration);
+                    }
+                    baseLoss = replayedLoss;
+                }
                 DirectionSource ds = directionSource != null ? directionSource : lay.defaultDirections.get(g.index());
-                LgiEstimate e = g.probe(iteration, epoch, baseLoss, ds, replay, dataLoss);
+                LgiEstimate e = g.probe(iteration, epoch, baseLoss, ds, sameMasks ? replay : null, dataLoss);
                 if (e.nonFinite() && !warnedNonFinite) {
                     warnedNonFinite = true;
                     log.warn("S-Adam probe loss was NaN or infinite at iteration {} (L0 = {}, D = {}): that step "
@@ -178,11 +194,13 @@ public final class LossProbeListener extends BaseTrainingListener {
         final List<ProbeGroup> groups = new ArrayList<>();
         final List<DirectionSource> defaultDirections = new ArrayList<>();
         final boolean hasRegularization;
+        final boolean stochastic;
 
         Layout(NetworkAdapter net, Object updater, INDArray params) {
             this.updater = updater;
             this.model = net.model();
             this.params = params;
+            this.stochastic = net.stochasticInTraining();
             List<UpdaterBlock> blocks = net.updaterBlocks();
             List<UpdaterBlock> sadamBlocks = new ArrayList<>();
             List<SAdam> configs = new ArrayList<>();
@@ -206,17 +224,42 @@ public final class LossProbeListener extends BaseTrainingListener {
                 for (int bi : byConfig.get(gi)) {
                     UpdaterBlock b = sadamBlocks.get(bi);
                     updaters.add((SAdamUpdater) b.getGradientUpdater());
-                    chunks.add(params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(
-                            b.getParamOffsetStart(), b.getParamOffsetEnd())));
+                    // contiguous runs of trainable tensors; frozen layers are skipped (DL4J's FrozenLayerWithBackprop
+                    // keeps the wrapped layer's updater and freezes by discarding the gradient)
+                    long runStart = -1;
+                    long runEnd = -1;
                     for (UpdaterBlock.ParamState ps : b.getLayersAndVariablesInBlock()) {
-                        tensorSizes.add((long) (ps.getParamOffsetEnd() - ps.getParamOffsetStart()));
+                        if (isFrozen(ps.getLayer())) {
+                            continue;
+                        }
+                        if (ps.getParamOffsetStart() != runEnd) {
+                            addChunk(chunks, runStart, runEnd);
+                            runStart = ps.getParamOffsetStart();
+                        }
+                        runEnd = ps.getParamOffsetEnd();
+                        tensorSizes.add(runEnd - ps.getParamOffsetStart());
                     }
+                    addChunk(chunks, runStart, runEnd);
                 }
-                ProbeGroup g = new ProbeGroup(gi, configs.get(byConfig.get(gi).get(0)), updaters, chunks,
-                        tensorSizes);
+                if (chunks.isEmpty()) {
+                    continue;
+                }
+                ProbeGroup g = new ProbeGroup(groups.size(), configs.get(byConfig.get(gi).get(0)), updaters,
+                        chunks, tensorSizes);
                 groups.add(g);
                 defaultDirections.add(new GaussianDirections(g.config().getSeed()));
             }
+        }
+
+        private void addChunk(List<INDArray> chunks, long start, long end) {
+            if (start >= 0 && end > start) {
+                chunks.add(params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end)));
+            }
+        }
+
+        private static boolean isFrozen(org.deeplearning4j.nn.api.Trainable layer) {
+            return layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop
+                    || layer instanceof org.deeplearning4j.nn.layers.FrozenLayer;
         }
     }
 }

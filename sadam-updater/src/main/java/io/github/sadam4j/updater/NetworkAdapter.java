@@ -88,6 +88,47 @@ abstract class NetworkAdapter {
     /** @return the number of duplicated regularization entries (DL4J M2.1 bug, see {@link Regularizations}) */
     abstract int duplicateRegularizations();
 
+    /** @return the layer configurations of the network */
+    abstract List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations();
+
+    /**
+     * @return true when a training-mode forward pass draws random numbers: any dropout-like layer ({@code IDropout}:
+     *         dropout, alpha/Gaussian dropout, Gaussian noise, spatial dropout) or DL4J's stochastic weight noise
+     *         ({@code DropConnect}, {@code WeightNoise})
+     */
+    boolean stochasticInTraining() {
+        for (org.deeplearning4j.nn.conf.layers.Layer l : layerConfigurations()) {
+            if (stochastic(l)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean stochastic(org.deeplearning4j.nn.conf.layers.Layer l) {
+        if (l == null) {
+            return false;
+        }
+        if (l.getIDropout() != null) {
+            return true;
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl
+                && (bl.getWeightNoise() instanceof org.deeplearning4j.nn.conf.weightnoise.DropConnect
+                || bl.getWeightNoise() instanceof org.deeplearning4j.nn.conf.weightnoise.WeightNoise)) {
+            return true;
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer w) {
+            return stochastic(w.getUnderlying());
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+            return stochastic(f.getLayer());
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional b) {
+            return stochastic(b.getFwd()) || stochastic(b.getBwd());
+        }
+        return false;
+    }
+
     private static final class Mln extends NetworkAdapter {
         private final MultiLayerNetwork net;
         private DataSet batch;
@@ -135,6 +176,11 @@ abstract class NetworkAdapter {
         @Override
         int duplicateRegularizations() {
             return Regularizations.countDuplicates(net.getLayerWiseConfigurations());
+        }
+
+        @Override
+        List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations() {
+            return net.getLayerWiseConfigurations().getConfs().stream().map(c -> c.getLayer()).toList();
         }
 
         @Override
@@ -233,6 +279,14 @@ abstract class NetworkAdapter {
         @Override
         int duplicateRegularizations() {
             return Regularizations.countDuplicates(cg.getConfiguration());
+        }
+
+        @Override
+        List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations() {
+            return cg.getConfiguration().getVertices().values().stream()
+                    .filter(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex)
+                    .map(v -> ((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf().getLayer())
+                    .toList();
         }
 
         @Override

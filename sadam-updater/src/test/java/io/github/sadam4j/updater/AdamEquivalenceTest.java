@@ -35,10 +35,10 @@ class AdamEquivalenceTest {
             INDArray g2 = g.dup();
             adam.applyUpdater(g1, it, 0);
             sadam.applyUpdater(g2, it, 0);
-            assertEquals(g1, g2, "update differs at iteration " + it);
+            Exact.assertBitEqual(g1, g2, "update differs at iteration " + it);
         }
-        assertEquals(adam.getState().get("M"), sadam.getState().get("M"));
-        assertEquals(adam.getState().get("V"), sadam.getState().get("V"));
+        Exact.assertBitEqual(adam.getState().get("M"), sadam.getState().get("M"));
+        Exact.assertBitEqual(adam.getState().get("V"), sadam.getState().get("V"));
     }
 
     static MultiLayerNetwork train(Function<NeuralNetConfiguration.Builder, MultiLayerConfiguration> conf,
@@ -60,8 +60,8 @@ class AdamEquivalenceTest {
         MultiLayerNetwork adam = train(Nets::plainMlpConf, new Adam(0.01), data, 30, false);
         MultiLayerNetwork sadam = train(Nets::plainMlpConf, SAdam.builder().learningRate(0.01).lambda(0).build(),
                 data, 30, true);
-        assertEquals(adam.params(), sadam.params());
-        assertEquals(adam.getUpdater().getStateViewArray(), sadam.getUpdater().getStateViewArray());
+        Exact.assertBitEqual(adam.params(), sadam.params());
+        Exact.assertBitEqual(adam.getUpdater().getStateViewArray(), sadam.getUpdater().getStateViewArray());
         assertSame(Estimator.NONE, SAdam.lastEstimates(sadam).get(0).estimator());
     }
 
@@ -72,8 +72,8 @@ class AdamEquivalenceTest {
         MultiLayerNetwork adam = train(Nets::cnnConf, new Adam(schedule), data, 20, false);
         MultiLayerNetwork sadam = train(Nets::cnnConf, SAdam.builder().learningRateSchedule(schedule).probes(1)
                 .build(), data, 20, false);
-        assertEquals(adam.params(), sadam.params());
-        assertEquals(adam.getUpdater().getStateViewArray(), sadam.getUpdater().getStateViewArray());
+        Exact.assertBitEqual(adam.params(), sadam.params());
+        Exact.assertBitEqual(adam.getUpdater().getStateViewArray(), sadam.getUpdater().getStateViewArray());
     }
 
     @Test
@@ -91,7 +91,7 @@ class AdamEquivalenceTest {
             INDArray g2 = g.dup();
             adam.applyUpdater(g1, it, 0);
             sadam.applyUpdater(g2, it, 0);
-            assertEquals(g1, g2);
+            Exact.assertBitEqual(g1, g2);
         }
     }
 
