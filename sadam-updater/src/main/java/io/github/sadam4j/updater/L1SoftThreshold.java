@@ -6,6 +6,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -15,6 +16,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * (POST_UPDATER, like {@code WeightDecay}), so it composes with any updater and works in MultiLayerNetwork,
  * ComputationGraph and SameDiff. Its score term is {@code coeff * ||theta||_1}.
  */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        setterVisibility = JsonAutoDetect.Visibility.NONE)
 public final class L1SoftThreshold implements Regularization {
     private static final long serialVersionUID = 1L;
 
