@@ -1,0 +1,181 @@
+package io.github.sadam4j.keras;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import io.github.sadam4j.updater.SAdam;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+
+/**
+ * Turns an imported Keras model into a network ready to be retrained with S-Adam: the updater of every trainable
+ * layer replaced by {@link SAdam} (DL4J transfer learning with a fine-tune configuration; BatchNorm running statistics
+ * keep their NoOp updater), the first N layers optionally frozen, optional decoupled weight decay, and the loss probes
+ * attached. Parameters are kept; the optimizer state starts fresh.
+ *
+ * <pre>{@code
+ * ImportedKerasModel keras = KerasImport.load(Path.of("model.h5"));
+ * Model net = KerasRetrainer.builder().updater(SAdam.builder().learningRate(1e-3).probes(3).build())
+ *         .freezeFirst(2).build().prepare(keras);
+ * ((MultiLayerNetwork) net).fit(trainData, epochs);
+ * }</pre>
+ */
+public final class KerasRetrainer {
+    private final SAdam updater;
+    private final int freezeFirst;
+    private final double weightDecay;
+    private final boolean attachProbes;
+    private final long seed;
+
+    private KerasRetrainer(Builder b) {
+        this.updater = b.updater;
+        this.freezeFirst = b.freezeFirst;
+        this.weightDecay = b.weightDecay;
+        this.attachProbes = b.attachProbes;
+        this.seed = b.seed;
+    }
+
+    /** @return a builder with S-Adam's defaults, nothing frozen, no weight decay, probes on */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds the retraining network from the imported one (which is left unchanged).
+     *
+     * @param model the imported model
+     * @return a MultiLayerNetwork or ComputationGraph with S-Adam, ready for {@code fit}
+     * @throws IllegalArgumentException if more layers are to be frozen than the network has
+     */
+    public Model prepare(ImportedKerasModel model) {
+        // weight decay is set per layer after the build: FineTuneConfiguration with weightDecay and weightDecayBias
+        // throws ConcurrentModificationException in DL4J 1.0.0-M2.1 (LayerValidation.configureBaseLayer)
+        FineTuneConfiguration.Builder ft = new FineTuneConfiguration.Builder().updater(updater).seed(seed);
+        Model net;
+        if (model.network() instanceof MultiLayerNetwork mln) {
+            TransferLearning.Builder b = new TransferLearning.Builder(mln).fineTuneConfiguration(ft.build());
+            int layers = mln.getnLayers() - 1;   // the last layer is the loss layer added at import
+            checkFreeze(layers);
+            if (freezeFirst > 0) {
+                b.setFeatureExtractor(freezeFirst - 1);
+            }
+            MultiLayerNetwork out = b.build();
+            out.getLayerWiseConfigurations().getConfs().forEach(c -> applyWeightDecay(c.getLayer()));
+            net = out;
+        } else {
+            ComputationGraph cg = (ComputationGraph) model.network();
+            TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(cg).fineTuneConfiguration(ft.build());
+            List<String> layerVertices = new ArrayList<>();
+            for (int idx : cg.topologicalSortOrder()) {
+                GraphVertex v = cg.getVertices()[idx];
+                if (v.hasLayer() && !v.getVertexName().endsWith("_loss")) {
+                    layerVertices.add(v.getVertexName());
+                }
+            }
+            checkFreeze(layerVertices.size());
+            if (freezeFirst > 0) {
+                b.setFeatureExtractor(layerVertices.subList(0, freezeFirst).toArray(new String[0]));
+            }
+            ComputationGraph out = b.build();
+            out.getConfiguration().getVertices().values().stream()
+                    .filter(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex)
+                    .forEach(v -> applyWeightDecay(((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf()
+                            .getLayer()));
+            net = out;
+        }
+        if (attachProbes) {
+            SAdam.attach(net);
+        }
+        return net;
+    }
+
+    /** Decoupled decay on weights and biases of a trainable layer (frozen layers are not BaseLayers). */
+    private void applyWeightDecay(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        if (weightDecay > 0 && layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl) {
+            bl.setRegularization(new ArrayList<>(List.of(
+                    new org.nd4j.linalg.learning.regularization.WeightDecay(weightDecay, true))));
+            bl.setRegularizationBias(new ArrayList<>(List.of(
+                    new org.nd4j.linalg.learning.regularization.WeightDecay(weightDecay, true))));
+        }
+    }
+
+    private void checkFreeze(int layers) {
+        if (freezeFirst >= layers) {
+            throw new IllegalArgumentException("freezeFirst = " + freezeFirst + " is invalid: allowed range is 0.."
+                    + (layers - 1) + " (the model has " + layers + " layers and at least one must train)");
+        }
+    }
+
+    /** Builder of {@link KerasRetrainer}. */
+    public static final class Builder {
+        private SAdam updater = new SAdam();
+        private int freezeFirst;
+        private double weightDecay;
+        private boolean attachProbes = true;
+        private long seed = 12345;
+
+        private Builder() {
+        }
+
+        /**
+         * @param sadam the S-Adam configuration for every trainable layer
+         * @return this builder
+         */
+        public Builder updater(SAdam sadam) {
+            this.updater = Objects.requireNonNull(sadam, "sadam");
+            return this;
+        }
+
+        /**
+         * @param n number of leading layers to freeze (0 = none)
+         * @return this builder
+         */
+        public Builder freezeFirst(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("freezeFirst = " + n + " is invalid: allowed range is >= 0");
+            }
+            this.freezeFirst = n;
+            return this;
+        }
+
+        /**
+         * @param wd decoupled weight decay on weights and biases (DL4J {@code WeightDecay(wd, applyLR = true)}), 0 =
+         *           none
+         * @return this builder
+         */
+        public Builder weightDecay(double wd) {
+            if (!(wd >= 0 && Double.isFinite(wd))) {
+                throw new IllegalArgumentException("weightDecay = " + wd + " is invalid: allowed range is >= 0");
+            }
+            this.weightDecay = wd;
+            return this;
+        }
+
+        /**
+         * @param attach switch the loss probes on (default true); false trains with the LINEARIZED estimator
+         * @return this builder
+         */
+        public Builder attachProbes(boolean attach) {
+            this.attachProbes = attach;
+            return this;
+        }
+
+        /**
+         * @param seed seed of the fine-tuned network's configuration
+         * @return this builder
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** @return the retrainer */
+        public KerasRetrainer build() {
+            return new KerasRetrainer(this);
+        }
+    }
+}
