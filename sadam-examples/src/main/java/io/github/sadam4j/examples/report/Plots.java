@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -49,6 +50,9 @@ public final class Plots {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
+        // ImageIO's default disk cache registers a JVM shutdown hook per stream, which throws when the plots are
+        // drawn from a shutdown hook (Ctrl-C); PNGs of this size are encoded in memory just as well.
+        ImageIO.setUseCache(false);
     }
 
     private Plots() {
