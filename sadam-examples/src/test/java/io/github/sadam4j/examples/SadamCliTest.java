@@ -49,6 +49,17 @@ class SadamCliTest {
     }
 
     @Test
+    void limitsDrawStratifiedSubsets() {
+        assertEquals(0, run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
+                err.toString());
+        assertTrue(out.toString().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
+                + "10, 10]"), out.toString());
+        assertTrue(out.toString().contains("test images:     20 (28x28), per class [2, 2"), out.toString());
+        assertEquals(2, run("data", "--dataset", "embedded", "--train-limit", "0"));
+        assertTrue(err.toString().contains("--train-limit and --test-limit must be > 0"), err.toString());
+    }
+
+    @Test
     void dataCommandPrintsTheLicence() {
         assertEquals(0, run("data", "--licence"));
         assertTrue(out.toString().contains("Zalando SE"));

@@ -45,7 +45,7 @@ public final class DataCommand implements Callable<Integer> {
             return 0;
         }
         FashionMnistLocator locator = data.locator();
-        FashionMnist ds = locator.load(data.mode());
+        FashionMnist ds = data.load();
         out.println("Fashion-MNIST: " + ds.source().describe());
         out.println("  training images: " + describe(ds.train()));
         out.println("  test images:     " + describe(ds.test()));

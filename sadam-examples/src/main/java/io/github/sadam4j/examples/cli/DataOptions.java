@@ -6,7 +6,12 @@ import io.github.sadam4j.examples.data.FashionMnistLocator;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Command-line options that choose the Fashion-MNIST copy ({@code @Mixin} them into a command). The lookup chain is
@@ -14,6 +19,11 @@ import picocli.CommandLine.Option;
  * with {@code --dataset full}) a verified download.
  */
 public final class DataOptions {
+    private static final Logger LOG = LoggerFactory.getLogger(DataOptions.class);
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
     @Option(names = "--data", paramLabel = "DIR",
             description = "Folder with the four Fashion-MNIST IDX files (.gz or uncompressed), or a folder whose "
                     + "'fashion-mnist' subfolder has them. Beats $SADAM_DATA, the Debian package "
@@ -26,10 +36,22 @@ public final class DataOptions {
                     + "embedded: the 2000/500-image subset shipped with the examples. Default: ${DEFAULT-VALUE}.")
     DatasetMode mode;
 
-    @Option(names = "--mirror", paramLabel = "URL", defaultValue = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    @Option(names = "--mirror", paramLabel = "URL", defaultValue = FashionMnistLocator.OFFICIAL_MIRROR_URL,
             description = "Base URL to download the .gz files from with --dataset full (files are verified by SHA-256 "
                     + "whatever the mirror). Default: ${DEFAULT-VALUE}.")
     URI mirror;
+
+    @Option(names = "--train-limit", paramLabel = "N",
+            description = "Use only N training images: a class-stratified sample drawn with a fixed seed ("
+                    + LIMIT_SEED + "), so every run and optimizer sees the same images. Default: all.")
+    Integer trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N",
+            description = "Use only N test images (stratified, fixed seed). Default: all.")
+    Integer testLimit;
+
+    /** The seed of {@code --train-limit} / {@code --test-limit}: fixed, so subsets do not vary between runs. */
+    public static final long LIMIT_SEED = 20260528L;
 
     /** @return the chosen mode */
     public DatasetMode mode() {
@@ -46,6 +68,17 @@ public final class DataOptions {
      * @throws IOException if it cannot be found, downloaded or verified (the message says what to do)
      */
     public FashionMnist load() throws IOException {
-        return locator().load(mode);
+        if ((trainLimit != null && trainLimit <= 0) || (testLimit != null && testLimit <= 0)) {
+            throw new ParameterException(mixee.commandLine(), "--train-limit and --test-limit must be > 0, got "
+                    + trainLimit + " and " + testLimit);
+        }
+        FashionMnist ds = locator().load(mode);
+        if (trainLimit == null && testLimit == null) {
+            return ds;
+        }
+        FashionMnist limited = ds.limit(trainLimit, testLimit, LIMIT_SEED);
+        LOG.info("Using {} of {} training and {} of {} test images (stratified sample, seed {})",
+                limited.train().count(), ds.train().count(), limited.test().count(), ds.test().count(), LIMIT_SEED);
+        return limited;
     }
 }

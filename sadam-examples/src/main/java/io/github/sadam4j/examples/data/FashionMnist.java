@@ -56,6 +56,23 @@ public final class FashionMnist {
     }
 
     /**
+     * A class-stratified, seeded subset of both splits ({@link LabeledImages#stratifiedSubset}); a split is kept whole
+     * (in file order) when its size is null or not smaller than the split.
+     *
+     * @param trainSize training images to keep, or null for all
+     * @param testSize  test images to keep, or null for all
+     * @param seed      sampling seed (the test split uses {@code seed + 1})
+     * @return the subset, with the same source
+     */
+    public FashionMnist limit(Integer trainSize, Integer testSize, long seed) {
+        LabeledImages tr = trainSize == null || trainSize >= train.count() ? train
+                : train.stratifiedSubset(trainSize, seed);
+        LabeledImages te = testSize == null || testSize >= test.count() ? test
+                : test.stratifiedSubset(testSize, seed + 1);
+        return new FashionMnist(tr, te, source);
+    }
+
+    /**
      * @param dir  a folder
      * @param file one of the four files
      * @return {@code dir/<name>.gz} if it exists, else {@code dir/<name>} if it exists, else null

@@ -40,8 +40,10 @@ public final class FashionMnistLocator {
     public static final String DEBIAN_PACKAGE = "dataset-fashion-mnist";
     /** Where the Debian package installs the files. */
     public static final Path DEBIAN_DIR = Paths.get("/usr/share/datasets/fashion-mnist");
-    /** The official download mirror (Zalando's S3 website). */
-    public static final URI OFFICIAL_MIRROR = URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
+    /** The official download mirror (Zalando's S3 website), as text. */
+    public static final String OFFICIAL_MIRROR_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
+    /** The official download mirror. */
+    public static final URI OFFICIAL_MIRROR = URI.create(OFFICIAL_MIRROR_URL);
     /** Subfolder of a data root that is also searched. */
     public static final String SUBFOLDER = "fashion-mnist";
 

@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  *
  * <p>On a terminal ({@link Mode#BAR}) it redraws one line in place with carriage returns, at most every
  * {@value #REDRAW_MILLIS} ms:
- * <pre>  toy rosen-l1/sadam [=========>          ]  45% 900/2000 00:12<00:15  f 1.234 dist 2.05</pre>
+ * <pre>  toy rosen-abs/sadam [=========&gt;          ]  45% 900/2000 00:12&lt;00:15  f 1.234 dist 2.05</pre>
  * When stderr is not a terminal (a log file, CI, a pipe; {@link Mode#LINES}) it prints a normal line at every 10% and
  * at least every {@value #LINE_SECONDS} s, never carriage returns. (This is why the project has its own class:
  * {@code me.tongfei:progressbar} writes carriage-return frames to non-terminals too.) {@link Mode#OFF} prints
