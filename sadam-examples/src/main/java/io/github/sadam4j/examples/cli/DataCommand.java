@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
             "Finds the Fashion-MNIST copy the other commands would use, verifies the SHA-256 of every decompressed "
                     + "IDX file and prints where it came from.",
             "Lookup order: --data DIR, $SADAM_DATA, /usr/share/datasets/fashion-mnist (sudo apt-get install "
-                    + "dataset-fashion-mnist), the user cache ($XDG_CACHE_HOME or ~/.cache, /sadam4j/fashion-mnist), "
-                    + "then, with --dataset full only, a download from the official mirror into the user cache.",
+                    + "dataset-fashion-mnist), the user cache ($XDG_CACHE_HOME/sadam4j/fashion-mnist, by default "
+                    + "~/.cache/sadam4j/fashion-mnist), then, with --dataset full only, a download from the official "
+                    + "mirror into the user cache.",
             "With --dataset auto and no full copy, the embedded subset is used (2000 training / 500 test images)."})
 public final class DataCommand implements Callable<Integer> {
     @Spec

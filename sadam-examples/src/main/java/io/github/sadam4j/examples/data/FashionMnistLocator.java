@@ -130,7 +130,7 @@ public final class FashionMnistLocator {
         } catch (ChecksumMismatchException e) {
             throw e;
         } catch (IOException e) {
-            report.add("5. download from " + mirror + ": failed (" + e + ")");
+            report.add("5. download from " + mirror + ": failed (" + describe(e) + ")");
             throw new DataNotFoundException("Fashion-MNIST was not found and could not be downloaded.\n"
                     + explain(report), e);
         }
@@ -242,6 +242,35 @@ public final class FashionMnistLocator {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * A one-line description of a download error: its class and the first message along the cause chain, else the
+     * root cause's class (the JDK HTTP client's exceptions often have no message), plus a plain-words hint when the
+     * host name could not be resolved.
+     */
+    static String describe(Throwable e) {
+        String message = null;
+        Throwable root = e;
+        boolean unresolved = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (message == null && t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+            unresolved |= t instanceof java.nio.channels.UnresolvedAddressException
+                    || t instanceof java.net.UnknownHostException;
+            root = t;
+        }
+        StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
+        if (message != null) {
+            sb.append(": ").append(message);
+        } else if (root != e) {
+            sb.append(" caused by ").append(root.getClass().getSimpleName());
+        }
+        if (unresolved) {
+            sb.append("; the host name could not be resolved: no network or no DNS");
+        }
+        return sb.toString();
     }
 
     private String explain(List<String> report) {

@@ -114,8 +114,10 @@ public final class ToyTrajectory {
         return out;
     }
 
-    /** @return mean of the finite values of a column, NaN if none
-     * @param column the column */
+    /**
+     * @param column the column (see {@link #column(String)})
+     * @return mean of its non-NaN values, NaN if none
+     */
     public double mean(String column) {
         double sum = 0;
         int n = 0;

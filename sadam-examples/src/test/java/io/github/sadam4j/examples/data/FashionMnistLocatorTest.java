@@ -164,6 +164,15 @@ class FashionMnistLocatorTest {
     }
 
     @Test
+    void downloadErrorsWithoutMessagesAreStillDescribed() {
+        java.net.ConnectException noMessage = new java.net.ConnectException();
+        noMessage.initCause(new java.nio.channels.UnresolvedAddressException());
+        assertEquals("ConnectException caused by UnresolvedAddressException; the host name could not be resolved: "
+                + "no network or no DNS", FashionMnistLocator.describe(noMessage));
+        assertEquals("IOException: HTTP 403 for x", FashionMnistLocator.describe(new IOException("HTTP 403 for x")));
+    }
+
+    @Test
     void defaultsNameTheRealLocations() {
         DataNotFoundException e = assertThrows(DataNotFoundException.class,
                 () -> FashionMnistLocator.builder().dataDir(tmp.resolve("nothing")).build().load(DatasetMode.FULL));
