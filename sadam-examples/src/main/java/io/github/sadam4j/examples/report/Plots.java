@@ -114,7 +114,8 @@ public final class Plots {
             if (run.hasRho()) {
                 double[][] r = downsample(x, ema(rho, emaBeta));
                 XYSeries rs = chart.addSeries(run.name() + " rho", r[0], r[1]);
-                rs.setMarker(SeriesMarkers.NONE).setLineColor(colour(i))
+                Color c = colour(i);
+                rs.setMarker(SeriesMarkers.NONE).setLineColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 150))
                         .setLineStyle(new BasicStroke(1.3f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                                 new float[]{6f, 4f}, 0f));
                 rs.setYAxisGroup(1);
@@ -125,6 +126,8 @@ public final class Plots {
         if (anyRho) {
             chart.setYAxisGroupTitle(1, "S-Adam rho (EMA, dashed)");
             chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+            chart.getStyler().setYAxisMin(1, 0.0); // rho >= 0: anchor the axis so the level reads at a glance
+            chart.getStyler().putYAxisGroupDecimalPatternMap(1, "0.00");
         }
         useRoundXTicks(chart);
         ensureNonEmpty(chart);
@@ -183,6 +186,7 @@ public final class Plots {
     public static XYChart accuracyVsLearningRate(String title, List<SweepPoint> points) {
         XYChart chart = newChart(title, "learning rate (log scale)", "final accuracy (%)");
         chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setXAxisLogarithmicDecadeOnly(false);
         Map<String, TreeMap<Double, double[]>> byOpt = new LinkedHashMap<>();
         for (SweepPoint p : points) {
             if (!(p.learningRate() > 0) || Double.isNaN(p.accuracy())) {
