@@ -1,5 +1,8 @@
 package io.github.sadam4j.examples;
 
+import io.github.sadam4j.examples.cli.DataCommand;
+import io.github.sadam4j.examples.toy.ToyCommand;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "sadam4j examples 0.1.0-SNAPSHOT",
         description = "S-Adam and quantization-aware training for Deeplearning4j: experiments and benchmarks.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {ToyCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
 public final class SadamCli implements Runnable {
 
     @CommandLine.Spec
@@ -26,7 +29,24 @@ public final class SadamCli implements Runnable {
 
     /** @return the configured command line (tests call {@code execute} on it) */
     public static CommandLine commandLine() {
-        return new CommandLine(new SadamCli());
+        return new CommandLine(new SadamCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(SadamCli::handleExecutionException);
+    }
+
+    /**
+     * Expected failures (missing or corrupt data, unwritable files) are reported as one clear message on stderr with
+     * exit code 1; the stack trace goes to the debug log. Anything else keeps picocli's default (stack trace).
+     */
+    private static int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed)
+            throws Exception {
+        if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+            LoggerFactory.getLogger(SadamCli.class).debug("command failed", ex);
+            cmd.getErr().println("Error: " + ex.getMessage());
+            cmd.getErr().flush();
+            return 1;
+        }
+        throw ex;
     }
 
     @Override

@@ -1,0 +1,84 @@
+package io.github.sadam4j.examples.cli;
+
+import io.github.sadam4j.examples.data.DatasetMode;
+import io.github.sadam4j.examples.data.FashionMnist;
+import io.github.sadam4j.examples.data.FashionMnistLocator;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Command-line options that choose the Fashion-MNIST copy ({@code @Mixin} them into a command). The lookup chain is
+ * {@link FashionMnistLocator}'s: {@code --data}, {@code $SADAM_DATA}, the Debian package, the user cache, then (only
+ * with {@code --dataset full}) a verified download.
+ */
+public final class DataOptions {
+    private static final Logger LOG = LoggerFactory.getLogger(DataOptions.class);
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Folder with the four Fashion-MNIST IDX files (.gz or uncompressed), or a folder whose "
+                    + "'fashion-mnist' subfolder has them. Beats $SADAM_DATA, the Debian package "
+                    + "(/usr/share/datasets/fashion-mnist) and the user cache.")
+    Path dataDir;
+
+    @Option(names = "--dataset", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto: the full dataset if found locally, else the embedded subset (never downloads); "
+                    + "full: the full dataset, downloading it from the official mirror into the user cache if needed; "
+                    + "embedded: the 2000/500-image subset shipped with the examples. Default: ${DEFAULT-VALUE}.")
+    DatasetMode mode;
+
+    @Option(names = "--mirror", paramLabel = "URL", defaultValue = FashionMnistLocator.OFFICIAL_MIRROR_URL,
+            description = "Base URL to download the .gz files from with --dataset full (files are verified by SHA-256 "
+                    + "whatever the mirror). Default: ${DEFAULT-VALUE}.")
+    URI mirror;
+
+    @Option(names = "--train-limit", paramLabel = "N",
+            description = "Use only N training images: a class-stratified sample drawn with a fixed seed ("
+                    + LIMIT_SEED + "), so every run and optimizer sees the same images. Default: all.")
+    Integer trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N",
+            description = "Use only N test images (stratified, fixed seed). Default: all.")
+    Integer testLimit;
+
+    /** The seed of {@code --train-limit} / {@code --test-limit}: fixed, so subsets do not vary between runs. */
+    public static final long LIMIT_SEED = 20260528L;
+
+    /** @return the chosen mode */
+    public DatasetMode mode() {
+        return mode;
+    }
+
+    /** @return a locator configured from these options and the process environment */
+    public FashionMnistLocator locator() {
+        return FashionMnistLocator.builder().dataDir(dataDir).mirror(mirror).build();
+    }
+
+    /**
+     * @return the dataset chosen by these options
+     * @throws IOException if it cannot be found, downloaded or verified (the message says what to do)
+     */
+    public FashionMnist load() throws IOException {
+        if ((trainLimit != null && trainLimit <= 0) || (testLimit != null && testLimit <= 0)) {
+            throw new ParameterException(mixee.commandLine(), "--train-limit and --test-limit must be > 0, got "
+                    + trainLimit + " and " + testLimit);
+        }
+        FashionMnist ds = locator().load(mode);
+        if (trainLimit == null && testLimit == null) {
+            return ds;
+        }
+        FashionMnist limited = ds.limit(trainLimit, testLimit, LIMIT_SEED);
+        LOG.info("Using {} of {} training and {} of {} test images (stratified sample, seed {})",
+                limited.train().count(), ds.train().count(), limited.test().count(), ds.test().count(), LIMIT_SEED);
+        return limited;
+    }
+}

@@ -1,0 +1,83 @@
+package io.github.sadam4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SadamCliTest {
+    @TempDir
+    Path tmp;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void helpListsTheSubcommandsAndEveryCommandHasHelp() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString().contains("toy"));
+        assertTrue(out.toString().contains("data"));
+        for (String cmd : new String[]{"toy", "data"}) {
+            StringWriter o = new StringWriter();
+            CommandLine cli = SadamCli.commandLine();
+            cli.setOut(new PrintWriter(o, true));
+            assertEquals(0, cli.execute(cmd, "--help"), cmd);
+            assertTrue(o.toString().startsWith("Usage: sadam4j " + cmd), o.toString());
+        }
+    }
+
+    @Test
+    void dataCommandDescribesTheEmbeddedSubset() {
+        assertEquals(0, run("data", "--dataset", "embedded"), err.toString());
+        String o = out.toString();
+        assertTrue(o.contains("Fashion-MNIST: embedded Fashion-MNIST subset (2000 train / 500 test images"), o);
+        assertTrue(o.contains("training images: 2000 (28x28), per class [200, 200"), o);
+        assertTrue(o.contains("verified against the subset's SHA256SUMS"), o);
+    }
+
+    @Test
+    void limitsDrawStratifiedSubsets() {
+        assertEquals(0, run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
+                err.toString());
+        assertTrue(out.toString().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
+                + "10, 10]"), out.toString());
+        assertTrue(out.toString().contains("test images:     20 (28x28), per class [2, 2"), out.toString());
+        assertEquals(2, run("data", "--dataset", "embedded", "--train-limit", "0"));
+        assertTrue(err.toString().contains("--train-limit and --test-limit must be > 0"), err.toString());
+    }
+
+    @Test
+    void dataCommandPrintsTheLicence() {
+        assertEquals(0, run("data", "--licence"));
+        assertTrue(out.toString().contains("Zalando SE"));
+    }
+
+    @Test
+    void missingDataIsOneClearErrorNotAStackTrace() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertEquals(1, run("data", "--data", empty.toString()));
+        String e = err.toString();
+        assertTrue(e.startsWith("Error: --data " + empty + " does not hold Fashion-MNIST"), e);
+        assertTrue(e.contains("sudo apt-get install dataset-fashion-mnist"), e);
+        assertTrue(!e.contains("\tat "), "no stack trace: " + e);
+    }
+
+    @Test
+    void badEnumValueIsAUsageError() {
+        assertEquals(2, run("data", "--dataset", "everything"));
+        assertTrue(err.toString().contains("--dataset"), err.toString());
+    }
+}

@@ -1,0 +1,97 @@
+package io.github.sadam4j.examples.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ProgressBarTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+    private String output() {
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private void advanceSeconds(double s) {
+        clock.addAndGet((long) (s * 1e9));
+    }
+
+    @Test
+    void etaIsTheRemainingWorkAtTheAverageRate() {
+        ProgressBar bar = new ProgressBar("qat", 100, ProgressBar.Mode.OFF, out, clock::get);
+        assertEquals("--:--", bar.eta(clock.get()));
+        advanceSeconds(10);
+        bar.stepBy(25, "loss 1.0");
+        assertEquals("00:30", bar.eta(clock.get()), "25 steps in 10 s: 75 more take 30 s");
+        assertEquals("qat  25% 25/100 00:10<00:30  loss 1.0", bar.render(clock.get(), false));
+        bar.close();
+        assertEquals("", output(), "OFF prints nothing");
+    }
+
+    @Test
+    void durationsAreFormatted() {
+        assertEquals("00:00", ProgressBar.formatDuration(0));
+        assertEquals("01:05", ProgressBar.formatDuration(65));
+        assertEquals("1:00:01", ProgressBar.formatDuration(3601));
+        assertEquals("00:00", ProgressBar.formatDuration(-4));
+    }
+
+    @Test
+    void lineModePrintsPlainLinesAtEveryTenthAndEveryThirtySeconds() {
+        ProgressBar bar = new ProgressBar("toy", 1000, ProgressBar.Mode.LINES, out, clock::get);
+        for (int i = 0; i < 250; i++) {
+            advanceSeconds(0.01);
+            bar.step("f " + i);
+        }
+        String[] lines = output().split("\n");
+        assertEquals(2, lines.length, output());
+        assertTrue(lines[0].startsWith("toy  10% 100/1000"), lines[0]);
+        assertTrue(lines[1].startsWith("toy  20% 200/1000"), lines[1]);
+        assertTrue(lines[1].endsWith("f 199"), lines[1]);
+        assertFalse(output().contains("\r"), "no carriage returns outside a terminal");
+        advanceSeconds(31); // slow step: a line even without a new tenth
+        bar.step(null);
+        assertEquals(3, output().split("\n").length);
+        assertTrue(output().split("\n")[2].startsWith("toy  25% 251/1000 00:33<01:40"), output());
+        bar.step(null);
+        assertEquals(3, output().split("\n").length);
+        bar.close();
+        String[] all = output().split("\n");
+        assertEquals(4, all.length);
+        assertTrue(all[3].startsWith("toy  25% 252/1000"), "final state on close: " + all[3]);
+        bar.step(null);
+        assertEquals(4, output().split("\n").length, "closed: ignored");
+    }
+
+    @Test
+    void barModeRedrawsInPlaceAtMostFiveTimesASecond() {
+        ProgressBar bar = new ProgressBar("run", 10, ProgressBar.Mode.BAR, out, clock::get);
+        bar.step("a"); // first step draws
+        bar.step("b"); // same instant: throttled
+        advanceSeconds(0.3);
+        bar.step("c");
+        assertEquals(2, output().chars().filter(c -> c == '\r').count(), output());
+        assertTrue(output().contains("run [======>                 ]  30% 3/10"), output());
+        assertTrue(output().endsWith("  c"), output());
+        bar.println("a message");
+        assertTrue(output().contains("a message\n"));
+        bar.close();
+        assertTrue(output().endsWith("\n"));
+        assertFalse(bar.done() > 10);
+    }
+
+    @Test
+    void autoResolvesToLinesWithoutAConsole() {
+        // surefire forks the test JVM with piped standard streams: no console
+        assertEquals(ProgressBar.Mode.LINES, ProgressBar.Mode.AUTO.resolve());
+        assertEquals(ProgressBar.Mode.OFF, ProgressBar.Mode.OFF.resolve());
+        assertEquals(ProgressBar.Mode.LINES, new ProgressBar("x", 1, ProgressBar.Mode.AUTO, out, clock::get).mode());
+    }
+}
