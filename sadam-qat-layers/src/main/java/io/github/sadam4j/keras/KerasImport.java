@@ -61,12 +61,33 @@ public final class KerasImport {
      * @throws KerasImportException naming the problem when the file cannot be imported
      */
     public static ImportedKerasModel load(Path file, Map<String, String> lossOverride) {
+        return load(file, lossOverride, null);
+    }
+
+    /**
+     * @param file         a Keras .h5 model
+     * @param lossOverride Keras loss names per output layer name, replacing the file's
+     * @param inputShape   the input shape (without batch dimension, Keras layout) of a single-input model whose
+     *                     input has variable dimensions, or null
+     * @return the imported, trainable model
+     * @throws KerasImportException naming the problem when the file cannot be imported
+     */
+    public static ImportedKerasModel load(Path file, Map<String, String> lossOverride, long[] inputShape) {
         KerasModelFile info = KerasModelFile.inspect(file);
+        if (inputShape != null) {
+            info = info.withInputShape(inputShape);
+        } else if (info.hasVariableInputShape()) {
+            throw new KerasImportException(file + ": input " + info.inputNames() + " has variable dimensions "
+                    + info.inputShapes().stream().map(java.util.Arrays::toString).toList() + " (-1); give the shape "
+                    + "to train with (e.g. --input-shape 12,12,3)");
+        }
+        int[] shapeArg = inputShape == null ? null : java.util.Arrays.stream(inputShape).mapToInt(d -> (int) d)
+                .toArray();
         Model imported;
         try {
             imported = info.kind() == KerasModelFile.Kind.SEQUENTIAL
-                    ? KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), false)
-                    : KerasModelImport.importKerasModelAndWeights(file.toString(), false);
+                    ? KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), shapeArg, false)
+                    : KerasModelImport.importKerasModelAndWeights(file.toString(), shapeArg, false);
         } catch (UnsupportedKerasConfigurationException e) {
             throw new KerasImportException(file + " uses a Keras feature DL4J 1.0.0-M2.1 cannot import: "
                     + e.getMessage(), e);

@@ -107,9 +107,14 @@ public final class KerasModelFile {
                 try {
                     org.bytedeco.hdf5.DataType type = a.getDataType();
                     if (type.isVariableStr()) {
-                        try (Hdf5Archive archive = new Hdf5Archive(file.toString())) {
-                            return archive.readAttributeAsJson(name).trim();
-                        }
+                        // a variable-length string (h5py's default): HDF5 hands back a char* it allocated
+                        org.bytedeco.javacpp.PointerPointer<?> ptr = new org.bytedeco.javacpp.PointerPointer<>(1L);
+                        a.read(type, ptr);
+                        org.bytedeco.javacpp.BytePointer chars = new org.bytedeco.javacpp.BytePointer(ptr.get(0));
+                        String value = chars.getString(java.nio.charset.StandardCharsets.UTF_8);
+                        org.bytedeco.hdf5.global.hdf5.H5free_memory(chars);
+                        ptr.deallocate();
+                        return value;
                     }
                     long size = a.getStorageSize();
                     org.bytedeco.javacpp.BytePointer p = new org.bytedeco.javacpp.BytePointer(size);
@@ -127,7 +132,7 @@ public final class KerasModelFile {
                 }
             } catch (KerasImportException e) {
                 throw e;
-            } catch (RuntimeException | org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException e) {
+            } catch (RuntimeException e) {
                 throw new KerasImportException("Cannot read the '" + name + "' attribute of " + file
                         + " (corrupt or truncated HDF5 file?): " + e.getMessage(), e);
             } finally {
@@ -255,11 +260,7 @@ public final class KerasModelFile {
         }
         long[] out = new long[list.size() - 1];
         for (int i = 1; i < list.size(); i++) {
-            if (list.get(i) == null) {
-                throw new KerasImportException(file + ": input '" + config.get("name") + "' has a variable "
-                        + "dimension " + list + "; DL4J needs fixed input shapes");
-            }
-            out[i - 1] = ((Number) list.get(i)).longValue();
+            out[i - 1] = list.get(i) == null ? -1 : ((Number) list.get(i)).longValue();
         }
         return out;
     }
@@ -300,9 +301,46 @@ public final class KerasModelFile {
         return inputNames;
     }
 
-    /** @return input shapes without the batch dimension, in Keras layout (channels last unless stated otherwise) */
+    /**
+     * @return input shapes without the batch dimension, in Keras layout (channels last unless stated otherwise); -1
+     *         marks a variable dimension (see {@link #withInputShape(long[])})
+     */
     public List<long[]> inputShapes() {
         return inputShapes.stream().map(long[]::clone).toList();
+    }
+
+    /** @return true when some input has a variable dimension (a fully convolutional model, say) */
+    public boolean hasVariableInputShape() {
+        return inputShapes.stream().anyMatch(s -> java.util.Arrays.stream(s).anyMatch(d -> d < 0));
+    }
+
+    /**
+     * Fixes the shape of a single-input model whose input has variable dimensions.
+     *
+     * @param shape the input shape without the batch dimension, in Keras layout
+     * @return a copy with that input shape
+     * @throws KerasImportException if the model has several inputs or the rank or a fixed dimension does not match
+     */
+    public KerasModelFile withInputShape(long[] shape) {
+        if (inputShapes.size() != 1) {
+            throw new KerasImportException("An input shape can be given for single-input models only; this model "
+                    + "has inputs " + inputNames);
+        }
+        long[] declared = inputShapes.get(0);
+        if (declared.length != shape.length) {
+            throw new KerasImportException("Input '" + inputNames.get(0) + "' has rank " + declared.length + " "
+                    + java.util.Arrays.toString(declared) + " but the given shape is "
+                    + java.util.Arrays.toString(shape));
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] <= 0 || (declared[i] >= 0 && declared[i] != shape[i])) {
+                throw new KerasImportException("The given input shape " + java.util.Arrays.toString(shape)
+                        + " does not fit input '" + inputNames.get(0) + "' " + java.util.Arrays.toString(declared)
+                        + " (-1 = any size)");
+            }
+        }
+        return new KerasModelFile(path, kerasVersion, kind, inputNames, List.of(shape.clone()), outputNames,
+                new LinkedHashMap<>(outputActivations), new LinkedHashMap<>(losses), channelsLast);
     }
 
     /** @return output layer names, in order */

@@ -24,27 +24,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * attribute, {@code keras_version}, {@code backend}, optional {@code training_config}, and the weights under
  * {@code model_weights/<layer>/<layer>/<name>:0}), so the tests need no Python and no external files.
  */
-final class KerasFixtureWriter {
+public final class KerasFixtureWriter {
     private final String modelConfig;
     private String trainingConfig;
     private final Map<String, Map<String, INDArray>> weights = new LinkedHashMap<>();
 
-    KerasFixtureWriter(String modelConfigJson) {
+    public KerasFixtureWriter(String modelConfigJson) {
         this.modelConfig = modelConfigJson;
     }
 
-    KerasFixtureWriter training(String trainingConfigJson) {
+    public KerasFixtureWriter training(String trainingConfigJson) {
         this.trainingConfig = trainingConfigJson;
         return this;
     }
 
     /** @param names weight names in Keras order (e.g. kernel, bias) mapped to arrays in Keras layout */
-    KerasFixtureWriter weights(String layer, Map<String, INDArray> names) {
+    public KerasFixtureWriter weights(String layer, Map<String, INDArray> names) {
         weights.put(layer, names);
         return this;
     }
 
-    void write(Path file) {
+    public void write(Path file) {
         H5File f = new H5File(file.toString(), H5F_ACC_TRUNC());
         try {
             stringAttribute(f, "model_config", modelConfig);
@@ -71,6 +71,35 @@ final class KerasFixtureWriter {
             f.close();
             f.deallocate();
         }
+    }
+
+    /**
+     * Writes recorded inputs and predictions the way DL4J's test resources store them: groups {@code inputs} and
+     * {@code predictions} with one float dataset per layer name.
+     */
+    public static void writePredictions(Path file, Map<String, INDArray> inputs, Map<String, INDArray> predictions) {
+        H5File f = new H5File(file.toString(), H5F_ACC_TRUNC());
+        try {
+            for (Map.Entry<String, Map<String, INDArray>> g : Map.of("inputs", inputs, "predictions", predictions)
+                    .entrySet()) {
+                Group group = f.createGroup(g.getKey());
+                for (Map.Entry<String, INDArray> d : g.getValue().entrySet()) {
+                    floatDataset(group, d.getKey(), d.getValue());
+                }
+                group.deallocate();
+            }
+        } finally {
+            f.close();
+            f.deallocate();
+        }
+    }
+
+    /** @return kernel and bias weights in Keras order */
+    public static Map<String, INDArray> kernelBias(INDArray kernel, INDArray bias) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        m.put("kernel", kernel);
+        m.put("bias", bias);
+        return m;
     }
 
     private static void stringAttribute(H5Object obj, String name, String value) {
@@ -112,21 +141,21 @@ final class KerasFixtureWriter {
 
     // ---- Keras 2 layer JSON snippets ----
 
-    static final String INIT = "\"kernel_initializer\":{\"class_name\":\"GlorotUniform\",\"config\":{}},"
+    public static final String INIT = "\"kernel_initializer\":{\"class_name\":\"GlorotUniform\",\"config\":{}},"
             + "\"bias_initializer\":{\"class_name\":\"Zeros\",\"config\":{}}";
 
-    static String dense(String name, int units, String activation, String extra) {
+    public static String dense(String name, int units, String activation, String extra) {
         return "{\"class_name\":\"Dense\",\"config\":{\"name\":\"" + name + "\",\"units\":" + units
                 + ",\"activation\":\"" + activation + "\",\"use_bias\":true," + INIT + extra + "}}";
     }
 
-    static String sequential(String... layers) {
+    public static String sequential(String... layers) {
         return "{\"class_name\":\"Sequential\",\"config\":{\"name\":\"seq\",\"layers\":[" + String.join(",", layers)
                 + "]}}";
     }
 
     /** A training configuration as newer Keras writes it: 'learning_rate' and no 'decay' (breaks enforced import). */
-    static String trainingConfig(String loss) {
+    public static String trainingConfig(String loss) {
         return "{\"loss\":" + loss + ",\"metrics\":[],\"optimizer_config\":{\"class_name\":\"Adam\",\"config\":"
                 + "{\"name\":\"Adam\",\"learning_rate\":0.001,\"beta_1\":0.9,\"beta_2\":0.999,\"epsilon\":1e-07,"
                 + "\"amsgrad\":false}}}";

@@ -101,13 +101,6 @@ class KerasImportTest {
         }
     }
 
-    static Map<String, INDArray> kb(INDArray kernel, INDArray bias) {
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        m.put("kernel", kernel);
-        m.put("bias", bias);
-        return m;
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
 
     Path sequentialDense(Random r, INDArray[] w) {
@@ -119,7 +112,7 @@ class KerasImportTest {
         new KerasFixtureWriter(sequential(dense("dense_1", 8, "relu", ",\"batch_input_shape\":[null,4]"),
                 dense("dense_2", 3, "softmax", "")))
                 .training(trainingConfig("\"categorical_crossentropy\""))
-                .weights("dense_1", kb(w[0], w[1])).weights("dense_2", kb(w[2], w[3])).write(f);
+                .weights("dense_1", KerasFixtureWriter.kernelBias(w[0], w[1])).weights("dense_2", KerasFixtureWriter.kernelBias(w[2], w[3])).write(f);
         return f;
     }
 
@@ -185,7 +178,7 @@ class KerasImportTest {
         Path f = dir.resolve("convbn.h5");
         new KerasFixtureWriter(sequential(conv, bn, flat, dense("out", 2, "softmax", "")))
                 .training(trainingConfig("\"categorical_crossentropy\""))
-                .weights("conv", kb(w[0], w[1])).weights("bn", bnw).weights("out", kb(w[6], w[7])).write(f);
+                .weights("conv", KerasFixtureWriter.kernelBias(w[0], w[1])).weights("bn", bnw).weights("out", KerasFixtureWriter.kernelBias(w[6], w[7])).write(f);
         return f;
     }
 
@@ -281,8 +274,8 @@ class KerasImportTest {
                 + "],\"input_layers\":[[\"a\",0,0],[\"b\",0,0]],\"output_layers\":[[\"out1\",0,0],[\"out2\",0,0]]}}";
         Path f = dir.resolve("functional.h5");
         new KerasFixtureWriter(config).training(trainingConfig("{\"out1\":\"categorical_crossentropy\",\"out2\":\"mse\"}"))
-                .weights("da", kb(ka, ba)).weights("db", kb(kbb, bb)).weights("out1", kb(k1, b1))
-                .weights("out2", kb(k2, b2)).write(f);
+                .weights("da", KerasFixtureWriter.kernelBias(ka, ba)).weights("db", KerasFixtureWriter.kernelBias(kbb, bb)).weights("out1", KerasFixtureWriter.kernelBias(k1, b1))
+                .weights("out2", KerasFixtureWriter.kernelBias(k2, b2)).write(f);
 
         ImportedKerasModel keras = KerasImport.load(f);
         assertTrue(keras.isGraph());
@@ -328,7 +321,7 @@ class KerasImportTest {
         Random r = new Random(4);
         Path f = dir.resolve("sparse.h5");
         new KerasFixtureWriter(sequential(dense("d", 3, "softmax", ",\"batch_input_shape\":[null,4]")))
-                .training(trainingConfig("\"sparse_categorical_crossentropy\"")).weights("d", kb(rand(r, 4, 3), rand(r, 3)))
+                .training(trainingConfig("\"sparse_categorical_crossentropy\"")).weights("d", KerasFixtureWriter.kernelBias(rand(r, 4, 3), rand(r, 3)))
                 .write(f);
         ImportedKerasModel keras = KerasImport.load(f);
         assertTrue(keras.sparseLabels());
@@ -348,7 +341,7 @@ class KerasImportTest {
         Random r = new Random(5);
         Path f = dir.resolve("noloss.h5");
         new KerasFixtureWriter(sequential(dense("d", 2, "linear", ",\"batch_input_shape\":[null,3]")))
-                .weights("d", kb(rand(r, 3, 2), rand(r, 2))).write(f);
+                .weights("d", KerasFixtureWriter.kernelBias(rand(r, 3, 2), rand(r, 2))).write(f);
         ImportedKerasModel keras = KerasImport.load(f);
         assertEquals(Map.of("d", "mse"), keras.kerasLosses());
         assertFalse(keras.isClassifier());
@@ -393,7 +386,7 @@ class KerasImportTest {
         Path unknownLayer = dir.resolve("unknown.h5");
         new KerasFixtureWriter(sequential(dense("d", 2, "relu", ",\"batch_input_shape\":[null,3]"),
                 "{\"class_name\":\"FancyAttention\",\"config\":{\"name\":\"fa\"}}"))
-                .weights("d", kb(Nd4j.rand(DataType.FLOAT, 3, 2), Nd4j.rand(DataType.FLOAT, 2))).write(unknownLayer);
+                .weights("d", KerasFixtureWriter.kernelBias(Nd4j.rand(DataType.FLOAT, 3, 2), Nd4j.rand(DataType.FLOAT, 2))).write(unknownLayer);
         assertMessage(unknownLayer, "FancyAttention");
     }
 

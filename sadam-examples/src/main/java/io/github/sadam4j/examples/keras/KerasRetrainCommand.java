@@ -1,0 +1,300 @@
+package io.github.sadam4j.examples.keras;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import io.github.sadam4j.examples.cli.OutputOptions;
+import io.github.sadam4j.examples.data.DatasetMode;
+import io.github.sadam4j.examples.data.FashionMnist;
+import io.github.sadam4j.examples.data.FashionMnistLocator;
+import io.github.sadam4j.examples.report.CsvWriter;
+import io.github.sadam4j.examples.report.MetricsListener;
+import io.github.sadam4j.examples.report.ProgressBar;
+import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.examples.report.RunSession;
+import io.github.sadam4j.examples.report.SummaryTable;
+import io.github.sadam4j.keras.ImportedKerasModel;
+import io.github.sadam4j.keras.KerasImport;
+import io.github.sadam4j.keras.KerasImportException;
+import io.github.sadam4j.keras.KerasRetrainer;
+import io.github.sadam4j.updater.SAdam;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code keras-retrain}: import a Keras 1/2 HDF5 model, check its predictions against Keras' own (optional), replace
+ * its optimizer by S-Adam with the loss probes on, retrain it on CSV data, Fashion-MNIST or synthetic data, and print
+ * a before/after evaluation; the retrained DL4J model is saved as a model zip.
+ */
+@Command(name = "keras-retrain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Import a Keras .h5 model (Sequential or functional), retrain it with S-Adam (loss probes on) "
+                + "and evaluate it before and after.",
+                "Data: a CSV file (features + a class-index label column for classifiers; for regression the last m "
+                        + "columns are the m targets), 'fashion-mnist' (resized to the model's input; 10-class "
+                        + "models), or 'synthetic' (N(0,1) inputs labelled by a perturbed copy of the model)."})
+public final class KerasRetrainCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE.h5", description = "The Keras HDF5 model.")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "SOURCE", defaultValue = "synthetic",
+            description = "file.csv, fashion-mnist, fashion-mnist:DIR or synthetic. Default: ${DEFAULT-VALUE}.")
+    String data;
+
+    @Option(names = "--label-column", paramLabel = "N",
+            description = "CSV column (0-based) holding the class index of a classifier. Default: the last column.")
+    Integer labelColumn;
+
+    @Option(names = "--skip-lines", paramLabel = "N", defaultValue = "0",
+            description = "CSV header lines to skip. Default: ${DEFAULT-VALUE}.")
+    int skipLines;
+
+    @Option(names = "--train-limit", paramLabel = "N",
+            description = "Fashion-MNIST: use N training images (stratified). Default: 6000.", defaultValue = "6000")
+    int trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N", defaultValue = "1000",
+            description = "Fashion-MNIST: use N test images (stratified). Default: ${DEFAULT-VALUE}.")
+    int testLimit;
+
+    @Option(names = "--synthetic-examples", paramLabel = "N", defaultValue = "512",
+            description = "Synthetic data: number of examples (80% train). Default: ${DEFAULT-VALUE}.")
+    int syntheticExamples;
+
+    @Option(names = "--loss", paramLabel = "KERAS_LOSS",
+            description = "Train every output with this Keras loss (e.g. mse, categorical_crossentropy) instead of "
+                    + "the file's.")
+    String loss;
+
+    @Option(names = "--input-shape", paramLabel = "D1,D2,...", split = ",",
+            description = "Input shape without the batch dimension, Keras layout (e.g. 12,12,3), for a model whose "
+                    + "input has variable dimensions.")
+    long[] inputShape;
+
+    @Option(names = "--check-predictions", paramLabel = "FILE.h5",
+            description = "Before training, compare the imported model's predictions with those Keras recorded "
+                    + "(an HDF5 file with groups 'inputs' and 'predictions', one dataset per model input/output).")
+    Path checkPredictions;
+
+    @Option(names = "--check-tolerance", paramLabel = "TOL", defaultValue = "1e-5",
+            description = "Largest absolute difference accepted by --check-predictions. Default: ${DEFAULT-VALUE}.")
+    double checkTolerance;
+
+    @Option(names = "--epochs", paramLabel = "E", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--freeze", paramLabel = "N", defaultValue = "0",
+            description = "Freeze the first N layers. Default: ${DEFAULT-VALUE}.")
+    int freeze;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Default: ${DEFAULT-VALUE}.")
+    double lr;
+
+    @Option(names = {"-k", "--probes"}, paramLabel = "K", defaultValue = "3",
+            description = "S-Adam probe directions per step. Default: ${DEFAULT-VALUE}.")
+    int probes;
+
+    @Option(names = "--sigma", defaultValue = "0.01", description = "S-Adam probe radius. Default: ${DEFAULT-VALUE}.")
+    double sigma;
+
+    @Option(names = "--lambda", defaultValue = "2", description = "S-Adam damping strength. Default: ${DEFAULT-VALUE}.")
+    double lambda;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "1e-2",
+            description = "Decoupled weight decay on weights and biases. Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--require-lower-loss",
+            description = "Exit with status 1 unless the final test loss is below the loss before retraining.")
+    boolean requireLowerLoss;
+
+    @Mixin
+    OutputOptions output;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        SAdam sadam = sadam();
+        ImportedKerasModel keras;
+        try {
+            keras = KerasImport.load(model, loss == null ? java.util.Map.of()
+                    : java.util.Map.copyOf(defaultLossFor(model, loss)), inputShape);
+        } catch (KerasImportException e) {
+            return fail(e);
+        }
+        out.printf(Locale.ROOT, "Imported %s: Keras %s %s model, inputs %s %s, outputs %s, losses %s%n",
+                model.getFileName(), keras.file().kerasVersion(), keras.file().kind().name().toLowerCase(Locale.ROOT),
+                keras.file().inputNames(), keras.file().inputShapes().stream().map(java.util.Arrays::toString)
+                        .toList(), keras.file().outputNames(), keras.kerasLosses());
+        if (checkPredictions != null) {
+            try {
+                PredictionCheck check = PredictionCheck.run(keras, checkPredictions);
+                out.println(check.describe());
+                if (check.maxAbsDiff() > checkTolerance) {
+                    out.printf(Locale.ROOT, "Error: predictions differ from Keras' by %.3g > %.3g%n",
+                            check.maxAbsDiff(), checkTolerance);
+                    return 1;
+                }
+            } catch (KerasImportException e) {
+                return fail(e);
+            }
+        }
+        RetrainData d;
+        try {
+            d = data(keras);
+        } catch (KerasImportException e) {
+            return fail(e);
+        }
+        out.println("Data: " + d.description);
+
+        Model net;
+        try {
+            net = KerasRetrainer.builder().updater(sadam).freezeFirst(freeze).weightDecay(weightDecay).seed(seed)
+                    .build().prepare(keras);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        Path dir = output.prepare("keras-retrain");
+        Evaluation before = Evaluation.of(net, d.test, keras);
+        Evaluation[] last = {before};
+        List<String[]> rows = new ArrayList<>();
+        rows.add(before.row("before"));
+        int steps = d.batches(batch, seed, 0).size();
+        RunRecord record = new RunRecord("keras-retrain", "sadam", lr);
+        ProgressBar bar = ProgressBar.create("keras-retrain", (long) steps * epochs, output.progress());
+        RunSession session = RunSession.start("keras-retrain");
+        try (session; CsvWriter csv = MetricsListener.openCsv(dir.resolve("iterations.csv"))) {
+            session.onFinish(s -> bar.close());
+            session.onFinish(s -> {
+                try {
+                    SummaryTable table = table(rows);
+                    table.write(dir.resolve("summary.csv"), dir.resolve("summary.md"), "# keras-retrain "
+                            + model.getFileName() + " (" + s.label() + ")\n\n" + d.description);
+                    out.println(table.toMarkdown());
+                    out.println("Keras retraining (" + s.label() + "): " + dir);
+                    out.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            net.addListeners(new MetricsListener(record, csv, bar));
+            for (int epoch = 0; epoch < epochs && !session.stopRequested(); epoch++) {
+                for (org.nd4j.linalg.dataset.MultiDataSet b : d.batches(batch, seed, epoch)) {
+                    if (session.stopRequested()) {
+                        break;
+                    }
+                    try {
+                        fit(net, b);
+                    } catch (RuntimeException e) {
+                        bar.close();
+                        PrintWriter err = spec.commandLine().getErr();
+                        err.println("Error: DL4J could not train this model: " + rootMessage(e) + ". The model "
+                                + "imports and predicts; a layer whose backward pass DL4J 1.0.0-M2.1 cannot run (for "
+                                + "example PReLU on channels-last input) can be kept out of training with --freeze N "
+                                + "(freezes the first N layers).");
+                        err.flush();
+                        return 1;
+                    }
+                }
+                Evaluation e = Evaluation.of(net, d.test, keras);
+                bar.println(String.format(Locale.ROOT, "epoch %d: %s", epoch + 1, e));
+                rows.add(e.row("epoch " + (epoch + 1)));
+                last[0] = e;
+            }
+            if (!session.stopRequested()) {
+                Path zip = dir.resolve("model.zip");
+                ModelSerializer.writeModel(net, zip.toFile(), true);
+                bar.println("Saved the retrained network (with its S-Adam state) to " + zip);
+                session.markCompleted();
+            }
+        }
+        if (requireLowerLoss && !(last[0].loss() < before.loss())) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf(Locale.ROOT, "Error: the test loss did not go down (%.6f before, %.6f after)%n", before.loss(),
+                    last[0].loss());
+            err.flush();
+            return 1;
+        }
+        return session.finishedWith() == RunSession.Status.COMPLETED ? 0 : 1;
+    }
+
+    private static java.util.Map<String, String> defaultLossFor(Path model, String loss) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String out : io.github.sadam4j.keras.KerasModelFile.inspect(model).outputNames()) {
+            m.put(out, loss);
+        }
+        return m;
+    }
+
+    private SAdam sadam() {
+        try {
+            return SAdam.builder().learningRate(lr).probes(probes).sigma(sigma).lambda(lambda).seed(seed).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    private RetrainData data(ImportedKerasModel keras) throws IOException {
+        if (data.equals("synthetic")) {
+            return RetrainData.synthetic(keras, syntheticExamples, seed);
+        }
+        if (data.equals("fashion-mnist") || data.startsWith("fashion-mnist:")) {
+            Path dir = data.contains(":") ? Path.of(data.substring(data.indexOf(':') + 1)) : null;
+            FashionMnist fm = FashionMnistLocator.builder().dataDir(dir).build().load(DatasetMode.AUTO)
+                    .limit(trainLimit, testLimit, io.github.sadam4j.examples.cli.DataOptions.LIMIT_SEED);
+            return RetrainData.fashionMnist(fm, keras);
+        }
+        return RetrainData.csv(Path.of(data), keras, labelColumn, skipLines, 0.2, seed);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static void fit(Model net, org.nd4j.linalg.dataset.MultiDataSet b) {
+        if (net instanceof MultiLayerNetwork mln) {
+            mln.fit(new org.nd4j.linalg.dataset.DataSet(b.getFeatures(0), b.getLabels(0)));
+        } else {
+            ((ComputationGraph) net).fit(b);
+        }
+    }
+
+    private static SummaryTable table(List<String[]> rows) {
+        SummaryTable t = new SummaryTable(List.of("when", "test loss", "test accuracy"));
+        for (String[] r : rows) {
+            t.add((Object[]) r);
+        }
+        return t;
+    }
+
+    private int fail(RuntimeException e) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("Error: " + e.getMessage());
+        err.flush();
+        return 1;
+    }
+}

@@ -1,0 +1,159 @@
+package io.github.sadam4j.examples.keras;
+
+import static io.github.sadam4j.keras.KerasFixtureWriter.dense;
+import static io.github.sadam4j.keras.KerasFixtureWriter.kernelBias;
+import static io.github.sadam4j.keras.KerasFixtureWriter.sequential;
+import static io.github.sadam4j.keras.KerasFixtureWriter.trainingConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.keras.KerasFixtureWriter;
+import io.github.sadam4j.keras.KerasImport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine;
+
+class KerasRetrainCommandTest {
+    @TempDir
+    static Path dir;
+    static Path denseModel;
+    static Path imageModel;
+
+    @BeforeAll
+    static void fixtures() {
+        Random r = new Random(1);
+        denseModel = dir.resolve("dense.h5");
+        new KerasFixtureWriter(sequential(dense("hidden", 8, "relu", ",\"batch_input_shape\":[null,4]"),
+                dense("out", 3, "softmax", "")))
+                .training(trainingConfig("\"categorical_crossentropy\""))
+                .weights("hidden", kernelBias(rand(r, 4, 8), rand(r, 8)))
+                .weights("out", kernelBias(rand(r, 8, 3), rand(r, 3))).write(denseModel);
+        imageModel = dir.resolve("image.h5");
+        new KerasFixtureWriter(sequential(dense("out", 10, "softmax", ",\"batch_input_shape\":[null,100]")))
+                .training(trainingConfig("\"categorical_crossentropy\""))
+                .weights("out", kernelBias(rand(r, 100, 10), rand(r, 10))).write(imageModel);
+    }
+
+    static INDArray rand(Random r, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextGaussian() * 0.3;
+        }
+        return Nd4j.createFromArray(v).reshape('c', shape).castTo(DataType.FLOAT);
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static double[] losses(Path summaryCsv) throws Exception {
+        List<String> lines = Files.readAllLines(summaryCsv);
+        return lines.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[1])).toArray();
+    }
+
+    @Test
+    void retrainsOnCsvDataAndSavesTheModel() throws Exception {
+        Path csv = dir.resolve("data.csv");
+        Random r = new Random(2);
+        StringBuilder sb = new StringBuilder("a,b,c,d,label\n");
+        for (int i = 0; i < 300; i++) {
+            double[] x = {r.nextGaussian(), r.nextGaussian(), r.nextGaussian(), r.nextGaussian()};
+            int label = x[0] > 0.4 ? 0 : x[1] > 0 ? 1 : 2;
+            sb.append(x[0]).append(',').append(x[1]).append(',').append(x[2]).append(',').append(x[3]).append(',')
+                    .append(label).append('\n');
+        }
+        Files.writeString(csv, sb);
+        Path out = dir.resolve("csv-run");
+        Result res = run("keras-retrain", "--model", denseModel.toString(), "--data", csv.toString(),
+                "--skip-lines", "1", "--epochs", "4", "--lr", "0.01", "--require-lower-loss", "--progress", "off", "-o",
+                out.toString());
+        assertEquals(0, res.code(), res.err());
+        assertTrue(res.out().contains("| before"), res.out());
+        double[] loss = losses(out.resolve("summary.csv"));
+        assertEquals(5, loss.length, "before + 4 epochs");
+        assertTrue(loss[4] < loss[0], "test loss " + loss[0] + " -> " + loss[4]);
+        assertTrue(Files.size(out.resolve("model.zip")) > 0);
+        assertTrue(Files.readAllLines(out.resolve("iterations.csv")).size() > 4 * 7);
+    }
+
+    @Test
+    void fashionMnistIsResizedToTheModelsInput() {
+        Result res = run("keras-retrain", "--model", imageModel.toString(), "--data", "fashion-mnist",
+                "--train-limit", "300", "--test-limit", "100", "--epochs", "1", "--progress", "off", "-o",
+                dir.resolve("fm-run").toString());
+        assertEquals(0, res.code(), res.err());
+        assertTrue(res.out().contains("Fashion-MNIST from"), res.out());
+    }
+
+    @Test
+    void predictionCheckComparesWithRecordedKerasOutputs() throws Exception {
+        INDArray x = rand(new Random(3), 5, 4);
+        INDArray keras = KerasImport.load(denseModel).output(x)[0];
+        Path good = dir.resolve("good_io.h5");
+        KerasFixtureWriter.writePredictions(good, Map.of("hidden", x), Map.of("out", keras));
+        Result ok = run("keras-retrain", "--model", denseModel.toString(), "--check-predictions", good.toString(),
+                "--epochs", "1", "--progress", "off", "-o", dir.resolve("check-ok").toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("Predictions vs Keras on 5 recorded examples"), ok.out());
+
+        Path bad = dir.resolve("bad_io.h5");
+        KerasFixtureWriter.writePredictions(bad, Map.of("hidden", x), Map.of("out", keras.add(1e-3)));
+        Result no = run("keras-retrain", "--model", denseModel.toString(), "--check-predictions", bad.toString(),
+                "--progress", "off", "-o", dir.resolve("check-bad").toString());
+        assertEquals(1, no.code());
+        assertTrue(no.out().contains("predictions differ from Keras'"), no.out());
+    }
+
+    @Test
+    void problemsAreOneClearLine() throws Exception {
+        Path zip = dir.resolve("model.keras");
+        try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("config.json"));
+        }
+        Result keras3 = run("keras-retrain", "--model", zip.toString(), "--progress", "off");
+        assertEquals(1, keras3.code());
+        assertTrue(keras3.err().startsWith("Error: ") && keras3.err().contains(".keras"), keras3.err());
+        assertTrue(!keras3.err().contains("\tat "), "no stack trace: " + keras3.err());
+
+        Path csv = dir.resolve("wrong.csv");
+        Files.writeString(csv, "1,2,3\n4,5,6\n");
+        Result shape = run("keras-retrain", "--model", denseModel.toString(), "--data", csv.toString(),
+                "--progress", "off");
+        assertEquals(1, shape.code());
+        assertTrue(shape.err().contains("2 feature columns but the model input [4] needs 4"), shape.err());
+
+        Result image = run("keras-retrain", "--model", denseModel.toString(), "--data", "fashion-mnist",
+                "--progress", "off");
+        assertEquals(1, image.code());
+        assertTrue(image.err().contains("is not a 10-class classifier"), image.err());
+
+        Result freeze = run("keras-retrain", "--model", denseModel.toString(), "--freeze", "5", "--progress", "off");
+        assertEquals(2, freeze.code(), "a usage error");
+        assertTrue(freeze.err().contains("freezeFirst = 5"), freeze.err());
+    }
+}
