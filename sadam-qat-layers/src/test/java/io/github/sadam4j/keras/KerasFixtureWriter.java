@@ -94,6 +94,25 @@ public final class KerasFixtureWriter {
         }
     }
 
+    /**
+     * @param r     the random source
+     * @param scale standard deviation
+     * @param shape the shape
+     * @return a float array of N(0, scale^2) values in C order
+     */
+    public static INDArray gaussian(java.util.Random r, double scale, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextGaussian() * scale;
+        }
+        return org.nd4j.linalg.factory.Nd4j.createFromArray(v).reshape('c', shape)
+                .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    }
+
     /** @return kernel and bias weights in Keras order */
     public static Map<String, INDArray> kernelBias(INDArray kernel, INDArray bias) {
         Map<String, INDArray> m = new LinkedHashMap<>();

@@ -37,15 +37,7 @@ class KerasImportTest {
     Path dir;
 
     static INDArray rand(Random r, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        double[] v = new double[(int) n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextGaussian() * 0.5;
-        }
-        return Nd4j.createFromArray(v).reshape('c', shape).castTo(DataType.FLOAT);
+        return KerasFixtureWriter.gaussian(r, 0.5, shape);
     }
 
     /** Plain-Java dense layer on [N, nIn] doubles. */

@@ -2,8 +2,6 @@ package io.github.sadam4j.updater;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import org.deeplearning4j.nn.api.Model;
@@ -32,9 +30,7 @@ public final class LossProbeListener extends BaseTrainingListener {
     private static final Logger log = LoggerFactory.getLogger(LossProbeListener.class);
     private static final long MASK_SALT = 0x6D61736BL;
 
-    private volatile DirectionSource directionSource;
-    private final List<Consumer<LgiEstimate>> observers = new CopyOnWriteArrayList<>();
-    private volatile List<LgiEstimate> lastEstimates = List.of();
+    private final ProbeOutputs outputs = new ProbeOutputs();
     private Layout layout;
     private boolean warnedNonFinite;
 
@@ -74,7 +70,7 @@ public final class LossProbeListener extends BaseTrainingListener {
      * @param source the source, or null for the default
      */
     public void setDirectionSource(DirectionSource source) {
-        this.directionSource = source;
+        outputs.inject(source);
     }
 
     /**
@@ -84,12 +80,12 @@ public final class LossProbeListener extends BaseTrainingListener {
      * @param observer the consumer
      */
     public void addObserver(Consumer<LgiEstimate> observer) {
-        observers.add(Objects.requireNonNull(observer, "observer"));
+        outputs.addObserver(observer);
     }
 
     /** @return the estimates of the most recent step, one per probed group */
     public List<LgiEstimate> lastEstimates() {
-        return lastEstimates;
+        return outputs.last();
     }
 
     @Override
@@ -141,7 +137,7 @@ public final class LossProbeListener extends BaseTrainingListener {
                     }
                     baseLoss = replayedLoss;
                 }
-                DirectionSource ds = directionSource != null ? directionSource : lay.defaultDirections.get(g.index());
+                DirectionSource ds = outputs.directions(lay.defaultDirections.get(g.index()));
                 LgiEstimate e = g.probe(iteration, epoch, baseLoss, ds, sameMasks ? replay : null, dataLoss);
                 if (e.nonFinite() && !warnedNonFinite) {
                     warnedNonFinite = true;
@@ -149,13 +145,10 @@ public final class LossProbeListener extends BaseTrainingListener {
                             + "takes the strongest damping rho = cap = {}. Further occurrences are not logged.",
                             iteration, baseLoss, java.util.Arrays.toString(e.d()), g.config().getRhoCap());
                 }
-                g.offer(e);
+                outputs.publish(g, e);
                 estimates.add(e);
-                for (Consumer<LgiEstimate> o : observers) {
-                    o.accept(e);
-                }
             }
-            lastEstimates = List.copyOf(estimates);
+            outputs.stepDone(estimates);
         } finally {
             net.releaseBatch();
         }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import org.nd4j.autodiff.listeners.At;
@@ -36,9 +35,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
 public final class SameDiffLossProbes extends BaseListener {
     private static final long MASK_SALT = 0x73646D6BL;
 
-    private volatile DirectionSource directionSource;
-    private final List<Consumer<LgiEstimate>> observers = new CopyOnWriteArrayList<>();
-    private volatile List<LgiEstimate> lastEstimates = List.of();
+    private final ProbeOutputs outputs = new ProbeOutputs();
     private ProbeGroup group;
     private Map<String, GradientUpdater> groupUpdaterMap;
 
@@ -72,17 +69,17 @@ public final class SameDiffLossProbes extends BaseListener {
      * @param source the source
      */
     public void setDirectionSource(DirectionSource source) {
-        this.directionSource = source;
+        outputs.inject(source);
     }
 
     /** @param observer receives every estimate */
     public void addObserver(Consumer<LgiEstimate> observer) {
-        observers.add(Objects.requireNonNull(observer, "observer"));
+        outputs.addObserver(observer);
     }
 
     /** @return the estimates of the most recent step */
     public List<LgiEstimate> lastEstimates() {
-        return lastEstimates;
+        return outputs.last();
     }
 
     @Override
@@ -119,13 +116,10 @@ public final class SameDiffLossProbes extends BaseListener {
             replay.run();
         }
         double baseLoss = loss.getAsDouble();
-        DirectionSource ds = directionSource != null ? directionSource : new GaussianDirections(config.getSeed());
+        DirectionSource ds = outputs.directions(new GaussianDirections(config.getSeed()));
         LgiEstimate e = g.probe(iteration, at.epoch(), baseLoss, ds, replay, loss);
-        g.offer(e);
-        lastEstimates = List.of(e);
-        for (Consumer<LgiEstimate> o : observers) {
-            o.accept(e);
-        }
+        outputs.publish(g, e);
+        outputs.stepDone(List.of(e));
     }
 
     private ProbeGroup groupFor(SameDiff sd, SAdam config) {
