@@ -10,11 +10,10 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.bool.BroadcastLessThanOrEqual;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.scalar.comparison.ScalarLessThanOrEqual;
+import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
 import org.nd4j.linalg.factory.Nd4j;
@@ -143,6 +142,27 @@ public final class FakeQuantizer {
         return new float[][]{mn, mx};
     }
 
+    /**
+     * The plain min and max of a tensor, per tensor ({@code axis = -1}) or per slice along {@code axis} (what the
+     * stateful observers record).
+     *
+     * @param x     the tensor
+     * @param axis  the channel axis or -1
+     * @param where for error messages
+     * @return {@code {min[], max[]}}
+     */
+    public static float[][] minMax(INDArray x, int axis, String where) {
+        checkAxis(axis, x.shape(), where);
+        if (x.length() == 0) {
+            throw new IllegalArgumentException(where + ": cannot take the range of an empty tensor");
+        }
+        if (axis < 0) {
+            return new float[][]{{x.minNumber().floatValue()}, {x.maxNumber().floatValue()}};
+        }
+        int[] dims = dimsExcept(x.rank(), axis);
+        return new float[][]{x.min(dims).toFloatVector(), x.max(dims).toFloatVector()};
+    }
+
     private static float[] negate(float[] a) {
         float[] r = new float[a.length];
         for (int i = 0; i < a.length; i++) {
@@ -253,7 +273,7 @@ public final class FakeQuantizer {
 
     /**
      * The fake-quantized tensor {@code x_hat}, written to {@code out} (which may be {@code x} itself for an in-place
-     * pass; any other {@code out} must have x's shape and data type). NaN elements stay NaN (1-bit: become +s).
+     * pass; any other {@code out} must have x's shape and data type). NaN elements stay NaN.
      *
      * @param x   the input, float or double
      * @param qp  the parameters (per channel: {@code x.size(qp.getAxis()) == qp.size()})
@@ -314,13 +334,18 @@ public final class FakeQuantizer {
         }
     }
 
+    /** In place; ClipByValue keeps NaN as NaN (ScalarMax/ScalarMin would turn it into a grid value). */
     private static void clampToGrid(INDArray t, QParams qp) {
-        exec(new ScalarMax(t, null, t, qp.qmin()));
-        exec(new ScalarMin(t, null, t, qp.qmax()));
+        ClipByValue op = new ClipByValue(t, qp.qmin(), qp.qmax());
+        op.addOutputArgument(t);
+        exec(op);
     }
 
     /** x_hat = x &gt;= 0 ? s : -s, computed as s - 2 s step(-x), exact. */
     private static INDArray signQuantize(INDArray x, QParams qp, INDArray out) {
+        // step() maps NaN to 0 (-> +s): remember where the input was NaN (before out, possibly x, is overwritten)
+        INDArray nanMask = Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.isNan())).getLong(0) > 0
+                ? x.isNaN() : null;
         exec(new ScalarMultiplication(x, null, out, -1.0));
         exec(new Step(out, out, 0.0));
         if (qp.isPerChannel()) {
@@ -335,6 +360,9 @@ public final class FakeQuantizer {
             float s = qp.scaleRef()[0];
             exec(new ScalarMultiplication(out, null, out, (double) (-2.0f * s)));
             exec(new ScalarAdd(out, null, out, (double) s));
+        }
+        if (nanMask != null) {
+            out.assign(out.putWhereWithMask(nanMask, Double.NaN));
         }
         return out;
     }
