@@ -145,6 +145,48 @@ public final class QatLayers {
         return HONOURS_WEIGHT_NOISE.contains(layer.getClass());
     }
 
+    /**
+     * @param layer a layer configuration
+     * @return true if the layer (or the layer a wrapper holds) has weight parameters
+     */
+    public static boolean hasWeights(Layer layer) {
+        if (layer instanceof Bidirectional b) {
+            return hasWeights(b.getFwd());
+        }
+        if (layer instanceof BaseWrapperLayer w) {
+            return hasWeights(w.getUnderlying());
+        }
+        if (layer instanceof FrozenLayer f) {
+            return hasWeights(f.getLayer());
+        }
+        return layer instanceof BaseLayer b && !b.initializer().weightKeys(b).isEmpty();
+    }
+
+    /**
+     * @param layer a layer configuration
+     * @return true if {@link #quantizeWeights(Layer, QuantSpec)} accepts it
+     */
+    public static boolean canQuantizeWeights(Layer layer) {
+        if (layer instanceof Bidirectional b) {
+            return canQuantizeWeights(b.getFwd()) && canQuantizeWeights(b.getBwd());
+        }
+        if (layer instanceof BaseWrapperLayer w) {
+            return canQuantizeWeights(w.getUnderlying());
+        }
+        if (layer instanceof FrozenLayer f) {
+            return canQuantizeWeights(f.getLayer());
+        }
+        if (!hasWeights(layer)) {
+            return false;
+        }
+        BaseLayer b = (BaseLayer) layer;
+        if (b.getWeightNoise() != null && !(b.getWeightNoise() instanceof WeightQuantizer)) {
+            return false;
+        }
+        return HONOURS_WEIGHT_NOISE.contains(layer.getClass()) || layer instanceof Convolution1DLayer
+                || layer instanceof EmbeddingLayer || layer instanceof EmbeddingSequenceLayer;
+    }
+
     private static List<String> supportedNames() {
         List<String> names = new ArrayList<>();
         for (Class<?> c : HONOURS_WEIGHT_NOISE) {
