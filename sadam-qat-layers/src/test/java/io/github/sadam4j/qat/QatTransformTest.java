@@ -81,10 +81,10 @@ class QatTransformTest {
         assertInstanceOf(FakeQuantLayer.class, c.getConf(2).getLayer());
         assertInstanceOf(WeightQuantizer.class, ((BaseLayer) c.getConf(3).getLayer()).getWeightNoise());
         assertInstanceOf(FakeQuantLayer.class, c.getConf(4).getLayer());
-        assertEquals("3_fq_in", c.getConf(4).getLayer().getLayerName());
-        assertInstanceOf(CnnToFeedForwardPreProcessor.class, c.getInputPreProcessor(4),
+        assertEquals("layer3_fq_in", c.getConf(4).getLayer().getLayerName());
+        assertInstanceOf(CnnToFeedForwardPreProcessor.class, c.getInputPreProcess(4),
                 "the quantizer takes over the dense layer's preprocessor");
-        assertNull(c.getInputPreProcessor(5));
+        assertNull(c.getInputPreProcess(5));
         assertInstanceOf(WeightQuantizer.class, ((BaseLayer) c.getConf(5).getLayer()).getWeightNoise());
         assertNull(((BaseLayer) c.getConf(6).getLayer()).getWeightNoise(), "last layer excluded");
         // trained weights kept, layer by layer

@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Network transforms copy every parameter of every original layer (weights, biases, batch-norm statistics) by
  *   layer; the inserted observers start empty (count 0): train or {@link QatLayers#calibrate calibrate} before
  *   inference. The updater state is not copied (a fresh optimizer, as for transfer learning).</li>
- *   <li>An inserted quantizer is named {@code <layer>_fq_in} / {@code <layer>_fq_out} (graphs; MultiLayerNetwork layers
- *   without a name use their index) and takes over the layer's input preprocessor, so it quantizes exactly what the
+ *   <li>An inserted quantizer is named {@code <layer>_fq_in} / {@code <layer>_fq_out} (DL4J names unnamed layers
+ *   {@code layer0, layer1, ...}) and takes over the layer's input preprocessor, so it quantizes exactly what the
  *   layer sees. Per-channel activation quantizers get their channel count from the layer's {@code nIn}
  *   ({@code nOut} for OUTPUTS) and their axis from its data format.</li>
  *   <li>OUTPUTS placement puts no quantizer after output layers (IOutputLayer) or graph outputs.</li>
