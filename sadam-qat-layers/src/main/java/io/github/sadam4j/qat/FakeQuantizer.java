@@ -461,6 +461,26 @@ public final class FakeQuantizer {
      * @return a new C-ordered array
      */
     public static INDArray dequantize(int[] q, long[] shape, QParams qp, DataType dataType) {
+        return dequantize(q, shape, qp.scaleRef(), qp.zeroPointRef(), qp.getAxis(), dataType);
+    }
+
+    /**
+     * Dequantizes integer codes, {@code (q - z) * s}, from explicit scales and zero points (e.g. read from an
+     * export), with the arithmetic of {@link #dequantize(int[], long[], QParams, DataType)}.
+     *
+     * @param q         codes in C order of {@code shape}
+     * @param shape     the tensor shape
+     * @param s         float32 scales (one, or one per channel)
+     * @param z         zero points (same length as {@code s})
+     * @param axis      the channel axis of {@code shape}, or -1 for per tensor
+     * @param dataType  FLOAT or DOUBLE
+     * @return a new C-ordered array
+     */
+    public static INDArray dequantize(int[] q, long[] shape, float[] s, int[] z, int axis, DataType dataType) {
+        if (s.length != z.length || s.length == 0 || (axis < 0 && s.length != 1)) {
+            throw new IllegalArgumentException("dequantize: " + s.length + " scales and " + z.length
+                    + " zero points for axis " + axis);
+        }
         long len = 1;
         for (long d : shape) {
             len *= d;
@@ -468,10 +488,7 @@ public final class FakeQuantizer {
         if (len != q.length) {
             throw new IllegalArgumentException("dequantize: " + q.length + " codes for shape " + Arrays.toString(shape));
         }
-        float[] s = qp.scaleRef();
-        int[] z = qp.zeroPointRef();
-        int axis = qp.getAxis();
-        if (axis >= 0 && shape[axis] != s.length) {
+        if (axis >= shape.length || axis >= 0 && shape[axis] != s.length) {
             throw new IllegalArgumentException("dequantize: axis " + axis + " of shape " + Arrays.toString(shape)
                     + " has " + (axis < shape.length ? shape[axis] : -1) + " channels, parameters have " + s.length);
         }

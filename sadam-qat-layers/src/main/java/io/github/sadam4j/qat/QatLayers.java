@@ -199,7 +199,11 @@ public final class QatLayers {
         return names;
     }
 
-    private static WeightQuantizer weightQuantizerOf(Layer layer) {
+    /**
+     * @param layer a layer configuration
+     * @return its weight quantizer (or that of the layer a wrapper holds), or null
+     */
+    public static WeightQuantizer weightQuantizerOf(Layer layer) {
         if (layer instanceof Bidirectional b) {
             WeightQuantizer f = weightQuantizerOf(b.getFwd());
             return f != null ? f : weightQuantizerOf(b.getBwd());

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.weightnoise.IWeightNoise;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
@@ -93,7 +94,14 @@ public final class WeightQuantizer implements IWeightNoise {
         }
         String where = describe(layer, paramKey);
         QParams qp = qparams(layer, paramKey, w, where);
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.INPUT, w.dataType(), w.shape(), w.ordering());
+        INDArray out;
+        if (workspaceMgr.hasConfiguration(ArrayType.INPUT) && workspaceMgr.isWorkspaceOpen(ArrayType.INPUT)) {
+            // training: DL4J keeps Q(W) for the backward pass and frees it with the iteration's workspace
+            out = workspaceMgr.createUninitialized(ArrayType.INPUT, w.dataType(), w.shape(), w.ordering());
+        } else {
+            // e.g. graph inference, where no INPUT workspace is open; DL4J calls us scoped out of workspaces
+            out = Nd4j.createUninitialized(w.dataType(), w.shape(), w.ordering());
+        }
         FakeQuantizer.fakeQuantize(w, qp, out);
         if (train && spec.getSte() == SteMode.CLIPPED) {
             ClippedWeightGradient.install(layer, this, paramKey);

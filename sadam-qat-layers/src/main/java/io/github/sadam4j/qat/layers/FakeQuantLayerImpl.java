@@ -153,12 +153,15 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             newRange = lastNewRange;
             updated = lastUpdated;
         }
-        INDArray eps = epsilon.dataType() == x.dataType() ? epsilon : epsilon.castTo(x.dataType());
-        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, eps.dataType(), eps.shape(), 'c');
-        if (qp == null) {
-            out.assign(eps);
-        } else {
-            FakeQuantizer.backward(x, eps, qp, out);
+        INDArray out = null;
+        if (epsilon != null) {  // null when the layer above returns no input gradient (e.g. an embedding)
+            INDArray eps = epsilon.dataType() == x.dataType() ? epsilon : epsilon.castTo(x.dataType());
+            out = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, eps.dataType(), eps.shape(), 'c');
+            if (qp == null) {
+                out.assign(eps);
+            } else {
+                FakeQuantizer.backward(x, eps, qp, out);
+            }
         }
 
         Gradient g = new DefaultGradient();

@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  *   {@code layer0, layer1, ...}) and takes over the layer's input preprocessor, so it quantizes exactly what the
  *   layer sees. Per-channel activation quantizers get their channel count from the layer's {@code nIn}
  *   ({@code nOut} for OUTPUTS) and their axis from its data format.</li>
- *   <li>OUTPUTS placement puts no quantizer after output layers (IOutputLayer) or graph outputs.</li>
+ *   <li>OUTPUTS placement puts no quantizer after output layers (IOutputLayer) or graph outputs; INPUTS placement
+ *   puts none before embedding layers (their input is integer indices).</li>
  * </ul>
  */
 public final class QatTransform {
@@ -131,7 +132,8 @@ public final class QatTransform {
             boolean sel = selected.contains(i);
             String name = layer.getLayerName() != null ? layer.getLayerName() : String.valueOf(i);
             QuantSpec act = policy.getActivations();
-            if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS) {
+            if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS
+                    && !takesIndices(layer)) {
                 FakeQuantLayer fq = fakeQuant(act, name + "_fq_in", inputChannels(layer), inputAxis(layer));
                 if (p != null) {
                     pre.put(out.size(), p);
@@ -207,6 +209,9 @@ public final class QatTransform {
                 continue;
             }
             if (policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS) {
+                if (takesIndices(layer)) {
+                    continue;
+                }
                 String fqName = unique(name + "_fq_in", vertices);
                 FakeQuantLayer fq = fakeQuant(act, fqName, inputChannels(layer), inputAxis(layer));
                 LayerVertex fqv = new LayerVertex(layerConf(lv.getLayerConf(), fq), lv.getPreProcessor());
@@ -267,6 +272,13 @@ public final class QatTransform {
             return false;
         }
         return true;
+    }
+
+    /** Embedding layers read integer indices: there is no activation to quantize before them. */
+    private static boolean takesIndices(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer l = inner(layer);
+        return l instanceof org.deeplearning4j.nn.conf.layers.EmbeddingLayer
+                || l instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
     }
 
     private static boolean isOutputLayer(org.deeplearning4j.nn.conf.layers.Layer layer) {
