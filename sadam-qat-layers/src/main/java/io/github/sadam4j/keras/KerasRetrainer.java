@@ -3,6 +3,9 @@ package io.github.sadam4j.keras;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.transform.QatPolicy;
+import io.github.sadam4j.qat.transform.QatTransform;
 import io.github.sadam4j.updater.SAdam;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -15,7 +18,8 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
  * Turns an imported Keras model into a network ready to be retrained with S-Adam: the updater of every trainable
  * layer replaced by {@link SAdam} (DL4J transfer learning with a fine-tune configuration; BatchNorm running statistics
  * keep their NoOp updater), the first N layers optionally frozen, optional decoupled weight decay, and the loss probes
- * attached. Parameters are kept; the optimizer state starts fresh.
+ * attached; optionally the network is first turned into its quantization-aware twin ({@link QatTransform}). Parameters
+ * are kept; the optimizer state starts fresh.
  *
  * <pre>{@code
  * ImportedKerasModel keras = KerasImport.load(Path.of("model.h5"));
@@ -30,6 +34,7 @@ public final class KerasRetrainer {
     private final double weightDecay;
     private final boolean attachProbes;
     private final long seed;
+    private final QatPolicy quantization;
 
     private KerasRetrainer(Builder b) {
         this.updater = b.updater;
@@ -37,6 +42,7 @@ public final class KerasRetrainer {
         this.weightDecay = b.weightDecay;
         this.attachProbes = b.attachProbes;
         this.seed = b.seed;
+        this.quantization = b.quantization;
     }
 
     /** @return a builder with S-Adam's defaults, nothing frozen, no weight decay, probes on */
@@ -56,23 +62,32 @@ public final class KerasRetrainer {
         // throws ConcurrentModificationException in DL4J 1.0.0-M2.1 (LayerValidation.configureBaseLayer)
         FineTuneConfiguration.Builder ft = new FineTuneConfiguration.Builder().updater(updater).seed(seed);
         Model net;
-        if (model.network() instanceof MultiLayerNetwork mln) {
+        if (model.network() instanceof MultiLayerNetwork imported) {
+            MultiLayerNetwork mln = quantization == null ? imported : QatTransform.apply(imported, quantization);
             TransferLearning.Builder b = new TransferLearning.Builder(mln).fineTuneConfiguration(ft.build());
-            int layers = mln.getnLayers() - 1;   // the last layer is the loss layer added at import
-            checkFreeze(layers);
+            // the Keras model's own layers: not the loss layer added at import, not inserted quantizer layers
+            List<Integer> own = new ArrayList<>();
+            for (int i = 0; i < mln.getnLayers() - 1; i++) {
+                if (!(mln.getLayerWiseConfigurations().getConf(i).getLayer() instanceof FakeQuantLayer)) {
+                    own.add(i);
+                }
+            }
+            checkFreeze(own.size());
             if (freezeFirst > 0) {
-                b.setFeatureExtractor(freezeFirst - 1);
+                b.setFeatureExtractor(own.get(freezeFirst - 1));
             }
             MultiLayerNetwork out = b.build();
             out.getLayerWiseConfigurations().getConfs().forEach(c -> applyWeightDecay(c.getLayer()));
             net = out;
         } else {
-            ComputationGraph cg = (ComputationGraph) model.network();
+            ComputationGraph imported = (ComputationGraph) model.network();
+            ComputationGraph cg = quantization == null ? imported : QatTransform.apply(imported, quantization);
             TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(cg).fineTuneConfiguration(ft.build());
             List<String> layerVertices = new ArrayList<>();
             for (int idx : cg.topologicalSortOrder()) {
                 GraphVertex v = cg.getVertices()[idx];
-                if (v.hasLayer() && !v.getVertexName().endsWith("_loss")) {
+                if (v.hasLayer() && !v.getVertexName().endsWith("_loss")
+                        && !(v.getLayer().conf().getLayer() instanceof FakeQuantLayer)) {
                     layerVertices.add(v.getVertexName());
                 }
             }
@@ -117,6 +132,7 @@ public final class KerasRetrainer {
         private double weightDecay;
         private boolean attachProbes = true;
         private long seed = 12345;
+        private QatPolicy quantization;
 
         private Builder() {
         }
@@ -170,6 +186,16 @@ public final class KerasRetrainer {
          */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param policy turn the network into its quantization-aware twin with this policy before retraining (null =
+         *               stay in float)
+         * @return this builder
+         */
+        public Builder quantization(QatPolicy policy) {
+            this.quantization = policy;
             return this;
         }
 

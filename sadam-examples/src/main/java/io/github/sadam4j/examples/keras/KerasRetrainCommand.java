@@ -19,6 +19,10 @@ import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.RunSession;
 import io.github.sadam4j.examples.report.SummaryTable;
 import io.github.sadam4j.keras.ImportedKerasModel;
+import io.github.sadam4j.qat.QatLayers;
+import io.github.sadam4j.qat.QuantSpec;
+import io.github.sadam4j.qat.export.QatExporter;
+import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.keras.KerasImport;
 import io.github.sadam4j.keras.KerasImportException;
 import io.github.sadam4j.keras.KerasRetrainer;
@@ -100,6 +104,17 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
     int batch;
 
+    @Option(names = "--bits", paramLabel = "N",
+            description = "Retrain the network's quantization-aware twin: weights of every layer with weights "
+                    + "fake-quantized to N bits (2..8, symmetric, per output channel); the integer export is written "
+                    + "to the result folder. Default: stay in float.")
+    Integer bits;
+
+    @Option(names = "--activation-bits", paramLabel = "A", defaultValue = "8",
+            description = "With --bits: fake-quantize each quantized layer's output to A bits (asymmetric, moving "
+                    + "average range); 0 = weights only. Default: ${DEFAULT-VALUE}.")
+    int activationBits;
+
     @Option(names = "--freeze", paramLabel = "N", defaultValue = "0",
             description = "Freeze the first N layers. Default: ${DEFAULT-VALUE}.")
     int freeze;
@@ -170,11 +185,14 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         Model net;
         try {
             net = KerasRetrainer.builder().updater(sadam).freezeFirst(freeze).weightDecay(weightDecay).seed(seed)
-                    .build().prepare(keras);
+                    .quantization(quantization()).build().prepare(keras);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path dir = output.prepare("keras-retrain");
+        if (bits != null) {
+            calibrate(net, d.batches(batch, seed, -1));
+        }
         Evaluation before = Evaluation.of(net, d.test, keras);
         Evaluation[] last = {before};
         List<String[]> rows = new ArrayList<>();
@@ -224,7 +242,12 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             if (!session.stopRequested()) {
                 Path zip = dir.resolve("model.zip");
                 ModelSerializer.writeModel(net, zip.toFile(), true);
-                bar.println("Saved the retrained network (with its S-Adam state) to " + zip);
+                out.println("Saved the retrained network (with its S-Adam state) to " + zip);
+                if (bits != null) {
+                    Path export = dir.resolve("integer-export");
+                    QatExporter.export(net, export);
+                    out.println("Wrote the integer export (" + bits + "-bit weights) to " + export);
+                }
                 session.markCompleted();
             }
         }
@@ -246,6 +269,19 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         return m;
     }
 
+    private QatPolicy quantization() {
+        if (bits == null) {
+            return null;
+        }
+        if (bits < 2 || bits > 8 || activationBits < 0 || activationBits == 1 || activationBits > 8) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be in 2..8 and "
+                    + "--activation-bits 0 or in 2..8, got " + bits + " and " + activationBits);
+        }
+        return QatPolicy.builder().weights(QuantSpec.weights(bits))
+                .activations(activationBits == 0 ? null : QuantSpec.activations(activationBits))
+                .placement(QatPolicy.ActivationPlacement.OUTPUTS).build();
+    }
+
     private SAdam sadam() {
         try {
             return SAdam.builder().learningRate(lr).probes(probes).sigma(sigma).lambda(lambda).seed(seed).build();
@@ -265,6 +301,18 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             return RetrainData.fashionMnist(fm, keras);
         }
         return RetrainData.csv(Path.of(data), keras, labelColumn, skipLines, 0.2, seed);
+    }
+
+    /** Gives the activation quantizers' observers a range (from the training data) before the first evaluation. */
+    private static void calibrate(Model net, List<org.nd4j.linalg.dataset.MultiDataSet> batches) {
+        if (net instanceof ComputationGraph cg) {
+            QatLayers.calibrate(cg, batches);
+        } else {
+            List<org.nd4j.linalg.dataset.DataSet> single = batches.stream()
+                    .map(b -> new org.nd4j.linalg.dataset.DataSet(b.getFeatures(0), b.getLabels(0))).toList();
+            QatLayers.calibrate(net, new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(single,
+                    1));
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -94,6 +94,24 @@ class KerasRetrainCommandTest {
     }
 
     @Test
+    void quantizedRetrainingWritesAnIntegerExportThatReloads() throws Exception {
+        Path out = dir.resolve("qat-run");
+        Result res = run("keras-retrain", "--model", denseModel.toString(), "--bits", "4", "--freeze", "1",
+                "--epochs", "2", "--progress", "off", "-o", out.toString());
+        assertEquals(0, res.code(), res.err());
+        assertTrue(res.out().contains("4-bit weights"), res.out());
+        org.deeplearning4j.nn.api.Model reloaded = io.github.sadam4j.qat.export.QatModelLoader.load(
+                out.resolve("integer-export"));
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork trained =
+                org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(out.resolve("model.zip").toFile());
+        INDArray x = rand(new Random(9), 6, 4);
+        assertEquals(trained.output(x), ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) reloaded).output(x));
+        // frozen: the first Keras layer (not an inserted quantizer) is wrapped
+        assertTrue(trained.getLayerWiseConfigurations().getConf(0).getLayer()
+                instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer, trained.summary());
+    }
+
+    @Test
     void fashionMnistIsResizedToTheModelsInput() {
         Result res = run("keras-retrain", "--model", imageModel.toString(), "--data", "fashion-mnist",
                 "--train-limit", "300", "--test-limit", "100", "--epochs", "1", "--progress", "off", "-o",

@@ -166,6 +166,15 @@ public final class QatModelLoader {
     }
 
     private static void stripWeightQuantizer(org.deeplearning4j.nn.conf.layers.Layer layer, String name) {
+        // frozen is a training-time wrapper: the weights inside are dequantized like any other
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+            stripWeightQuantizer(f.getLayer(), name);
+            return;
+        }
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer w) {
+            stripWeightQuantizer(w.getUnderlying(), name);
+            return;
+        }
         if (!(layer instanceof BaseLayer b)) {
             throw new IllegalStateException("layer '" + name + "' has quantized weights in the export but is a "
                     + layer.getClass().getSimpleName());
