@@ -1,0 +1,551 @@
+package io.github.sadam4j.qat;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.bool.BroadcastLessThanOrEqual;
+import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.scalar.comparison.ScalarLessThanOrEqual;
+import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * The fake-quantization arithmetic, in one place: ranges, scales and zero points, the forward pass, the
+ * straight-through gradient masks, and the integer codes of the export. Every quantizer of this module
+ * ({@link WeightQuantizer}, {@link FakeQuantActivation}, {@link FakeQuantLayer}), the exporter and the tests call these
+ * functions; there is no second implementation.
+ *
+ * <p>The forward pass is a handful of vectorised ND4J ops over the whole tensor (no per-element Java code):
+ * <pre>
+ *   t     = rint(x * (1/s))        per tensor (PyTorch's per-tensor kernel; also the paper's formula)
+ *         = rint(x / s)            per channel, standard scale (PyTorch's per-channel kernel)
+ *   x_hat = (clamp(t + z, qmin, qmax) - z) * s
+ * </pre>
+ * {@code rint} rounds half to even ({@code 0.5 -> 0}, {@code 1.5 -> 2}, {@code 2.5 -> 2}, {@code -0.5 -> -0}), as
+ * {@code torch.round} and {@code std::nearbyint}. The 1-bit quantizer is {@code x_hat = x >= 0 ? s : -s}.
+ *
+ * <p>Non-finite values: a range ({@code min}, {@code max}) that is NaN or infinite is an error
+ * ({@link IllegalStateException} naming the quantizer), never a silently NaN scale. {@link #checkFinite} lets callers
+ * reject tensors containing NaN/Inf before a range is taken (ND4J's min/max reductions may skip NaN depending on its
+ * position, so the range alone does not reliably reveal one).
+ */
+public final class FakeQuantizer {
+    /** Lower bound of every scale: float32 epsilon 2^-23 (PyTorch's observers use {@code torch.finfo(float32).eps}). */
+    public static final float SCALE_EPS = Math.ulp(1.0f);
+
+    private FakeQuantizer() {
+    }
+
+    // ------------------------------------------------------------------------------------------------ axes
+
+    /**
+     * Checks an explicit per-channel axis against a tensor rank.
+     *
+     * @param axis  the axis (&gt;= 0), or -1 for per tensor
+     * @param shape the tensor's shape
+     * @param where what is being quantized, for the error message
+     * @return the axis
+     * @throws IllegalArgumentException if the tensor has no such axis
+     */
+    public static int checkAxis(int axis, long[] shape, String where) {
+        if (axis < -1 || axis >= shape.length) {
+            throw new IllegalArgumentException("per-channel axis " + axis + " does not exist for " + where + " of shape "
+                    + Arrays.toString(shape) + ": allowed axes are 0.." + (shape.length - 1));
+        }
+        return axis;
+    }
+
+    private static int[] dimsExcept(int rank, int axis) {
+        int[] d = new int[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != axis) {
+                d[j++] = i;
+            }
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------------------------------------ ranges
+
+    /**
+     * Throws if {@code x} holds a NaN or an infinity (one vectorised pass).
+     *
+     * @param x     the tensor
+     * @param where what is being quantized, for the error message
+     * @throws IllegalStateException if a value is not finite
+     */
+    public static void checkFinite(INDArray x, String where) {
+        long bad = Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.notFinite())).getLong(0);
+        if (bad > 0) {
+            throw new IllegalStateException(where + ": the tensor to quantize contains " + bad
+                    + " NaN or infinite value(s); a quantization range cannot be taken from it (has training diverged?)");
+        }
+    }
+
+    /**
+     * The range of the tensor itself, per tensor ({@code axis = -1}) or per slice along {@code axis}:
+     * {@code [min, max]}; for symmetric specs {@code [-max|x|, max|x|]} (one reduction, same scale); for
+     * {@link RangeSource#MEAN_ABS} {@code [-mean|x|, mean|x|]}.
+     *
+     * @param x     the tensor (float or double)
+     * @param spec  the spec (its range source decides MEAN_ABS vs min/max)
+     * @param axis  the channel axis or -1
+     * @param where for error messages
+     * @return {@code {min[], max[]}}, one entry per channel (one for per tensor)
+     */
+    public static float[][] tensorRange(INDArray x, QuantSpec spec, int axis, String where) {
+        checkAxis(axis, x.shape(), where);
+        if (x.isEmpty() || x.length() == 0) {
+            throw new IllegalArgumentException(where + ": cannot take the range of an empty tensor");
+        }
+        boolean meanAbs = spec.getRange() == RangeSource.MEAN_ABS;
+        boolean sym = spec.getScheme() == QuantScheme.SYMMETRIC;
+        float[] mn;
+        float[] mx;
+        if (axis < 0) {
+            if (meanAbs) {
+                float m = (float) (x.norm1Number().doubleValue() / x.length());
+                mn = new float[]{-m};
+                mx = new float[]{m};
+            } else if (sym) {
+                float a = x.amaxNumber().floatValue();
+                mn = new float[]{-a};
+                mx = new float[]{a};
+            } else {
+                mn = new float[]{x.minNumber().floatValue()};
+                mx = new float[]{x.maxNumber().floatValue()};
+            }
+        } else {
+            int[] dims = dimsExcept(x.rank(), axis);
+            if (meanAbs) {
+                long per = x.length() / x.size(axis);
+                mx = x.norm1(dims).castTo(DataType.DOUBLE).divi(per).toFloatVector();
+                mn = negate(mx);
+            } else if (sym) {
+                mx = x.amax(dims).toFloatVector();
+                mn = negate(mx);
+            } else {
+                mn = x.min(dims).toFloatVector();
+                mx = x.max(dims).toFloatVector();
+            }
+        }
+        return new float[][]{mn, mx};
+    }
+
+    /**
+     * The plain min and max of a tensor, per tensor ({@code axis = -1}) or per slice along {@code axis} (what the
+     * stateful observers record).
+     *
+     * @param x     the tensor
+     * @param axis  the channel axis or -1
+     * @param where for error messages
+     * @return {@code {min[], max[]}}
+     */
+    public static float[][] minMax(INDArray x, int axis, String where) {
+        checkAxis(axis, x.shape(), where);
+        if (x.length() == 0) {
+            throw new IllegalArgumentException(where + ": cannot take the range of an empty tensor");
+        }
+        if (axis < 0) {
+            return new float[][]{{x.minNumber().floatValue()}, {x.maxNumber().floatValue()}};
+        }
+        int[] dims = dimsExcept(x.rank(), axis);
+        return new float[][]{x.min(dims).toFloatVector(), x.max(dims).toFloatVector()};
+    }
+
+    private static float[] negate(float[] a) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = -a[i];
+        }
+        return r;
+    }
+
+    /**
+     * Quantization parameters of a stateless spec ({@link RangeSource#CURRENT}, {@link RangeSource#FIXED},
+     * {@link RangeSource#MEAN_ABS}) for a tensor.
+     *
+     * @param x     the tensor
+     * @param spec  the spec
+     * @param axis  the resolved channel axis, or -1 for per tensor
+     * @param where for error messages
+     * @return the parameters
+     * @throws IllegalArgumentException if the spec's range is stateful
+     */
+    public static QParams qparamsFor(INDArray x, QuantSpec spec, int axis, String where) {
+        switch (spec.getRange()) {
+            case FIXED: {
+                int n = axis < 0 ? 1 : (int) x.size(checkAxis(axis, x.shape(), where));
+                float[] mn = new float[n];
+                float[] mx = new float[n];
+                Arrays.fill(mn, (float) spec.getFixedMin());
+                Arrays.fill(mx, (float) spec.getFixedMax());
+                return qparams(spec, mn, mx, axis, where);
+            }
+            case CURRENT:
+            case MEAN_ABS: {
+                float[][] r = tensorRange(x, spec, axis, where);
+                return qparams(spec, r[0], r[1], axis, where);
+            }
+            default:
+                throw new IllegalArgumentException(where + ": range " + spec.getRange() + " keeps state and needs a "
+                        + "FakeQuantLayer; stateless quantizers accept CURRENT, FIXED or MEAN_ABS");
+        }
+    }
+
+    /**
+     * Scales and zero points from a range, with PyTorch's observer formulas in float32 arithmetic (or the paper's
+     * formula for {@link QuantSpec#paper(int)} specs); see {@link QuantSpec} for the formulas.
+     *
+     * @param spec  the spec
+     * @param min   lower ends, one per channel
+     * @param max   upper ends, one per channel
+     * @param axis  the channel axis of the tensor these parameters will be applied to, -1 for per tensor
+     * @param where for error messages
+     * @return the parameters
+     * @throws IllegalStateException if a range end is NaN or infinite
+     */
+    public static QParams qparams(QuantSpec spec, float[] min, float[] max, int axis, String where) {
+        if (min.length != max.length || min.length == 0) {
+            throw new IllegalArgumentException(where + ": range arrays must have the same non-zero length, got "
+                    + min.length + " and " + max.length);
+        }
+        if (axis < 0 && min.length != 1) {
+            throw new IllegalArgumentException(where + ": a per-tensor range has 1 entry, got " + min.length);
+        }
+        int n = min.length;
+        int qmin = spec.qmin();
+        int qmax = spec.qmax();
+        float[] s = new float[n];
+        float[] inv = new float[n];
+        int[] z = new int[n];
+        boolean paper = spec.isPaperScale();
+        boolean divide = axis >= 0 && !paper && !spec.isBinary();
+        for (int i = 0; i < n; i++) {
+            float lo = min[i];
+            float hi = max[i];
+            if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
+                throw new IllegalStateException(where + ": quantization range " + (n > 1 ? "of channel " + i + " " : "")
+                        + "is not finite: [" + lo + ", " + hi + "]; refusing to compute a NaN/infinite scale");
+            }
+            if (spec.isBinary()) {
+                float a = Math.max(Math.abs(lo), Math.abs(hi));
+                s[i] = Math.max(a, SCALE_EPS);
+                inv[i] = 1.0f / s[i];
+                z[i] = 0;
+            } else if (paper) {
+                float a = Math.max(Math.abs(lo), Math.abs(hi));
+                inv[i] = (float) spec.getPaperConstant() / (a + (float) QuantSpec.PAPER_EPSILON);
+                s[i] = 1.0f / inv[i];
+                z[i] = 0;
+            } else if (spec.getScheme() == QuantScheme.SYMMETRIC) {
+                float neg = Math.min(lo, 0.0f);
+                float pos = Math.max(hi, 0.0f);
+                float a = Math.max(-neg, pos);
+                float si = a / ((float) (qmax - qmin) / 2.0f);
+                s[i] = Math.max(si, SCALE_EPS);
+                inv[i] = 1.0f / s[i];
+                z[i] = 0;
+            } else {
+                float neg = Math.min(lo, 0.0f);
+                float pos = Math.max(hi, 0.0f);
+                float si = (pos - neg) / (float) (qmax - qmin);
+                s[i] = Math.max(si, SCALE_EPS);
+                inv[i] = 1.0f / s[i];
+                long zi = qmin - (long) Math.rint(neg / s[i]);
+                z[i] = (int) Math.max(qmin, Math.min(qmax, zi));
+            }
+        }
+        return new QParams(spec, axis, s, inv, z, min.clone(), max.clone(), divide);
+    }
+
+    // ------------------------------------------------------------------------------------------------ forward
+
+    /**
+     * The fake-quantized tensor {@code x_hat}, written to {@code out} (which may be {@code x} itself for an in-place
+     * pass; any other {@code out} must have x's shape and data type). NaN elements stay NaN.
+     *
+     * @param x   the input, float or double
+     * @param qp  the parameters (per channel: {@code x.size(qp.getAxis()) == qp.size()})
+     * @param out where to write
+     * @return {@code out}
+     */
+    public static INDArray fakeQuantize(INDArray x, QParams qp, INDArray out) {
+        checkChannels(x, qp);
+        if (qp.getSpec().isBinary()) {
+            return signQuantize(x, qp, out);
+        }
+        scaledRounded(x, qp, out);
+        clampToGrid(out, qp);
+        if (!qp.isZeroPointZero()) {
+            if (qp.isPerChannel()) {
+                exec(new BroadcastSubOp(out, vec(qp.zeroPointRef(), out.dataType()), out, qp.getAxis()));
+            } else {
+                exec(new ScalarAdd(out, null, out, -qp.zeroPointRef()[0]));
+            }
+        }
+        if (qp.isPerChannel()) {
+            exec(new BroadcastMulOp(out, vec(qp.scaleRef(), out.dataType()), out, qp.getAxis()));
+        } else {
+            exec(new ScalarMultiplication(out, null, out, (double) qp.scaleRef()[0]));
+        }
+        return out;
+    }
+
+    /**
+     * Convenience: a new array holding {@code x_hat}.
+     *
+     * @param x  the input
+     * @param qp the parameters
+     * @return {@code x_hat}
+     */
+    public static INDArray fakeQuantize(INDArray x, QParams qp) {
+        return fakeQuantize(x, qp, x.ulike());
+    }
+
+    /** out = rint(x * inv) + z  (or rint(x / s) + z), not yet clamped. */
+    private static void scaledRounded(INDArray x, QParams qp, INDArray out) {
+        if (qp.isPerChannel()) {
+            if (qp.isDivide()) {
+                exec(new BroadcastDivOp(x, vec(qp.scaleRef(), x.dataType()), out, qp.getAxis()));
+            } else {
+                exec(new BroadcastMulOp(x, vec(qp.invScaleRef(), x.dataType()), out, qp.getAxis()));
+            }
+        } else {
+            exec(new ScalarMultiplication(x, null, out, (double) qp.invScaleRef()[0]));
+        }
+        exec(new Rint(out, out));
+        if (!qp.isZeroPointZero()) {
+            if (qp.isPerChannel()) {
+                exec(new BroadcastAddOp(out, vec(qp.zeroPointRef(), out.dataType()), out, qp.getAxis()));
+            } else {
+                exec(new ScalarAdd(out, null, out, qp.zeroPointRef()[0]));
+            }
+        }
+    }
+
+    /** In place; ClipByValue keeps NaN as NaN (ScalarMax/ScalarMin would turn it into a grid value). */
+    private static void clampToGrid(INDArray t, QParams qp) {
+        ClipByValue op = new ClipByValue(t, qp.qmin(), qp.qmax());
+        op.addOutputArgument(t);
+        exec(op);
+    }
+
+    /** x_hat = x &gt;= 0 ? s : -s, computed as s - 2 s step(-x), exact. */
+    private static INDArray signQuantize(INDArray x, QParams qp, INDArray out) {
+        // step() maps NaN to 0 (-> +s): remember where the input was NaN (before out, possibly x, is overwritten)
+        INDArray nanMask = Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.isNan())).getLong(0) > 0
+                ? x.isNaN() : null;
+        exec(new ScalarMultiplication(x, null, out, -1.0));
+        exec(new Step(out, out, 0.0));
+        if (qp.isPerChannel()) {
+            float[] s = qp.scaleRef();
+            float[] m2s = new float[s.length];
+            for (int i = 0; i < s.length; i++) {
+                m2s[i] = -2.0f * s[i];
+            }
+            exec(new BroadcastMulOp(out, vec(m2s, out.dataType()), out, qp.getAxis()));
+            exec(new BroadcastAddOp(out, vec(s, out.dataType()), out, qp.getAxis()));
+        } else {
+            float s = qp.scaleRef()[0];
+            exec(new ScalarMultiplication(out, null, out, (double) (-2.0f * s)));
+            exec(new ScalarAdd(out, null, out, (double) s));
+        }
+        if (nanMask != null) {
+            out.assign(out.putWhereWithMask(nanMask, Double.NaN));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ backward
+
+    /**
+     * The straight-through mask of {@link SteMode#CLIPPED}: 1 where {@code rint(x / s) + z} lies in
+     * {@code [qmin, qmax]}, 0 where it was clamped (and at NaN); 1-bit: 1 where {@code |x| <= s}. For
+     * {@link SteMode#IDENTITY} specs the mask is all ones.
+     *
+     * @param x  the quantizer's input
+     * @param qp the parameters the forward pass used
+     * @return a new array of x's shape and data type holding 0 and 1
+     */
+    public static INDArray steMask(INDArray x, QParams qp) {
+        checkChannels(x, qp);
+        if (qp.getSpec().getSte() == SteMode.IDENTITY) {
+            return Nd4j.ones(x.dataType(), x.shape());
+        }
+        INDArray inside;
+        if (qp.getSpec().isBinary()) {
+            INDArray ax = x.ulike();
+            exec(new Abs(x, ax));
+            if (qp.isPerChannel()) {
+                inside = Nd4j.createUninitialized(DataType.BOOL, x.shape(), x.ordering());
+                exec(new BroadcastLessThanOrEqual(ax, vec(qp.scaleRef(), x.dataType()), inside, qp.getAxis()));
+            } else {
+                inside = Nd4j.createUninitialized(DataType.BOOL, x.shape(), x.ordering());
+                exec(new ScalarLessThanOrEqual(ax, inside, (double) qp.scaleRef()[0]));
+            }
+        } else {
+            INDArray t = x.ulike();
+            scaledRounded(x, qp, t);
+            INDArray tc = t.dup();
+            clampToGrid(tc, qp);
+            inside = t.eq(tc);
+        }
+        return inside.castTo(x.dataType());
+    }
+
+    /**
+     * The gradient with respect to the quantizer's input: {@code grad} for IDENTITY, {@code grad * steMask(x)} for
+     * CLIPPED, written to {@code out} (may be {@code grad}).
+     *
+     * @param x    the quantizer's input
+     * @param grad the gradient with respect to {@code x_hat}
+     * @param qp   the parameters the forward pass used
+     * @param out  where to write (same shape and type as grad)
+     * @return {@code out}
+     */
+    public static INDArray backward(INDArray x, INDArray grad, QParams qp, INDArray out) {
+        if (qp.getSpec().getSte() == SteMode.IDENTITY) {
+            if (out != grad) {
+                out.assign(grad);
+            }
+            return out;
+        }
+        INDArray mask = steMask(x, qp);
+        return grad.mul(mask.castTo(grad.dataType()), out);
+    }
+
+    // ------------------------------------------------------------------------------------------------ integers
+
+    /**
+     * The integer codes {@code q = clamp(rint(x / s) + z, qmin, qmax)} of a tensor (1-bit: {@code +1} for
+     * {@code x >= 0}, {@code -1} otherwise), in C (row-major) order of {@code x}'s shape; {@code x_hat = (q - z) * s}.
+     *
+     * @param x  the tensor
+     * @param qp the parameters
+     * @return the codes, {@code x.length()} of them
+     */
+    public static int[] quantize(INDArray x, QParams qp) {
+        checkChannels(x, qp);
+        INDArray t = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        if (qp.getSpec().isBinary()) {
+            exec(new ScalarMultiplication(x, null, t, -1.0));
+            exec(new Step(t, t, 0.0));
+            exec(new ScalarMultiplication(t, null, t, -2.0));
+            exec(new ScalarAdd(t, null, t, 1.0));
+        } else {
+            scaledRounded(x, qp, t);
+            clampToGrid(t, qp);
+        }
+        return t.castTo(DataType.INT32).data().asInt();
+    }
+
+    /**
+     * Dequantizes integer codes: {@code (q - z) * s} in the given data type, with the same float arithmetic as the
+     * forward pass, so {@code dequantize(quantize(x)) == fakeQuantize(x)} bit for bit.
+     *
+     * @param q        codes in C order of {@code shape}
+     * @param shape    the tensor shape
+     * @param qp       the parameters (per channel along {@code qp.getAxis()} of {@code shape})
+     * @param dataType FLOAT or DOUBLE
+     * @return a new C-ordered array
+     */
+    public static INDArray dequantize(int[] q, long[] shape, QParams qp, DataType dataType) {
+        return dequantize(q, shape, qp.scaleRef(), qp.zeroPointRef(), qp.getAxis(), dataType);
+    }
+
+    /**
+     * Dequantizes integer codes, {@code (q - z) * s}, from explicit scales and zero points (e.g. read from an
+     * export), with the arithmetic of {@link #dequantize(int[], long[], QParams, DataType)}.
+     *
+     * @param q         codes in C order of {@code shape}
+     * @param shape     the tensor shape
+     * @param s         float32 scales (one, or one per channel)
+     * @param z         zero points (same length as {@code s})
+     * @param axis      the channel axis of {@code shape}, or -1 for per tensor
+     * @param dataType  FLOAT or DOUBLE
+     * @return a new C-ordered array
+     */
+    public static INDArray dequantize(int[] q, long[] shape, float[] s, int[] z, int axis, DataType dataType) {
+        if (s.length != z.length || s.length == 0 || (axis < 0 && s.length != 1)) {
+            throw new IllegalArgumentException("dequantize: " + s.length + " scales and " + z.length
+                    + " zero points for axis " + axis);
+        }
+        long len = 1;
+        for (long d : shape) {
+            len *= d;
+        }
+        if (len != q.length) {
+            throw new IllegalArgumentException("dequantize: " + q.length + " codes for shape " + Arrays.toString(shape));
+        }
+        if (axis >= shape.length || axis >= 0 && shape[axis] != s.length) {
+            throw new IllegalArgumentException("dequantize: axis " + axis + " of shape " + Arrays.toString(shape)
+                    + " has " + (axis < shape.length ? shape[axis] : -1) + " channels, parameters have " + s.length);
+        }
+        long inner = 1;
+        if (axis >= 0) {
+            for (int d = axis + 1; d < shape.length; d++) {
+                inner *= shape[d];
+            }
+        }
+        int channels = s.length;
+        if (dataType == DataType.DOUBLE) {
+            double[] out = new double[q.length];
+            for (int i = 0; i < q.length; i++) {
+                int c = axis < 0 ? 0 : (int) ((i / inner) % channels);
+                out[i] = (double) (q[i] - z[c]) * (double) s[c];
+            }
+            return Nd4j.create(out, shape, 'c');
+        }
+        float[] out = new float[q.length];
+        for (int i = 0; i < q.length; i++) {
+            int c = axis < 0 ? 0 : (int) ((i / inner) % channels);
+            out[i] = (float) (q[i] - z[c]) * s[c];
+        }
+        INDArray r = Nd4j.create(out, shape, 'c');
+        return dataType == DataType.FLOAT ? r : r.castTo(dataType);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static void checkChannels(INDArray x, QParams qp) {
+        if (qp.isPerChannel()) {
+            int axis = checkAxis(qp.getAxis(), x.shape(), "fake quantizer input");
+            if (x.size(axis) != qp.size()) {
+                throw new IllegalArgumentException("fake quantizer: axis " + axis + " of shape "
+                        + Arrays.toString(x.shape()) + " has " + x.size(axis) + " channels but the parameters have "
+                        + qp.size());
+            }
+        }
+        if (!x.dataType().isFPType()) {
+            throw new IllegalArgumentException("fake quantizer: input must be floating point, got " + x.dataType());
+        }
+    }
+
+    private static INDArray vec(float[] v, DataType dt) {
+        INDArray a = Nd4j.createFromArray(v);
+        return dt == DataType.FLOAT ? a : a.castTo(dt);
+    }
+
+    private static INDArray vec(int[] v, DataType dt) {
+        return Nd4j.createFromArray(v).castTo(dt);
+    }
+
+    private static void exec(org.nd4j.linalg.api.ops.Op op) {
+        Nd4j.getExecutioner().exec(op);
+    }
+
+    private static void exec(org.nd4j.linalg.api.ops.CustomOp op) {
+        Nd4j.getExecutioner().exec(op);
+    }
+}

@@ -1,0 +1,117 @@
+package io.github.sadam4j.qat.export;
+
+import io.github.sadam4j.qat.QuantSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
+
+/**
+ * The {@code manifest.json} of a QAT export (format {@value #FORMAT}, version {@value #VERSION}); see
+ * {@link QatExporter} for the layout. A plain data object (public fields), written and read with Jackson.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class ExportManifest {
+    /** Format name written to {@link #format}. */
+    public static final String FORMAT = "sadam4j-qat-export";
+    /** Format version written to {@link #version}. */
+    public static final int VERSION = 1;
+
+    /** Always {@value #FORMAT}. */
+    public String format = FORMAT;
+    /** Format version, {@value #VERSION}. */
+    public int version = VERSION;
+    /** {@code MultiLayerNetwork} or {@code ComputationGraph}. */
+    public String modelType;
+    /** The network's data type ({@code FLOAT} or {@code DOUBLE}): the type of the float tensors. */
+    public String dataType;
+    /** The entry holding the QAT network's DL4J configuration JSON. */
+    public String configuration = "configuration.json";
+    /** Byte order of every binary tensor file. */
+    public String byteOrder = "little-endian";
+    /** Element order of every tensor file. */
+    public String elementOrder = "C (row-major) over the parameter's shape";
+    /** One entry per layer with parameters, in network order. */
+    public List<LayerEntry> layers = new ArrayList<>();
+    /** Every activation quantizer (FakeQuantLayer, FakeQuantActivation), in network order. */
+    public List<ActivationQuantizerEntry> activationQuantizers = new ArrayList<>();
+
+    /** A layer and its parameters. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class LayerEntry {
+        /** Layer (vertex) name. */
+        public String name;
+        /** Layer index (MultiLayerNetwork), or the position in the graph's layer order. */
+        public int index;
+        /** Simple class name of the layer configuration. */
+        public String type;
+        /** The layer's parameters, in DL4J's parameter order. */
+        public List<TensorEntry> params = new ArrayList<>();
+    }
+
+    /** One parameter tensor: integer codes with their scales, or plain floats. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class TensorEntry {
+        /** {@value QatExporter#QUANTIZED}: integer codes; {@value QatExporter#FLOAT}: float values. */
+        public String kind;
+        /** The DL4J parameter key ({@code W}, {@code b}, {@code RW}, {@code min}, ...). */
+        public String key;
+        /** The parameter's shape as DL4J reports it. */
+        public long[] shape;
+        /** The entry holding the data. */
+        public String file;
+        /** Float tensors: {@code float32} or {@code float64}; quantized: the storage, see {@link BitPacking}. */
+        public String dtype;
+        /** Quantized: the weight quantizer's spec. */
+        public QuantSpec spec;
+        /** Quantized: bit width. */
+        public Integer bits;
+        /** Quantized: smallest grid integer. */
+        public Integer qmin;
+        /** Quantized: largest grid integer. */
+        public Integer qmax;
+        /** Quantized: channel axis of the shape, -1 for per tensor. */
+        public Integer axis;
+        /** Quantized: float32 scales, one per channel (or one). */
+        public float[] scale;
+        /** Quantized: zero points, one per channel (or one). */
+        public int[] zeroPoint;
+        /** Quantized: the range the scales were computed from (lower ends). */
+        public float[] rangeMin;
+        /** Quantized: the range the scales were computed from (upper ends). */
+        public float[] rangeMax;
+    }
+
+    /** An activation quantizer and the integer parameters it applies at inference. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class ActivationQuantizerEntry {
+        /** The layer (vertex) name. */
+        public String layer;
+        /** {@code layer} for a FakeQuantLayer, {@code activation} for a FakeQuantActivation of that layer. */
+        public String location;
+        /** The quantizer's spec. */
+        public QuantSpec spec;
+        /** False if fake quantization is switched off in this layer (identity at inference). */
+        public boolean enabled = true;
+        /**
+         * True if the parameters are computed from each inference batch (range CURRENT / MEAN_ABS, like dynamic
+         * quantization): no static scale is stored.
+         */
+        public boolean dynamic;
+        /** Static: channel axis of the activation, -1 for per tensor. */
+        public Integer axis;
+        /** Static: smallest grid integer. */
+        public Integer qmin;
+        /** Static: largest grid integer. */
+        public Integer qmax;
+        /** Static: observed (or fixed) range, lower ends. */
+        public float[] rangeMin;
+        /** Static: observed (or fixed) range, upper ends. */
+        public float[] rangeMax;
+        /** Static: number of batches the observer has seen (stateful observers). */
+        public Float observedBatches;
+        /** Static: float32 scales. */
+        public float[] scale;
+        /** Static: zero points. */
+        public int[] zeroPoint;
+    }
+}

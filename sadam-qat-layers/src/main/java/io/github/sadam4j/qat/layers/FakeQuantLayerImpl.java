@@ -1,0 +1,353 @@
+package io.github.sadam4j.qat.layers;
+
+import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.FakeQuantizer;
+import io.github.sadam4j.qat.Observers;
+import io.github.sadam4j.qat.QParams;
+import io.github.sadam4j.qat.QuantSpec;
+import io.github.sadam4j.qat.RangeSource;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The runtime of {@link FakeQuantLayer} (see there for the semantics). Holds no arrays across calls except views of
+ * the network's parameter and gradient vectors; between a training forward pass and its backward pass it keeps the
+ * quantization parameters and the observer's new range as plain Java arrays.
+ */
+public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
+    private INDArray paramsFlat;
+    private INDArray gradientsFlat;
+    private Map<String, INDArray> params = Collections.emptyMap();
+    private Map<String, INDArray> gradientViews = Collections.emptyMap();
+
+    /** Cached by a training forward pass for its backward pass (plain Java values, no workspace arrays). */
+    private QParams lastQParams;
+    private float[][] lastNewRange;
+    private boolean lastUpdated;
+    private boolean calibrating;
+
+    /**
+     * @param conf     the layer's configuration
+     * @param dataType the network data type
+     */
+    public FakeQuantLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    // ------------------------------------------------------------------------------------------------ forward
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+        assertInputSet(false);
+        INDArray x = input.dataType() == dataType ? input : input.castTo(dataType);
+        QParams qp = forward(x, training, true);
+        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        if (qp == null) {
+            out.assign(x);
+        } else {
+            FakeQuantizer.fakeQuantize(x, qp, out);
+        }
+        return out;
+    }
+
+    /**
+     * Computes the quantization parameters for this batch and runs the observer logic.
+     *
+     * @return the parameters, or null if fake quantization is disabled
+     */
+    private QParams forward(INDArray x, boolean training, boolean cache) {
+        FakeQuantLayer c = layerConf();
+        QuantSpec spec = c.getSpec();
+        int axis = c.getResolvedAxis();
+        String where = describe();
+        if (axis >= 0) {
+            FakeQuantizer.checkAxis(axis, x.shape(), where);
+        }
+        if (cache) {
+            lastQParams = null;
+            lastNewRange = null;
+            lastUpdated = false;
+        }
+        QParams qp;
+        if (!spec.getRange().isStateful()) {
+            if (!c.isFakeQuantEnabled()) {
+                return null;
+            }
+            if (spec.getRange() != RangeSource.FIXED) {
+                FakeQuantizer.checkFinite(x, where);
+            }
+            qp = FakeQuantizer.qparamsFor(x, spec, axis, where);
+        } else {
+            if (axis >= 0 && x.size(axis) != c.getChannels()) {
+                throw new IllegalArgumentException(where + ": input has " + x.size(axis) + " channels along axis "
+                        + axis + ", the observer was configured for " + c.getChannels());
+            }
+            float[] min = params.get(FakeQuantParamInitializer.MIN).toFloatVector();
+            float[] max = params.get(FakeQuantParamInitializer.MAX).toFloatVector();
+            float count = params.get(FakeQuantParamInitializer.COUNT).getFloat(0);
+            boolean hasData = count >= 1f;
+            int freeze = spec.getFreezeAfter();
+            boolean observing = (training || calibrating) && c.isObserverEnabled() && (freeze == 0 || count < freeze);
+            float[][] range;
+            if (observing) {
+                FakeQuantizer.checkFinite(x, where);
+                float[][] batch = FakeQuantizer.minMax(x, axis, where);
+                range = Observers.update(spec.getRange(), spec.getAveragingConstant(), hasData, min, max, batch[0],
+                        batch[1]);
+                // refuse a non-finite range before it can reach the state
+                qp = FakeQuantizer.qparams(spec, range[0], range[1], axis, where);
+                if (calibrating && !training) {
+                    params.get(FakeQuantParamInitializer.MIN).assign(Nd4j.createFromArray(range[0]));
+                    params.get(FakeQuantParamInitializer.MAX).assign(Nd4j.createFromArray(range[1]));
+                    params.get(FakeQuantParamInitializer.COUNT).assign(count + 1f);
+                } else if (cache) {
+                    lastNewRange = range;
+                    lastUpdated = true;
+                }
+            } else {
+                if (!hasData) {
+                    throw new IllegalStateException(where + ": its " + spec.getRange() + " observer has seen no data "
+                            + "yet, so it has no range to quantize with; run training iterations or "
+                            + "QatLayers.calibrate(...) first (or use a CURRENT or FIXED range)");
+                }
+                qp = FakeQuantizer.qparams(spec, min, max, axis, where);
+            }
+            if (!c.isFakeQuantEnabled()) {
+                qp = null;
+            }
+        }
+        if (cache && training) {
+            lastQParams = qp;
+        }
+        return qp;
+    }
+
+    private String describe() {
+        FakeQuantLayer c = layerConf();
+        return "FakeQuantLayer " + (c.getLayerName() != null ? "'" + c.getLayerName() + "'" : "#" + getIndex());
+    }
+
+    // ------------------------------------------------------------------------------------------------ backward
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        assertInputSet(true);
+        INDArray x = input.dataType() == dataType ? input : input.castTo(dataType);
+        QParams qp = lastQParams;
+        float[][] newRange = lastNewRange;
+        boolean updated = lastUpdated;
+        if (qp == null && !updated) {
+            // backward without a cached training forward pass: recompute (same input, same state -> same values)
+            qp = forward(x, true, true);
+            newRange = lastNewRange;
+            updated = lastUpdated;
+        }
+        INDArray out = null;
+        if (epsilon != null) {  // null when the layer above returns no input gradient (e.g. an embedding)
+            INDArray eps = epsilon.dataType() == x.dataType() ? epsilon : epsilon.castTo(x.dataType());
+            out = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, eps.dataType(), eps.shape(), 'c');
+            if (qp == null) {
+                out.assign(eps);
+            } else {
+                FakeQuantizer.backward(x, eps, qp, out);
+            }
+        }
+
+        Gradient g = new DefaultGradient();
+        if (!gradientViews.isEmpty()) {
+            INDArray gMin = gradientViews.get(FakeQuantParamInitializer.MIN);
+            INDArray gMax = gradientViews.get(FakeQuantParamInitializer.MAX);
+            INDArray gCount = gradientViews.get(FakeQuantParamInitializer.COUNT);
+            if (updated && newRange != null) {
+                // the NoOp updater passes the "gradient" through and the step does params -= gradient
+                float[] oldMin = params.get(FakeQuantParamInitializer.MIN).toFloatVector();
+                float[] oldMax = params.get(FakeQuantParamInitializer.MAX).toFloatVector();
+                gMin.assign(Nd4j.createFromArray(diff(oldMin, newRange[0])));
+                gMax.assign(Nd4j.createFromArray(diff(oldMax, newRange[1])));
+                gCount.assign(-1.0);
+            } else {
+                gMin.assign(0);
+                gMax.assign(0);
+                gCount.assign(0);
+            }
+            g.setGradientFor(FakeQuantParamInitializer.MIN, gMin);
+            g.setGradientFor(FakeQuantParamInitializer.MAX, gMax);
+            g.setGradientFor(FakeQuantParamInitializer.COUNT, gCount);
+        }
+        lastQParams = null;
+        lastNewRange = null;
+        lastUpdated = false;
+        return new Pair<>(g, out);
+    }
+
+    private static float[] diff(float[] a, float[] b) {
+        float[] d = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i] - b[i];
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------------------------------------ state
+
+    /**
+     * Calibration mode: while on, inference forward passes update the observer (directly in the parameters) as
+     * training passes would. Used by {@link io.github.sadam4j.qat.QatLayers#calibrate}.
+     *
+     * @param calibrating the new value
+     */
+    public void setCalibrating(boolean calibrating) {
+        this.calibrating = calibrating;
+    }
+
+    /**
+     * The quantization parameters this layer uses in inference (from the observer state, or the fixed range);
+     * null for a {@link RangeSource#CURRENT} range (they depend on each batch) or when fake quantization is off.
+     *
+     * @return the parameters, or null
+     * @throws IllegalStateException if the observer has no data yet
+     */
+    public QParams inferenceQParams() {
+        FakeQuantLayer c = layerConf();
+        QuantSpec spec = c.getSpec();
+        if (!c.isFakeQuantEnabled() || spec.getRange() == RangeSource.CURRENT
+                || spec.getRange() == RangeSource.MEAN_ABS) {
+            return null;
+        }
+        if (spec.getRange() == RangeSource.FIXED) {
+            int n = c.getResolvedAxis() < 0 ? 1 : (int) c.getChannels();
+            float[] mn = new float[Math.max(n, 1)];
+            float[] mx = new float[Math.max(n, 1)];
+            java.util.Arrays.fill(mn, (float) spec.getFixedMin());
+            java.util.Arrays.fill(mx, (float) spec.getFixedMax());
+            return FakeQuantizer.qparams(spec, mn, mx, c.getResolvedAxis(), describe());
+        }
+        if (params.get(FakeQuantParamInitializer.COUNT).getFloat(0) < 1f) {
+            throw new IllegalStateException(describe() + ": its observer has seen no data yet");
+        }
+        return FakeQuantizer.qparams(spec, params.get(FakeQuantParamInitializer.MIN).toFloatVector(),
+                params.get(FakeQuantParamInitializer.MAX).toFloatVector(), c.getResolvedAxis(), describe());
+    }
+
+    @Override
+    public boolean updaterDivideByMinibatch(String paramName) {
+        return false;
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        lastQParams = null;
+        lastNewRange = null;
+        lastUpdated = false;
+    }
+
+    // ------------------------------------------------------------------------------------------------ params
+
+    @Override
+    public INDArray params() {
+        return paramsFlat;
+    }
+
+    @Override
+    public long numParams() {
+        return paramsFlat == null ? 0 : paramsFlat.length();
+    }
+
+    @Override
+    public long numParams(boolean backwards) {
+        return numParams();
+    }
+
+    @Override
+    public void setParams(INDArray p) {
+        if (p == null) {
+            return;
+        }
+        if (paramsFlat == null || p.length() != paramsFlat.length()) {
+            throw new IllegalArgumentException(describe() + ": expected " + numParams() + " parameters, got "
+                    + p.length());
+        }
+        if (p != paramsFlat) {
+            paramsFlat.assign(p.reshape(paramsFlat.shape()));
+        }
+    }
+
+    @Override
+    public void setParamsViewArray(INDArray p) {
+        this.paramsFlat = p;
+    }
+
+    @Override
+    public INDArray getGradientsViewArray() {
+        return gradientsFlat;
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray gradients) {
+        this.gradientsFlat = gradients;
+        this.gradientViews = gradients == null || gradients.length() == 0 ? Collections.emptyMap()
+                : FakeQuantParamInitializer.getInstance().getGradientsFromFlattened(conf, gradients);
+    }
+
+    @Override
+    public void setParamTable(Map<String, INDArray> paramTable) {
+        this.params = paramTable == null ? Collections.emptyMap() : paramTable;
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable() {
+        return paramTable(false);
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+        return new LinkedHashMap<>(params);
+    }
+
+    @Override
+    public INDArray getParam(String param) {
+        INDArray p = params.get(param);
+        if (p == null) {
+            throw new IllegalArgumentException(describe() + " has no parameter '" + param + "' (it has "
+                    + params.keySet() + ")");
+        }
+        return p;
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        getParam(key).assign(val.reshape(getParam(key).shape()));
+    }
+
+    @Override
+    public double calcRegularizationScore(boolean backpropParamsOnly) {
+        return 0.0;
+    }
+
+    @Override
+    public Type type() {
+        return Type.FEED_FORWARD;
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+        // no weights
+    }
+}

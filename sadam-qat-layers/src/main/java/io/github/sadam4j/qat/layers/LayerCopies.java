@@ -1,0 +1,28 @@
+package io.github.sadam4j.qat.layers;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+/** Copies a layer configuration into a subclass with the same fields, through DL4J's own JSON mapper. */
+final class LayerCopies {
+    private LayerCopies() {
+    }
+
+    static <T extends Layer> T copyAs(Layer source, Class<T> target) {
+        if (!target.getSuperclass().isInstance(source) && !target.isInstance(source)) {
+            throw new IllegalArgumentException("cannot copy a " + source.getClass().getName() + " into a "
+                    + target.getName());
+        }
+        try {
+            ObjectMapper m = NeuralNetConfiguration.mapper();
+            ObjectNode node = m.valueToTree(source);
+            node.put("@class", target.getName());
+            return target.cast(m.treeToValue(node, Layer.class));
+        } catch (Exception e) {
+            throw new IllegalStateException("could not copy layer configuration " + source.getLayerName() + " into "
+                    + target.getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,420 @@
+package io.github.sadam4j.qat.transform;
+
+import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.QatLayers;
+import io.github.sadam4j.qat.QuantSpec;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a configuration, or a trained network, into its QAT twin according to a {@link QatPolicy}: selected layers
+ * get a {@link io.github.sadam4j.qat.WeightQuantizer} (through {@link QatLayers#quantizeWeights}), and
+ * {@link FakeQuantLayer}s are inserted before (or after) them. Works on {@code MultiLayerNetwork} and
+ * {@code ComputationGraph} (so on Keras imports too).
+ *
+ * <pre>{@code
+ * QatPolicy policy = QatPolicy.builder()
+ *         .weights(QuantSpec.weights(4))            // 4-bit per-channel weights
+ *         .activations(QuantSpec.activations(8))    // 8-bit activations, moving-average observers
+ *         .excludeFirst(true).excludeLast(true)
+ *         .build();
+ * MultiLayerNetwork qat = QatTransform.apply(trainedNet, policy);   // keeps the trained weights
+ * }</pre>
+ *
+ * <ul>
+ *   <li>The original is not modified; the result's configuration is a copy (through JSON) with the changes.</li>
+ *   <li>Network transforms copy every parameter of every original layer (weights, biases, batch-norm statistics) by
+ *   layer; the inserted observers start empty (count 0): train or {@link QatLayers#calibrate calibrate} before
+ *   inference. The updater state is not copied (a fresh optimizer, as for transfer learning).</li>
+ *   <li>An inserted quantizer is named {@code <layer>_fq_in} / {@code <layer>_fq_out} (DL4J names unnamed layers
+ *   {@code layer0, layer1, ...}) and takes over the layer's input preprocessor, so it quantizes exactly what the
+ *   layer sees. Per-channel activation quantizers get their channel count from the layer's {@code nIn}
+ *   ({@code nOut} for OUTPUTS) and their axis from its data format.</li>
+ *   <li>OUTPUTS placement puts no quantizer after output layers (IOutputLayer) or graph outputs; INPUTS placement
+ *   puts none before embedding layers (their input is integer indices).</li>
+ * </ul>
+ */
+public final class QatTransform {
+    private static final Logger LOG = LoggerFactory.getLogger(QatTransform.class);
+
+    private QatTransform() {
+    }
+
+    // ------------------------------------------------------------------------------------------------ MultiLayer
+
+    /**
+     * @param conf   a configuration (not modified)
+     * @param policy the policy
+     * @return the QAT configuration
+     */
+    public static MultiLayerConfiguration apply(MultiLayerConfiguration conf, QatPolicy policy) {
+        return transform(conf, policy).conf;
+    }
+
+    /**
+     * The QAT twin of a (trained) network, with every parameter of the original copied.
+     *
+     * @param net    an initialised network (not modified)
+     * @param policy the policy
+     * @return a new, initialised network
+     */
+    public static MultiLayerNetwork apply(MultiLayerNetwork net, QatPolicy policy) {
+        MlnResult r = transform(net.getLayerWiseConfigurations(), policy);
+        MultiLayerNetwork out = new MultiLayerNetwork(r.conf);
+        out.init();
+        for (int i = 0; i < net.getnLayers(); i++) {
+            copyParams(net.getLayer(i), out.getLayer(r.newIndex[i]));
+        }
+        return out;
+    }
+
+    private record MlnResult(MultiLayerConfiguration conf, int[] newIndex) {
+    }
+
+    private static MlnResult transform(MultiLayerConfiguration original, QatPolicy policy) {
+        MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(original.toJson());
+        List<NeuralNetConfiguration> confs = conf.getConfs();
+        int n = confs.size();
+        List<Integer> weightLayers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (QatLayers.hasWeights(confs.get(i).getLayer())) {
+                weightLayers.add(i);
+            }
+        }
+        Set<Integer> selected = new HashSet<>();
+        for (int i : weightLayers) {
+            boolean first = i == weightLayers.get(0);
+            boolean last = i == weightLayers.get(weightLayers.size() - 1);
+            if (isSelected(confs.get(i).getLayer(), first, last, policy, "layer " + i)) {
+                selected.add(i);
+            }
+        }
+        List<NeuralNetConfiguration> out = new ArrayList<>();
+        Map<Integer, InputPreProcessor> pre = new HashMap<>();
+        int[] newIndex = new int[n];
+        List<String> log = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            NeuralNetConfiguration c = confs.get(i);
+            org.deeplearning4j.nn.conf.layers.Layer layer = c.getLayer();
+            InputPreProcessor p = conf.getInputPreProcessors().get(i);
+            boolean sel = selected.contains(i);
+            String name = layer.getLayerName() != null ? layer.getLayerName() : String.valueOf(i);
+            QuantSpec act = policy.getActivations();
+            if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS
+                    && !takesIndices(layer)) {
+                FakeQuantLayer fq = fakeQuant(act, name + "_fq_in", inputChannels(layer), inputAxis(layer));
+                if (p != null) {
+                    pre.put(out.size(), p);
+                    p = null;
+                }
+                out.add(layerConf(c, fq));
+                log.add(fq.getLayerName());
+            }
+            if (p != null) {
+                pre.put(out.size(), p);
+            }
+            if (sel) {
+                QuantSpec ws = policy.weightSpecFor(layer);
+                if (ws != null) {
+                    c.setLayer(QatLayers.quantizeWeights(layer, ws));
+                    log.add(name + " weights " + ws.getBits() + "-bit");
+                }
+            }
+            newIndex[i] = out.size();
+            out.add(c);
+            if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.OUTPUTS
+                    && !isOutputLayer(layer) && i < n - 1) {
+                FakeQuantLayer fq = fakeQuant(act, name + "_fq_out", outputChannels(layer), outputAxis(layer));
+                out.add(layerConf(c, fq));
+                log.add(fq.getLayerName());
+            }
+        }
+        conf.setConfs(out);
+        conf.setInputPreProcessors(pre);
+        QatLayers.verify(conf);
+        LOG.info("QAT transform ({}): {}", policy, log);
+        return new MlnResult(conf, newIndex);
+    }
+
+    // ------------------------------------------------------------------------------------------------ Graph
+
+    /**
+     * @param conf   a graph configuration (not modified)
+     * @param policy the policy
+     * @return the QAT configuration
+     */
+    public static ComputationGraphConfiguration apply(ComputationGraphConfiguration conf, QatPolicy policy) {
+        ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(conf.toJson());
+        List<String> log = new ArrayList<>();
+        Map<String, GraphVertex> vertices = c.getVertices();
+        Map<String, List<String>> inputs = c.getVertexInputs();
+        Set<String> weightVertices = new HashSet<>();
+        for (Map.Entry<String, GraphVertex> e : vertices.entrySet()) {
+            if (e.getValue() instanceof LayerVertex lv && QatLayers.hasWeights(lv.getLayerConf().getLayer())) {
+                weightVertices.add(e.getKey());
+            }
+        }
+        Map<String, List<String>> consumers = consumers(inputs);
+        Set<String> first = boundaryLayers(weightVertices, inputs, c.getNetworkInputs());
+        Set<String> last = boundaryLayers(weightVertices, consumers, c.getNetworkOutputs());
+        // snapshot: the loop inserts vertices
+        for (String name : new ArrayList<>(vertices.keySet())) {
+            if (!weightVertices.contains(name)) {
+                continue;
+            }
+            LayerVertex lv = (LayerVertex) vertices.get(name);
+            org.deeplearning4j.nn.conf.layers.Layer layer = lv.getLayerConf().getLayer();
+            if (!isSelected(layer, first.contains(name), last.contains(name), policy, "vertex '" + name + "'")) {
+                continue;
+            }
+            QuantSpec ws = policy.weightSpecFor(layer);
+            if (ws != null) {
+                lv.getLayerConf().setLayer(QatLayers.quantizeWeights(layer, ws));
+                log.add(name + " weights " + ws.getBits() + "-bit");
+            }
+            QuantSpec act = policy.getActivations();
+            if (act == null) {
+                continue;
+            }
+            if (policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS) {
+                if (takesIndices(layer)) {
+                    continue;
+                }
+                String fqName = unique(name + "_fq_in", vertices);
+                FakeQuantLayer fq = fakeQuant(act, fqName, inputChannels(layer), inputAxis(layer));
+                LayerVertex fqv = new LayerVertex(layerConf(lv.getLayerConf(), fq), lv.getPreProcessor());
+                lv.setPreProcessor(null);
+                vertices.put(fqName, fqv);
+                inputs.put(fqName, new ArrayList<>(inputs.get(name)));
+                inputs.put(name, new ArrayList<>(List.of(fqName)));
+                log.add(fqName);
+            } else if (!isOutputLayer(layer) && !c.getNetworkOutputs().contains(name)) {
+                String fqName = unique(name + "_fq_out", vertices);
+                FakeQuantLayer fq = fakeQuant(act, fqName, outputChannels(layer), outputAxis(layer));
+                vertices.put(fqName, new LayerVertex(layerConf(lv.getLayerConf(), fq), null));
+                for (List<String> in : inputs.values()) {
+                    in.replaceAll(s -> s.equals(name) ? fqName : s);
+                }
+                inputs.put(fqName, new ArrayList<>(List.of(name)));
+                log.add(fqName);
+            }
+        }
+        c.setTopologicalOrder(null);
+        c.setTopologicalOrderStr(null);
+        c.validate();
+        QatLayers.verify(c);
+        LOG.info("QAT transform ({}): {}", policy, log);
+        return c;
+    }
+
+    /**
+     * The QAT twin of a (trained) graph, with every parameter of the original copied (by vertex name).
+     *
+     * @param graph  an initialised graph (not modified)
+     * @param policy the policy
+     * @return a new, initialised graph
+     */
+    public static ComputationGraph apply(ComputationGraph graph, QatPolicy policy) {
+        ComputationGraph out = new ComputationGraph(apply(graph.getConfiguration(), policy));
+        out.init();
+        for (Layer l : graph.getLayers()) {
+            String name = l.conf().getLayer().getLayerName();
+            copyParams(l, out.getLayer(name));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static boolean isSelected(org.deeplearning4j.nn.conf.layers.Layer layer, boolean first, boolean last,
+                                      QatPolicy policy, String where) {
+        if (first && policy.isExcludeFirst() || last && policy.isExcludeLast() || !policy.selects(layer)) {
+            return false;
+        }
+        if (policy.weightSpecFor(layer) != null && !QatLayers.canQuantizeWeights(layer)) {
+            String msg = where + " (" + layer.getClass().getSimpleName() + ") has weights that cannot be quantized";
+            if (policy.isFailOnUnsupported()) {
+                throw new IllegalArgumentException(msg);
+            }
+            LOG.info("{}: left in float", msg);
+            return false;
+        }
+        return true;
+    }
+
+    /** Embedding layers read integer indices: there is no activation to quantize before them. */
+    private static boolean takesIndices(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer l = inner(layer);
+        return l instanceof org.deeplearning4j.nn.conf.layers.EmbeddingLayer
+                || l instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+    }
+
+    private static boolean isOutputLayer(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        return layer instanceof BaseOutputLayer || layer instanceof LossLayer
+                || layer instanceof org.deeplearning4j.nn.conf.layers.RnnLossLayer
+                || layer instanceof org.deeplearning4j.nn.conf.layers.CnnLossLayer
+                || layer instanceof org.deeplearning4j.nn.conf.layers.Cnn3DLossLayer
+                || IOutputLayer.class.isAssignableFrom(layer.getClass());
+    }
+
+    private static NeuralNetConfiguration layerConf(NeuralNetConfiguration template,
+                                                    org.deeplearning4j.nn.conf.layers.Layer layer) {
+        NeuralNetConfiguration c = template.clone();
+        c.clearVariables();
+        c.setLayer(layer);
+        return c;
+    }
+
+    private static FakeQuantLayer fakeQuant(QuantSpec spec, String name, long channels, int axis) {
+        FakeQuantLayer.Builder b = new FakeQuantLayer.Builder().name(name);
+        if (spec.isPerChannel()) {
+            if (channels <= 0) {
+                throw new IllegalArgumentException("cannot place a per-channel activation quantizer '" + name
+                        + "': the channel count of the adjacent layer is unknown");
+            }
+            QuantSpec s = spec.getChannelAxis() == QuantSpec.AUTO_AXIS ? spec.toBuilder().perChannel(axis).build()
+                    : spec;
+            return b.spec(s).channels(channels).build();
+        }
+        return b.spec(spec).build();
+    }
+
+    private static org.deeplearning4j.nn.conf.layers.Layer inner(org.deeplearning4j.nn.conf.layers.Layer l) {
+        if (l instanceof Bidirectional b) {
+            return b.getFwd();
+        }
+        if (l instanceof BaseWrapperLayer w) {
+            return inner(w.getUnderlying());
+        }
+        if (l instanceof FrozenLayer f) {
+            return inner(f.getLayer());
+        }
+        return l;
+    }
+
+    private static long inputChannels(org.deeplearning4j.nn.conf.layers.Layer l) {
+        return inner(l) instanceof FeedForwardLayer f ? f.getNIn() : -1;
+    }
+
+    private static long outputChannels(org.deeplearning4j.nn.conf.layers.Layer l) {
+        long n = inner(l) instanceof FeedForwardLayer f ? f.getNOut() : -1;
+        return l instanceof Bidirectional b && b.getMode() == Bidirectional.Mode.CONCAT ? 2 * n : n;
+    }
+
+    private static int inputAxis(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer l = inner(layer);
+        if (l instanceof Convolution1DLayer c) {
+            return c.getRnnDataFormat() == RNNFormat.NWC ? 2 : 1;
+        }
+        if (l instanceof Convolution3D c) {
+            return c.getDataFormat() == Convolution3D.DataFormat.NDHWC ? 4 : 1;
+        }
+        if (l instanceof ConvolutionLayer c) {
+            return c.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 3 : 1;
+        }
+        if (l instanceof BaseRecurrentLayer r) {
+            return r.getRnnDataFormat() == RNNFormat.NWC ? 2 : 1;
+        }
+        return 1;
+    }
+
+    private static int outputAxis(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        return inputAxis(layer);
+    }
+
+    private static String unique(String name, Map<String, GraphVertex> vertices) {
+        String n = name;
+        for (int k = 2; vertices.containsKey(n); k++) {
+            n = name + k;
+        }
+        return n;
+    }
+
+    private static Map<String, List<String>> consumers(Map<String, List<String>> inputs) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
+            for (String in : e.getValue()) {
+                out.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Weight vertices reachable from a boundary (network inputs, following {@code edges} = consumers; or network
+     * outputs, following {@code edges} = inputs) without passing another weight vertex.
+     */
+    private static Set<String> boundaryLayers(Set<String> weightVertices, Map<String, List<String>> edgesToward,
+                                              List<String> boundary) {
+        // edgesToward maps a vertex to its neighbours on the boundary side; walk from the boundary the other way
+        Map<String, List<String>> away = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : edgesToward.entrySet()) {
+            for (String nb : e.getValue()) {
+                away.computeIfAbsent(nb, k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        Set<String> found = new HashSet<>();
+        Set<String> seen = new HashSet<>(boundary);
+        Deque<String> queue = new ArrayDeque<>(boundary);
+        while (!queue.isEmpty()) {
+            String v = queue.poll();
+            if (weightVertices.contains(v)) {
+                found.add(v);
+                continue;
+            }
+            for (String nb : away.getOrDefault(v, List.of())) {
+                if (seen.add(nb)) {
+                    queue.add(nb);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static void copyParams(Layer from, Layer to) {
+        if (to == null) {
+            throw new IllegalStateException("no layer in the QAT network for " + from.conf().getLayer().getLayerName());
+        }
+        Map<String, INDArray> src = from.paramTable();
+        Map<String, INDArray> dst = to.paramTable();
+        if (!src.keySet().equals(dst.keySet())) {
+            throw new IllegalStateException("parameter keys differ for layer " + from.conf().getLayer().getLayerName()
+                    + ": " + src.keySet() + " vs " + dst.keySet());
+        }
+        for (Map.Entry<String, INDArray> e : src.entrySet()) {
+            to.setParam(e.getKey(), e.getValue());
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.github.sadam4j.qat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sadam4j.qat.transform.QatPolicy;
+import io.github.sadam4j.qat.transform.QatTransform;
+import java.util.List;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PReLULayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** The QAT transform on MultiLayerNetwork and ComputationGraph: structure, policy, trained weights, round trips. */
+class QatTransformTest {
+
+    static MultiLayerNetwork floatCnn(long seed) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+                .updater(new Adam(0.01)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(2, 2).nOut(6).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(8).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(8, 8, 1)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    static DataSet data(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.rand(DataType.FLOAT, n, 1, 8, 8);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % 3, 1);
+        }
+        return new DataSet(x, y);
+    }
+
+    @Test
+    void multiLayerTransformKeepsTrainedWeightsAndFollowsThePolicy() {
+        MultiLayerNetwork trained = floatCnn(1);
+        for (int i = 0; i < 3; i++) {
+            trained.fit(data(16, i));
+        }
+        String before = trained.getLayerWiseConfigurations().toJson();
+        QatPolicy policy = QatPolicy.builder().weights(QuantSpec.weights(4)).activations(QuantSpec.activations(8))
+                .excludeFirst(true).excludeLast(true).build();
+        MultiLayerNetwork qat = QatTransform.apply(trained, policy);
+        assertEquals(before, trained.getLayerWiseConfigurations().toJson(), "the original is not modified");
+
+        MultiLayerConfiguration c = qat.getLayerWiseConfigurations();
+        // conv, pool, [fq, conv], [fq, dense], output
+        assertEquals(7, c.getConfs().size());
+        assertNull(((BaseLayer) c.getConf(0).getLayer()).getWeightNoise(), "first layer excluded");
+        assertInstanceOf(FakeQuantLayer.class, c.getConf(2).getLayer());
+        assertInstanceOf(WeightQuantizer.class, ((BaseLayer) c.getConf(3).getLayer()).getWeightNoise());
+        assertInstanceOf(FakeQuantLayer.class, c.getConf(4).getLayer());
+        assertEquals("layer3_fq_in", c.getConf(4).getLayer().getLayerName());
+        assertInstanceOf(CnnToFeedForwardPreProcessor.class, c.getInputPreProcess(4),
+                "the quantizer takes over the dense layer's preprocessor");
+        assertNull(c.getInputPreProcess(5));
+        assertInstanceOf(WeightQuantizer.class, ((BaseLayer) c.getConf(5).getLayer()).getWeightNoise());
+        assertNull(((BaseLayer) c.getConf(6).getLayer()).getWeightNoise(), "last layer excluded");
+        // trained weights kept, layer by layer
+        int[] map = {0, 1, 3, 5, 6};
+        for (int i = 0; i < map.length; i++) {
+            assertEquals(trained.getLayer(i).params(), qat.getLayer(map[i]).params(), "layer " + i);
+        }
+        // observers start empty: inference needs training or calibration first
+        DataSet ds = data(8, 9);
+        assertThrows(IllegalStateException.class, () -> qat.output(ds.getFeatures()));
+        QatLayers.calibrate(qat, new ListDataSetIterator<>(List.of(data(32, 10))));
+        INDArray q = qat.output(ds.getFeatures());
+        INDArray f = trained.output(ds.getFeatures());
+        assertTrue(q.sub(f).amaxNumber().doubleValue() < 0.2, "4/8-bit twin stays close to the float net");
+        // and trains
+        qat.fit(ds);
+        QatLayers.verify(qat);
+        assertEquals(c, MultiLayerConfiguration.fromJson(c.toJson()));
+    }
+
+    @Test
+    void outputsPlacementPerChannelActivationsAndFloatActivations() {
+        MultiLayerNetwork net = floatCnn(2);
+        QatPolicy policy = QatPolicy.builder().weights(QuantSpec.paper(4))
+                .activations(QuantSpec.activations(8).toBuilder().perChannel(QuantSpec.AUTO_AXIS).build())
+                .placement(QatPolicy.ActivationPlacement.OUTPUTS).build();
+        MultiLayerNetwork qat = QatTransform.apply(net, policy);
+        MultiLayerConfiguration c = qat.getLayerWiseConfigurations();
+        // [conv, fq], pool, [conv, fq], [dense, fq], output (no quantizer after the output layer)
+        assertEquals(8, c.getConfs().size());
+        FakeQuantLayer fq0 = (FakeQuantLayer) c.getConf(1).getLayer();
+        assertEquals(4, fq0.getChannels());
+        assertEquals(1, fq0.getResolvedAxis());
+        assertEquals(8, ((FakeQuantLayer) c.getConf(6).getLayer()).getChannels());
+        assertInstanceOf(WeightQuantizer.class, ((BaseLayer) c.getConf(7).getLayer()).getWeightNoise());
+        qat.fit(data(8, 3));
+        assertEquals(17, qat.getLayer(6).numParams(), "2 * 8 channels + count");
+
+        QatPolicy weightsOnly = QatPolicy.builder().weights(QuantSpec.weights(8)).build();
+        MultiLayerNetwork w = QatTransform.apply(net, weightsOnly);
+        assertEquals(5, w.getLayerWiseConfigurations().getConfs().size());
+        INDArray x = data(4, 5).getFeatures();
+        assertTrue(w.output(x).sub(net.output(x)).amaxNumber().doubleValue() < 0.02, "8-bit weights: close to float");
+    }
+
+    @Test
+    void policySelectionAndUnsupportedLayers() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().name("a").nIn(4).nOut(5).build())
+                .layer(new PReLULayer.Builder().name("p").inputShape(5).build())
+                .layer(new DenseLayer.Builder().name("b").nIn(5).nOut(5).build())
+                .layer(new OutputLayer.Builder().name("out").nIn(5).nOut(2).build())
+                .build();
+        QatPolicy byName = QatPolicy.builder().weights(QuantSpec.weights(4)).exclude("b").build();
+        MultiLayerConfiguration q = QatTransform.apply(conf, byName);
+        assertInstanceOf(WeightQuantizer.class, ((BaseLayer) q.getConf(0).getLayer()).getWeightNoise());
+        assertNull(((BaseLayer) q.getConf(1).getLayer()).getWeightNoise(), "PReLU alpha cannot be quantized: skipped");
+        assertNull(((BaseLayer) q.getConf(2).getLayer()).getWeightNoise(), "excluded by name");
+        assertInstanceOf(WeightQuantizer.class, ((BaseLayer) q.getConf(3).getLayer()).getWeightNoise());
+        assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(conf,
+                QatPolicy.builder().weights(QuantSpec.weights(4)).failOnUnsupported(true).build()));
+        // per-type override and predicate
+        QatPolicy typed = QatPolicy.builder().weights(QuantSpec.weights(4)).weightsFor(OutputLayer.class,
+                QuantSpec.weights(8)).include(l -> !"a".equals(l.getLayerName())).build();
+        MultiLayerConfiguration t = QatTransform.apply(conf, typed);
+        assertNull(((BaseLayer) t.getConf(0).getLayer()).getWeightNoise());
+        assertEquals(8, ((WeightQuantizer) ((BaseLayer) t.getConf(3).getLayer()).getWeightNoise()).getSpec().getBits());
+        assertThrows(IllegalArgumentException.class, () -> QatPolicy.builder().build());
+        assertThrows(IllegalArgumentException.class, () -> QatPolicy.builder().weights(QuantSpec.activations(8)));
+    }
+
+    static ComputationGraph floatGraph() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Adam(0.01)).graphBuilder()
+                .addInputs("in")
+                .addLayer("c1", new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build(), "in")
+                .addLayer("a", new ConvolutionLayer.Builder(1, 1).nOut(3).activation(Activation.RELU).build(), "c1")
+                .addLayer("b", new ConvolutionLayer.Builder(1, 1).nOut(2).activation(Activation.RELU).build(), "c1")
+                .addVertex("m", new MergeVertex(), "a", "b")
+                .addLayer("d", new DenseLayer.Builder().nOut(6).activation(Activation.RELU).build(), "m")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "d")
+                .setOutputs("out")
+                .setInputTypes(InputType.convolutional(8, 8, 1)).build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    @Test
+    void graphTransformFindsFirstAndLastLayersAndKeepsWeights() {
+        ComputationGraph g = floatGraph();
+        for (int i = 0; i < 2; i++) {
+            g.fit(data(16, 20 + i));
+        }
+        QatPolicy policy = QatPolicy.builder().weights(QuantSpec.weights(4)).activations(QuantSpec.activations(8))
+                .excludeFirst(true).excludeLast(true).build();
+        ComputationGraph q = QatTransform.apply(g, policy);
+        ComputationGraphConfiguration c = q.getConfiguration();
+        for (String name : List.of("a", "b", "d")) {
+            LayerVertex lv = (LayerVertex) c.getVertices().get(name);
+            assertInstanceOf(WeightQuantizer.class, ((BaseLayer) lv.getLayerConf().getLayer()).getWeightNoise(), name);
+            assertEquals(List.of(name + "_fq_in"), c.getVertexInputs().get(name));
+            assertInstanceOf(FakeQuantLayer.class,
+                    ((LayerVertex) c.getVertices().get(name + "_fq_in")).getLayerConf().getLayer());
+        }
+        assertEquals(List.of("m"), c.getVertexInputs().get("d_fq_in"));
+        assertTrue(((LayerVertex) c.getVertices().get("d_fq_in")).getPreProcessor() != null,
+                "the quantizer takes over the preprocessor");
+        assertNull(((LayerVertex) c.getVertices().get("d")).getPreProcessor());
+        for (String name : List.of("c1", "out")) {
+            assertNull(((BaseLayer) ((LayerVertex) c.getVertices().get(name)).getLayerConf().getLayer())
+                    .getWeightNoise(), name + " excluded as first/last");
+            assertEquals(g.getLayer(name).params(), q.getLayer(name).params());
+        }
+        for (String name : List.of("a", "b", "d")) {
+            assertEquals(g.getLayer(name).params(), q.getLayer(name).params(), name);
+        }
+        q.fit(data(16, 30));
+        assertEquals(1f, q.getLayer("d_fq_in").getParam("count").getFloat(0), 0f);
+        q.output(data(4, 31).getFeatures());
+        assertEquals(c, ComputationGraphConfiguration.fromJson(c.toJson()));
+
+        ComputationGraph outs = QatTransform.apply(g, QatPolicy.builder().activations(QuantSpec.paper(8))
+                .placement(QatPolicy.ActivationPlacement.OUTPUTS).build());
+        ComputationGraphConfiguration oc = outs.getConfiguration();
+        assertEquals(List.of("a_fq_out", "b_fq_out"), oc.getVertexInputs().get("m"));
+        assertEquals(List.of("c1_fq_out"), oc.getVertexInputs().get("a"));
+        assertTrue(!oc.getVertices().containsKey("out_fq_out"));
+        outs.output(data(4, 32).getFeatures());
+    }
+}
