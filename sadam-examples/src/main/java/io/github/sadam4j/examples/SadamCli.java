@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples;
 
+import io.github.sadam4j.examples.benchcmd.BenchCommand;
 import io.github.sadam4j.examples.cli.DataCommand;
 import io.github.sadam4j.examples.qat.QatCommand;
 import io.github.sadam4j.examples.toy.ToyCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "sadam4j examples 0.1.0-SNAPSHOT",
         description = "S-Adam and quantization-aware training for Deeplearning4j: experiments and benchmarks.",
-        subcommands = {QatCommand.class, ToyCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QatCommand.class, ToyCommand.class, BenchCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
 public final class SadamCli implements Runnable {
 
     @CommandLine.Spec
