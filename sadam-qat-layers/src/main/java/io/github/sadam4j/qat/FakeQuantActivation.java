@@ -105,7 +105,7 @@ public class FakeQuantActivation extends BaseActivationFunction {
         if (a != in) {
             in.assign(a);
         }
-        FakeQuantizer.fakeQuantize(in, qparams(in), in);
+        FakeQuantizer.fakeQuantize(in, qparams(in), in, spec.getRange() != RangeSource.FIXED);
         return in;
     }
 

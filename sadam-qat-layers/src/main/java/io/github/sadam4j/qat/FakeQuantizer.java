@@ -5,15 +5,19 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMax;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMin;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.bool.BroadcastLessThanOrEqual;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.scalar.comparison.ScalarLessThanOrEqual;
-import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,9 +39,12 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * {@code torch.round} and {@code std::nearbyint}. The 1-bit quantizer is {@code x_hat = x >= 0 ? s : -s}.
  *
  * <p>Non-finite values: a range ({@code min}, {@code max}) that is NaN or infinite is an error
- * ({@link IllegalStateException} naming the quantizer), never a silently NaN scale. {@link #checkFinite} lets callers
- * reject tensors containing NaN/Inf before a range is taken (ND4J's min/max reductions may skip NaN depending on its
- * position, so the range alone does not reliably reveal one).
+ * ({@link IllegalStateException} naming the quantizer), never a silently NaN scale. {@link #checkFinite} rejects
+ * tensors containing NaN/Inf before a range is taken from them (ND4J's min/max reductions may skip a NaN depending on
+ * its position, so the range alone does not reliably reveal one); the quantizers of this module call it whenever they
+ * take a range from data. Where the range does not come from the tensor (a fixed range, a trained observer in
+ * inference), a NaN element stays NaN in the output, as in float arithmetic; it is never turned into a grid value.
+ * {@link #quantize} (the export) rejects non-finite tensors.
  */
 public final class FakeQuantizer {
     /** Lower bound of every scale: float32 epsilon 2^-23 (PyTorch's observers use {@code torch.finfo(float32).eps}). */
@@ -85,6 +92,9 @@ public final class FakeQuantizer {
      * @throws IllegalStateException if a value is not finite
      */
     public static void checkFinite(INDArray x, String where) {
+        if (Double.isFinite(x.sumNumber().doubleValue())) {
+            return; // the common case: one cheap reduction (a NaN or an infinity makes the sum non-finite)
+        }
         long bad = Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.notFinite())).getLong(0);
         if (bad > 0) {
             throw new IllegalStateException(where + ": the tensor to quantize contains " + bad
@@ -275,30 +285,54 @@ public final class FakeQuantizer {
      * The fake-quantized tensor {@code x_hat}, written to {@code out} (which may be {@code x} itself for an in-place
      * pass; any other {@code out} must have x's shape and data type). NaN elements stay NaN.
      *
+     * <p>Computed as {@code x_hat = clamp(rint(x / s), qmin - z, qmax - z) * s}, which equals
+     * {@code (clamp(rint(x / s) + z, qmin, qmax) - z) * s} exactly (z is an integer and every intermediate is an
+     * integer-valued float), in five vectorised passes.
+     *
      * @param x   the input, float or double
      * @param qp  the parameters (per channel: {@code x.size(qp.getAxis()) == qp.size()})
      * @param out where to write
      * @return {@code out}
      */
     public static INDArray fakeQuantize(INDArray x, QParams qp, INDArray out) {
+        return fakeQuantize(x, qp, out, false);
+    }
+
+    /**
+     * {@link #fakeQuantize(INDArray, QParams, INDArray)} for callers that have already checked {@code x} with
+     * {@link #checkFinite}: skips the NaN bookkeeping (one reduction pass).
+     *
+     * @param x           the input
+     * @param qp          the parameters
+     * @param out         where to write
+     * @param knownFinite true if x is known to hold no NaN
+     * @return {@code out}
+     */
+    public static INDArray fakeQuantize(INDArray x, QParams qp, INDArray out, boolean knownFinite) {
         checkChannels(x, qp);
         if (qp.getSpec().isBinary()) {
-            return signQuantize(x, qp, out);
+            return signQuantize(x, qp, out, knownFinite);
         }
-        scaledRounded(x, qp, out);
-        clampToGrid(out, qp);
-        if (!qp.isZeroPointZero()) {
-            if (qp.isPerChannel()) {
-                exec(new BroadcastSubOp(out, vec(qp.zeroPointRef(), out.dataType()), out, qp.getAxis()));
-            } else {
-                exec(new ScalarAdd(out, null, out, -qp.zeroPointRef()[0]));
-            }
-        }
+        INDArray nanMask = knownFinite ? null : nanMask(x);
+        scaledRint(x, qp, out);
         if (qp.isPerChannel()) {
+            int[] z = qp.zeroPointRef();
+            float[] lo = new float[z.length];
+            float[] hi = new float[z.length];
+            for (int i = 0; i < z.length; i++) {
+                lo[i] = qp.qmin() - z[i];
+                hi[i] = qp.qmax() - z[i];
+            }
+            exec(new BroadcastMax(out, vec(lo, out.dataType()), out, qp.getAxis()));
+            exec(new BroadcastMin(out, vec(hi, out.dataType()), out, qp.getAxis()));
             exec(new BroadcastMulOp(out, vec(qp.scaleRef(), out.dataType()), out, qp.getAxis()));
         } else {
+            int z = qp.zeroPointRef()[0];
+            exec(new ScalarMax(out, null, out, qp.qmin() - z));
+            exec(new ScalarMin(out, null, out, qp.qmax() - z));
             exec(new ScalarMultiplication(out, null, out, (double) qp.scaleRef()[0]));
         }
+        restoreNaN(out, nanMask);
         return out;
     }
 
@@ -313,8 +347,8 @@ public final class FakeQuantizer {
         return fakeQuantize(x, qp, x.ulike());
     }
 
-    /** out = rint(x * inv) + z  (or rint(x / s) + z), not yet clamped. */
-    private static void scaledRounded(INDArray x, QParams qp, INDArray out) {
+    /** out = rint(x * (1/s)) (or rint(x / s) for the standard per-channel scale): no zero point, not clamped. */
+    private static void scaledRint(INDArray x, QParams qp, INDArray out) {
         if (qp.isPerChannel()) {
             if (qp.isDivide()) {
                 exec(new BroadcastDivOp(x, vec(qp.scaleRef(), x.dataType()), out, qp.getAxis()));
@@ -325,6 +359,11 @@ public final class FakeQuantizer {
             exec(new ScalarMultiplication(x, null, out, (double) qp.invScaleRef()[0]));
         }
         exec(new Rint(out, out));
+    }
+
+    /** out = rint(x / s) + z  (the unclamped integer code). */
+    private static void scaledRounded(INDArray x, QParams qp, INDArray out) {
+        scaledRint(x, qp, out);
         if (!qp.isZeroPointZero()) {
             if (qp.isPerChannel()) {
                 exec(new BroadcastAddOp(out, vec(qp.zeroPointRef(), out.dataType()), out, qp.getAxis()));
@@ -334,18 +373,31 @@ public final class FakeQuantizer {
         }
     }
 
-    /** In place; ClipByValue keeps NaN as NaN (ScalarMax/ScalarMin would turn it into a grid value). */
+    /** In place clamp to the grid (ScalarMax/ScalarMin map NaN to a bound: callers restore NaN with restoreNaN). */
     private static void clampToGrid(INDArray t, QParams qp) {
-        ClipByValue op = new ClipByValue(t, qp.qmin(), qp.qmax());
-        op.addOutputArgument(t);
-        exec(op);
+        exec(new ScalarMax(t, null, t, qp.qmin()));
+        exec(new ScalarMin(t, null, t, qp.qmax()));
+    }
+
+    /** Positions of NaN in x, or null if there is none (one cheap reduction; the exact scan only if it is not finite). */
+    private static INDArray nanMask(INDArray x) {
+        double sum = x.sumNumber().doubleValue();
+        if (Double.isFinite(sum)) {
+            return null;
+        }
+        return Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.isNan())).getLong(0) > 0 ? x.isNaN() : null;
+    }
+
+    private static void restoreNaN(INDArray out, INDArray nanMask) {
+        if (nanMask != null) {
+            out.assign(out.putWhereWithMask(nanMask, Double.NaN));
+        }
     }
 
     /** x_hat = x &gt;= 0 ? s : -s, computed as s - 2 s step(-x), exact. */
-    private static INDArray signQuantize(INDArray x, QParams qp, INDArray out) {
+    private static INDArray signQuantize(INDArray x, QParams qp, INDArray out, boolean knownFinite) {
         // step() maps NaN to 0 (-> +s): remember where the input was NaN (before out, possibly x, is overwritten)
-        INDArray nanMask = Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.isNan())).getLong(0) > 0
-                ? x.isNaN() : null;
+        INDArray nanMask = knownFinite ? null : nanMask(x);
         exec(new ScalarMultiplication(x, null, out, -1.0));
         exec(new Step(out, out, 0.0));
         if (qp.isPerChannel()) {
@@ -361,9 +413,7 @@ public final class FakeQuantizer {
             exec(new ScalarMultiplication(out, null, out, (double) (-2.0f * s)));
             exec(new ScalarAdd(out, null, out, (double) s));
         }
-        if (nanMask != null) {
-            out.assign(out.putWhereWithMask(nanMask, Double.NaN));
-        }
+        restoreNaN(out, nanMask);
         return out;
     }
 
@@ -380,28 +430,39 @@ public final class FakeQuantizer {
      */
     public static INDArray steMask(INDArray x, QParams qp) {
         checkChannels(x, qp);
+        INDArray m = x.ulike();
         if (qp.getSpec().getSte() == SteMode.IDENTITY) {
-            return Nd4j.ones(x.dataType(), x.shape());
+            return m.assign(1);
         }
-        INDArray inside;
         if (qp.getSpec().isBinary()) {
-            INDArray ax = x.ulike();
-            exec(new Abs(x, ax));
+            exec(new Abs(x, m));
+            INDArray inside = Nd4j.createUninitialized(DataType.BOOL, x.shape(), x.ordering());
             if (qp.isPerChannel()) {
-                inside = Nd4j.createUninitialized(DataType.BOOL, x.shape(), x.ordering());
-                exec(new BroadcastLessThanOrEqual(ax, vec(qp.scaleRef(), x.dataType()), inside, qp.getAxis()));
+                exec(new BroadcastLessThanOrEqual(m, vec(qp.scaleRef(), x.dataType()), inside, qp.getAxis()));
             } else {
-                inside = Nd4j.createUninitialized(DataType.BOOL, x.shape(), x.ordering());
-                exec(new ScalarLessThanOrEqual(ax, inside, (double) qp.scaleRef()[0]));
+                exec(new ScalarLessThanOrEqual(m, inside, (double) qp.scaleRef()[0]));
             }
-        } else {
-            INDArray t = x.ulike();
-            scaledRounded(x, qp, t);
-            INDArray tc = t.dup();
-            clampToGrid(tc, qp);
-            inside = t.eq(tc);
+            return inside.castTo(x.dataType());
         }
-        return inside.castTo(x.dataType());
+        // t = rint(x / s); the code t + z is inside [qmin, qmax] iff |t + z - c| <= h, c = (qmin + qmax) / 2,
+        // h = (qmax - qmin) / 2; all integers or half-integers, so that is step(h + 1/2 - |t + z - c|) (NaN -> 0)
+        scaledRint(x, qp, m);
+        double c = (qp.qmin() + qp.qmax()) / 2.0;
+        double h = (qp.qmax() - qp.qmin()) / 2.0;
+        if (qp.isPerChannel()) {
+            int[] z = qp.zeroPointRef();
+            float[] shift = new float[z.length];
+            for (int i = 0; i < z.length; i++) {
+                shift[i] = (float) (z[i] - c);
+            }
+            exec(new BroadcastAddOp(m, vec(shift, m.dataType()), m, qp.getAxis()));
+        } else {
+            exec(new ScalarAdd(m, null, m, qp.zeroPointRef()[0] - c));
+        }
+        exec(new Abs(m, m));
+        exec(new ScalarReverseSubtraction(m, null, m, h + 0.5));
+        exec(new Step(m, m, 0.0));
+        return m;
     }
 
     /**
@@ -422,7 +483,11 @@ public final class FakeQuantizer {
             return out;
         }
         INDArray mask = steMask(x, qp);
-        return grad.mul(mask.castTo(grad.dataType()), out);
+        if (mask.dataType() != grad.dataType()) {
+            mask = mask.castTo(grad.dataType());
+        }
+        exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(grad, mask, out));
+        return out;
     }
 
     // ------------------------------------------------------------------------------------------------ integers
@@ -437,6 +502,7 @@ public final class FakeQuantizer {
      */
     public static int[] quantize(INDArray x, QParams qp) {
         checkChannels(x, qp);
+        checkFinite(x, "quantize");
         INDArray t = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
         if (qp.getSpec().isBinary()) {
             exec(new ScalarMultiplication(x, null, t, -1.0));

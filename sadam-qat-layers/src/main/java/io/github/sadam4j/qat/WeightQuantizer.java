@@ -94,6 +94,7 @@ public final class WeightQuantizer implements IWeightNoise {
         }
         String where = describe(layer, paramKey);
         QParams qp = qparams(layer, paramKey, w, where);
+        boolean finite = spec.getRange() != RangeSource.FIXED; // qparams() checked the weights
         INDArray out;
         if (workspaceMgr.hasConfiguration(ArrayType.INPUT) && workspaceMgr.isWorkspaceOpen(ArrayType.INPUT)) {
             // training: DL4J keeps Q(W) for the backward pass and frees it with the iteration's workspace
@@ -102,7 +103,7 @@ public final class WeightQuantizer implements IWeightNoise {
             // e.g. graph inference, where no INPUT workspace is open; DL4J calls us scoped out of workspaces
             out = Nd4j.createUninitialized(w.dataType(), w.shape(), w.ordering());
         }
-        FakeQuantizer.fakeQuantize(w, qp, out);
+        FakeQuantizer.fakeQuantize(w, qp, out, finite);
         if (train && spec.getSte() == SteMode.CLIPPED) {
             ClippedWeightGradient.install(layer, this, paramKey);
         }

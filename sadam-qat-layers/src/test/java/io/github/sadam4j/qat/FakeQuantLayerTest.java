@@ -112,6 +112,44 @@ class FakeQuantLayerTest {
     }
 
     @Test
+    void layerAndActivationFunctionAgreeAndInPlaceQuantizationIsExact() {
+        // Dense(identity) -> FakeQuantLayer(paper 4) -> Output   vs   Dense(FakeQuantActivation(paper 4)) -> Output
+        // (in training the layer quantizes its input in place: identity STE, not the first layer)
+        for (QuantSpec spec : List.of(QuantSpec.paper(4), QuantSpec.builder().bits(3).asymmetric().fixedRange(-1, 1)
+                .ste(SteMode.CLIPPED).build())) {
+            MultiLayerNetwork a = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5)
+                    .dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                    .layer(new DenseLayer.Builder().nOut(6).activation(Activation.IDENTITY).build())
+                    .layer(new FakeQuantLayer(spec))
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                            .activation(Activation.SOFTMAX).build())
+                    .setInputType(InputType.feedForward(4)).build());
+            a.init();
+            MultiLayerNetwork b = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5)
+                    .dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                    .layer(new DenseLayer.Builder().nOut(6).activation(new FakeQuantActivation(spec)).build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                            .activation(Activation.SOFTMAX).build())
+                    .setInputType(InputType.feedForward(4)).build());
+            b.init();
+            assertEquals(a.params(), b.params());
+            DataSet ds = batch(9, 12, 2);
+            a.setInput(ds.getFeatures());
+            a.setLabels(ds.getLabels());
+            a.computeGradientAndScore();
+            b.setInput(ds.getFeatures());
+            b.setLabels(ds.getLabels());
+            b.computeGradientAndScore();
+            assertEquals(b.score(), a.score(), 0.0, spec.toString());
+            assertEquals(b.getGradientsViewArray(), a.getGradientsViewArray(), spec.toString());
+            assertEquals(b.output(ds.getFeatures()), a.output(ds.getFeatures()), spec.toString());
+            a.fit(ds);
+            b.fit(ds);
+            assertEquals(b.params(), a.params(), spec.toString());
+        }
+    }
+
+    @Test
     void movingAverageObserverFollowsPyTorchsUpdateExactlyOncePerIteration() {
         QuantSpec spec = QuantSpec.activations(8).toBuilder().averagingConstant(0.1).build();
         MultiLayerNetwork net = inputQuantNet(spec, new Sgd(0.1));

@@ -328,6 +328,21 @@ class FakeQuantizerTest {
     }
 
     @Test
+    void nanElementsStayNaNWhenNoRangeIsTakenFromThem() {
+        // a fixed range: NaN inputs propagate elementwise (never clamped into a grid value), as float arithmetic would
+        for (QuantSpec spec : new QuantSpec[]{UNIT, QuantSpec.builder().bits(4).asymmetric().fixedRange(-1, 3).build(),
+                QuantSpec.builder().bits(1).fixedRange(-1, 1).build()}) {
+            INDArray x = f(0.3f, Float.NaN, -0.7f);
+            float[] out = FakeQuantizer.fakeQuantize(x, FakeQuantizer.qparamsFor(x, spec, -1, "t")).toFloatVector();
+            assertTrue(Float.isNaN(out[1]), spec.toString());
+            assertTrue(Float.isFinite(out[0]) && Float.isFinite(out[2]), spec.toString());
+            INDArray inPlace = x.dup();
+            FakeQuantizer.fakeQuantize(inPlace, FakeQuantizer.qparamsFor(x, spec, -1, "t"), inPlace);
+            assertTrue(Float.isNaN(inPlace.getFloat(1)), "in place: " + spec);
+        }
+    }
+
+    @Test
     void presetsAreWhatTheySay() {
         QuantSpec w = QuantSpec.weights(4);
         assertEquals(-7, w.qmin());

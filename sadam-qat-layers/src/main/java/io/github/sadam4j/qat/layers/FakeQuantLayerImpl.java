@@ -6,6 +6,7 @@ import io.github.sadam4j.qat.Observers;
 import io.github.sadam4j.qat.QParams;
 import io.github.sadam4j.qat.QuantSpec;
 import io.github.sadam4j.qat.RangeSource;
+import io.github.sadam4j.qat.SteMode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,6 +37,10 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     private float[][] lastNewRange;
     private boolean lastUpdated;
     private boolean calibrating;
+    /** True when the last forward() checked its input for NaN/Inf (a range was taken from it). */
+    private boolean lastChecked;
+    /** True when the last training forward pass quantized its input in place. */
+    private boolean inPlace;
 
     /**
      * @param conf     the layer's configuration
@@ -52,11 +57,24 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
         assertInputSet(false);
         INDArray x = input.dataType() == dataType ? input : input.castTo(dataType);
         QParams qp = forward(x, training, true);
-        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        INDArray out = null;
+        // In training, when DL4J allows this layer to modify its input (it does for every layer but the first once the
+        // network knows the input is not needed elsewhere, as for dropout) and the backward pass does not need the
+        // unquantized input (identity STE), quantize in place: no activation-sized copy.
+        inPlace = training && inputModificationAllowed && x == input
+                && (qp == null || qp.getSpec().getSte() == SteMode.IDENTITY);
+        if (inPlace) {
+            out = mgr.leverageTo(ArrayType.ACTIVATIONS, x);
+        }
+        if (out == null) {
+            out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        }
         if (qp == null) {
-            out.assign(x);
+            if (out != x) {
+                out.assign(x);
+            }
         } else {
-            FakeQuantizer.fakeQuantize(x, qp, out);
+            FakeQuantizer.fakeQuantize(x, qp, out, lastChecked);
         }
         return out;
     }
@@ -80,12 +98,14 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             lastUpdated = false;
         }
         QParams qp;
+        lastChecked = false;
         if (!spec.getRange().isStateful()) {
             if (!c.isFakeQuantEnabled()) {
                 return null;
             }
             if (spec.getRange() != RangeSource.FIXED) {
                 FakeQuantizer.checkFinite(x, where);
+                lastChecked = true;
             }
             qp = FakeQuantizer.qparamsFor(x, spec, axis, where);
         } else {
@@ -102,6 +122,7 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             float[][] range;
             if (observing) {
                 FakeQuantizer.checkFinite(x, where);
+                lastChecked = true;
                 float[][] batch = FakeQuantizer.minMax(x, axis, where);
                 range = Observers.update(spec.getRange(), spec.getAveragingConstant(), hasData, min, max, batch[0],
                         batch[1]);
@@ -148,6 +169,10 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
         float[][] newRange = lastNewRange;
         boolean updated = lastUpdated;
         if (qp == null && !updated) {
+            if (inPlace && layerConf().isFakeQuantEnabled()) {
+                throw new IllegalStateException(describe() + ": backward pass without its training forward pass, and "
+                        + "the input was quantized in place");
+            }
             // backward without a cached training forward pass: recompute (same input, same state -> same values)
             qp = forward(x, true, true);
             newRange = lastNewRange;
@@ -248,6 +273,7 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     @Override
     public void clear() {
         super.clear();
+        inPlace = false;
         lastQParams = null;
         lastNewRange = null;
         lastUpdated = false;
