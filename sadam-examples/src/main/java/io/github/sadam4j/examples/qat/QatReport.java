@@ -98,6 +98,7 @@ public final class QatReport {
      * @throws IOException if writing fails
      */
     public String write(List<QatRun> runs, RunSession.Status status) throws IOException {
+        runs = snapshots(runs);
         String summary = writeTables(runs, status);
         writePlots(runs);
         return summary;
@@ -112,6 +113,7 @@ public final class QatReport {
      * @throws IOException if writing fails
      */
     public String writeTables(List<QatRun> runs, RunSession.Status status) throws IOException {
+        runs = snapshots(runs);
         SummaryTable perRun = new SummaryTable(RUN_COLUMNS);
         SummaryTable perEpoch = new SummaryTable(EPOCH_COLUMNS);
         for (QatRun r : runs) {
@@ -316,6 +318,7 @@ public final class QatReport {
      * @throws IOException if writing fails
      */
     public void writePlots(List<QatRun> runs) throws IOException {
+        runs = snapshots(runs);
         List<QatRun> started = runs.stream().filter(r -> r.iterationsDone() > 0).toList();
         if (mode == Mode.SWEEP) {
             List<Plots.SweepPoint> points = new ArrayList<>();
@@ -358,6 +361,10 @@ public final class QatReport {
                         dir.resolve("loss-seed" + e.getKey() + ".png"));
             }
         }
+    }
+
+    private static List<QatRun> snapshots(List<QatRun> runs) {
+        return runs.stream().map(QatRun::snapshot).toList();
     }
 
     private static Map<String, List<QatRun>> groupsByOptimizer(List<QatRun> runs) {

@@ -84,6 +84,23 @@ public final class QatRun {
         return new BigDecimal(Double.toString(lr)).stripTrailingZeros().toPlainString();
     }
 
+    /**
+     * A consistent copy, for reports made while the run is still training (a Ctrl-C shutdown hook): every number
+     * computed from the copy refers to the same epochs and iterations.
+     *
+     * @return a copy that does not change any more
+     */
+    public synchronized QatRun snapshot() {
+        QatRun copy = new QatRun(optimizer, learningRate, seed, label, name, plannedEpochs, matchedAlpha);
+        List<RunRecord.Iteration> its = record.iterations();
+        its.forEach(copy.record::add);
+        copy.epochs.addAll(epochs);
+        record.epochs().forEach(copy.record::add);
+        copy.state = state;
+        copy.probeSeconds = probeSeconds;
+        return copy;
+    }
+
     /** @return the optimizer */
     public QatOptimizer optimizer() {
         return optimizer;
