@@ -130,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
         StepBreakdown breakdown = null;
         if (!noBreakdown) {
             breakdown = StepBreakdown.measure(settings, ds.train(), batches, Math.min(warmup, 10),
-                    Math.max(1, steps / rounds / 2), rounds);
+                    Math.max(1, steps / rounds), rounds);
         }
         double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         String md = markdown(plan, timings, breakdown, loadBefore, loadAfter);
@@ -187,23 +187,28 @@ public final class BenchCommand implements Callable<Integer> {
         }
         sb.append(table.toMarkdown());
         if (breakdown != null) {
-            double step = breakdown.stepMillis();
-            sb.append(String.format(Locale.ROOT, "%n## Where an AdamW step goes (%s)%n%n",
-                    s.quantized() ? s.bits() + "-bit network" : "float network"));
-            SummaryTable parts = new SummaryTable(List.of("part", "ms", "share of the step"));
-            parts.add("building the minibatch (data, outside the step)", breakdown.dataMillis(),
-                    breakdown.dataMillis() / step);
-            parts.add("forward pass + loss, training mode (= one S-Adam probe, without perturb/restore)",
-                    breakdown.forwardMillis(), breakdown.forwardMillis() / step);
-            parts.add("backward + update (step - forward)", step - breakdown.forwardMillis(),
-                    (step - breakdown.forwardMillis()) / step);
+            double step = breakdown.mean(StepBreakdown.STEP);
+            sb.append(String.format(Locale.ROOT, "%n## Where an AdamW step goes (%s)%n%n"
+                    + "Parts timed one repetition at a time, interleaved, %d rounds; std = spread of the round means."
+                    + "%n%n", s.quantized() ? s.bits() + "-bit network" : "float network",
+                    breakdown.roundMillis().length));
+            SummaryTable parts = new SummaryTable(List.of("part", "ms", "std over rounds", "share of the step"));
+            double data = breakdown.mean(StepBreakdown.DATA);
+            double fwd = breakdown.mean(StepBreakdown.FORWARD);
+            double flt = breakdown.mean(StepBreakdown.FLOAT_STEP);
+            parts.add("building the minibatch (data, outside the step)", data,
+                    breakdown.spread(StepBreakdown.DATA, -1), data / step);
+            parts.add("forward pass + loss, training mode (= one S-Adam probe, without perturb/restore)", fwd,
+                    breakdown.spread(StepBreakdown.FORWARD, -1), fwd / step);
+            parts.add("backward + update (step - forward)", step - fwd,
+                    breakdown.spread(StepBreakdown.STEP, StepBreakdown.FORWARD), (step - fwd) / step);
             if (s.quantized()) {
-                parts.add("quantizers (step - float twin's step)", step - breakdown.floatStepMillis(),
-                        (step - breakdown.floatStepMillis()) / step);
+                parts.add("quantizers (step - float twin's step)", step - flt,
+                        breakdown.spread(StepBreakdown.STEP, StepBreakdown.FLOAT_STEP), (step - flt) / step);
             }
-            parts.add("whole step", step, 1.0);
-            parts.add("whole step of the float twin (no quantizers)", breakdown.floatStepMillis(),
-                    breakdown.floatStepMillis() / step);
+            parts.add("whole step", step, breakdown.spread(StepBreakdown.STEP, -1), 1.0);
+            parts.add("whole step of the float twin (no quantizers)", flt,
+                    breakdown.spread(StepBreakdown.FLOAT_STEP, -1), flt / step);
             sb.append(parts.toMarkdown());
         }
         return sb.toString();

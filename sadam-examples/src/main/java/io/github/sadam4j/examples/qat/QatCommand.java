@@ -94,48 +94,58 @@ public final class QatCommand implements Callable<Integer> {
             + "(3 with --paper).")
     Integer seeds;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "First seed (network init, data order, S-Adam's "
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "First seed (network init, data order, S-Adam's "
             + "probe directions). Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs per run. Default: 1 (3 with --paper).")
     Integer epochs;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.005", description = "Learning rate of S-Adam, AdamW and Adam (the "
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.005",
+            description = "Learning rate of S-Adam, AdamW and Adam (the "
             + "paper's constant lr). Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Training batch size (the paper: 64). "
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "Training batch size (the paper: 64). "
             + "Default: ${DEFAULT-VALUE}.")
     int batch;
 
-    @Option(names = "--eval-batch", paramLabel = "N", defaultValue = "1000", description = "Test batch size (the reference QAT scripts:"
+    @Option(names = "--eval-batch", paramLabel = "N", defaultValue = "1000",
+            description = "Test batch size (the reference QAT scripts:"
             + " 1000; the quantizer scales by each batch's max|x|). Default: ${DEFAULT-VALUE}.")
     int evalBatch;
 
-    @Option(names = {"-k", "--probes"}, paramLabel = "K", defaultValue = "3", description = "S-Adam: probe directions k. "
+    @Option(names = {"-k", "--probes"}, paramLabel = "K", defaultValue = "3",
+            description = "S-Adam: probe directions k. "
             + "Default: ${DEFAULT-VALUE}.")
     int probes;
 
-    @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.01", description = "S-Adam: probe radius. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.01",
+            description = "S-Adam: probe radius. Default: ${DEFAULT-VALUE}.")
     double sigma;
 
     @Option(names = "--lambda", paramLabel = "L", defaultValue = "2", description = "S-Adam: damping strength. "
             + "Default: ${DEFAULT-VALUE}.")
     double lambda;
 
-    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0.01", description = "Decoupled weight decay of S-Adam, AdamW "
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0.01",
+            description = "Decoupled weight decay of S-Adam, AdamW "
             + "and adamw-matched (weights and biases). Default: ${DEFAULT-VALUE}.")
     double weightDecay;
 
-    @Option(names = "--proxsgd-lr", paramLabel = "LR", defaultValue = "0.01", description = "Prox-SGD learning rate (the reference "
+    @Option(names = "--proxsgd-lr", paramLabel = "LR", defaultValue = "0.01",
+            description = "Prox-SGD learning rate (the reference "
             + "baseline's). Default: ${DEFAULT-VALUE}.")
     double proxLr;
 
-    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9", description = "Prox-SGD momentum. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9",
+            description = "Prox-SGD momentum. Default: ${DEFAULT-VALUE}.")
     double momentum;
 
-    @Option(names = "--l1", paramLabel = "L1", defaultValue = "1e-4", description = "Prox-SGD soft-threshold coefficient (threshold "
+    @Option(names = "--l1", paramLabel = "L1", defaultValue = "1e-4",
+            description = "Prox-SGD soft-threshold coefficient (threshold "
             + "lr x l1). Default: ${DEFAULT-VALUE}.")
     double l1;
 
@@ -175,7 +185,8 @@ public final class QatCommand implements Callable<Integer> {
         LOG.info("{} runs x {} epochs x {} steps, results in {}", runCount, settings.epochs(), stepsPerEpoch, dir);
 
         QatReport report = new QatReport(dir, sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
-                description);
+                description, "Fashion-MNIST" + (ds.source().isFullDataset() ? "" : " (embedded subset)") + ", "
+                + (settings.quantized() ? settings.bits() + "-bit QAT" : "float"));
         List<QatRun> runs = Collections.synchronizedList(new ArrayList<>());
         PrintWriter stdout = spec.commandLine().getOut();
         ProgressBar bar = ProgressBar.create("qat", (long) runCount * settings.epochs() * stepsPerEpoch,

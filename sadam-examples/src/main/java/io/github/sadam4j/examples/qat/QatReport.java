@@ -45,6 +45,7 @@ public final class QatReport {
     private final Path dir;
     private final Mode mode;
     private final String description;
+    private final String chartPrefix;
 
     /**
      * @param dir         the result folder
@@ -52,9 +53,20 @@ public final class QatReport {
      * @param description one paragraph on the setup (data, bits, recipe), put at the top of the Markdown files
      */
     public QatReport(Path dir, Mode mode, String description) {
+        this(dir, mode, description, "");
+    }
+
+    /**
+     * @param dir         the result folder
+     * @param mode        comparison or sweep
+     * @param description one paragraph on the setup (data, bits, recipe), put at the top of the Markdown files
+     * @param chartPrefix put before every chart title, e.g. "Fashion-MNIST 2-bit QAT" (empty for none)
+     */
+    public QatReport(Path dir, Mode mode, String description, String chartPrefix) {
         this.dir = dir;
         this.mode = mode;
         this.description = description;
+        this.chartPrefix = chartPrefix.isEmpty() ? "" : chartPrefix + ": ";
     }
 
     /** A summary group: the runs of one optimizer (and learning rate, in a sweep) over the seeds. */
@@ -236,7 +248,7 @@ public final class QatReport {
         String head = String.format(Locale.ROOT, "%s %.2f%% vs %s %.2f%%: ", nameA, ma, nameB, mb);
         String result;
         if (Math.abs(diff) < TIE_POINTS) {
-            result = "a tie (difference below " + TIE_POINTS + " points)";
+            result = "a tie, the difference is below " + TIE_POINTS + " points";
         } else if (diff > 0) {
             result = String.format(Locale.ROOT, "S-Adam is higher by %.2f points", diff);
         } else {
@@ -327,15 +339,16 @@ public final class QatReport {
                     points.add(new Plots.SweepPoint(r.optimizer().id(), r.learningRate(), r.finalAccuracy()));
                 }
             }
-            Plots.savePng(Plots.accuracyVsLearningRate("Final test accuracy vs learning rate (mean over seeds)",
-                    points), dir.resolve("accuracy-vs-lr.png"));
+            Plots.savePng(Plots.accuracyVsLearningRate(chartPrefix
+                    + "final test accuracy vs learning rate (mean over seeds)", points),
+                    dir.resolve("accuracy-vs-lr.png"));
             Map<Double, List<QatRun>> byLr = new TreeMap<>();
             for (QatRun r : started) {
                 byLr.computeIfAbsent(r.learningRate(), k -> new ArrayList<>()).add(r);
             }
             for (Map.Entry<Double, List<QatRun>> e : byLr.entrySet()) {
                 String lr = QatRun.formatLr(e.getKey());
-                Plots.savePng(Plots.trainingLoss("Training loss at lr " + lr + " (mean over seeds)",
+                Plots.savePng(Plots.trainingLoss(chartPrefix + "training loss at lr " + lr + " (mean over seeds)",
                         meanRecords(groupsByOptimizer(e.getValue())), Plots.DEFAULT_EMA_BETA),
                         dir.resolve("loss-lr" + lr + ".png"));
             }
@@ -346,9 +359,9 @@ public final class QatReport {
         groups.forEach(g -> byLabel.put(g.label(), g.runs()));
         int seeds = (int) started.stream().mapToLong(QatRun::seed).distinct().count();
         String of = seeds > 1 ? " (mean of " + seeds + " seeds)" : "";
-        Plots.savePng(Plots.trainingLoss("Training loss" + of + ", S-Adam's rho dashed", meanRecords(byLabel),
-                Plots.DEFAULT_EMA_BETA), dir.resolve("loss.png"));
-        Plots.savePng(Plots.accuracyPerEpoch("Test accuracy per epoch" + of, meanRecords(byLabel)),
+        Plots.savePng(Plots.trainingLoss(chartPrefix + "training loss" + of + ", S-Adam's rho dashed",
+                meanRecords(byLabel), Plots.DEFAULT_EMA_BETA), dir.resolve("loss.png"));
+        Plots.savePng(Plots.accuracyPerEpoch(chartPrefix + "test accuracy per epoch" + of, meanRecords(byLabel)),
                 dir.resolve("accuracy.png"));
         if (seeds > 1) {
             Map<Long, List<QatRun>> bySeed = new TreeMap<>();
@@ -356,8 +369,9 @@ public final class QatReport {
                 bySeed.computeIfAbsent(r.seed(), k -> new ArrayList<>()).add(r);
             }
             for (Map.Entry<Long, List<QatRun>> e : bySeed.entrySet()) {
-                Plots.savePng(Plots.trainingLoss("Training loss, seed " + e.getKey() + ", S-Adam's rho dashed",
-                        e.getValue().stream().map(QatRun::record).toList(), Plots.DEFAULT_EMA_BETA),
+                Plots.savePng(Plots.trainingLoss(chartPrefix + "training loss, seed " + e.getKey()
+                        + ", S-Adam's rho dashed", e.getValue().stream().map(QatRun::record).toList(),
+                        Plots.DEFAULT_EMA_BETA),
                         dir.resolve("loss-seed" + e.getKey() + ".png"));
             }
         }

@@ -33,8 +33,8 @@ public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize
     /** Validates and copies. */
     public QatSettings {
         if (!ALLOWED_BITS.contains(bits)) {
-            throw new IllegalArgumentException("bits = " + bits + " is invalid: allowed 2, 4, 8 (the paper's quantizer) "
-                    + "or 32 (no quantization)");
+            throw new IllegalArgumentException("bits = " + bits + " is invalid: allowed 2, 4, 8 (the paper's "
+                    + "quantizer) or 32 (no quantization)");
         }
         atLeast("epochs", epochs, 1);
         atLeast("batch size", batchSize, 1);

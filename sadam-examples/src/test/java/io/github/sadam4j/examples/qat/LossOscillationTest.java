@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class LossOscillationTest {
     @Test
     void handComputedWindowOfThree() {
-        // centred means over 3: t=1 (0+3+0)/3 = 1, |3-1| = 2; t=2 (3+0+0)/3 = 1, |0-1| = 1; t=3 (0+0+6)/3 = 2, |0-2| = 2
+        // centred means over 3: t=1 (0+3+0)/3 = 1, |3-1| = 2; t=2 (3+0+0)/3 = 1, |0-1| = 1;
+        // t=3 (0+0+6)/3 = 2, |0-2| = 2; mean 5/3
         assertEquals(5.0 / 3.0, LossOscillation.of(new double[]{0, 3, 0, 0, 6}, 3), 1e-15);
     }
 

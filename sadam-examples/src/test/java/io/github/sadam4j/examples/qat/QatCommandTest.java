@@ -127,7 +127,8 @@ class QatCommandTest {
         assertEquals(List.of("sadam lr=0.001", "sadam lr=0.005", "adamw lr=0.001", "adamw lr=0.005"),
                 summary.stream().map(r -> r.get("optimizer")).toList());
         assertNotNull(ImageIO.read(sweepDir.resolve("accuracy-vs-lr.png").toFile()));
-        assertTrue(Files.exists(sweepDir.resolve("loss-lr0.001.png")) && Files.exists(sweepDir.resolve("loss-lr0.005.png")));
+        assertTrue(Files.exists(sweepDir.resolve("loss-lr0.001.png")));
+        assertTrue(Files.exists(sweepDir.resolve("loss-lr0.005.png")));
         assertTrue(Files.readString(sweepDir.resolve("summary.md")).contains("## Best learning rate per optimizer"));
 
         // the same seed gives the same data order, initialisation and therefore the same losses in another command

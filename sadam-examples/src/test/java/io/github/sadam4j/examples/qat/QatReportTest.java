@@ -82,8 +82,8 @@ class QatReportTest {
                 List.of(run(QatOptimizer.SADAM, 0.005, 42, 0.80)));
         QatReport.Group a = new QatReport.Group("adam", QatOptimizer.ADAM,
                 List.of(run(QatOptimizer.ADAM, 0.005, 42, 0.8005)));
-        assertEquals("sadam 80.00% vs adam 80.05%: a tie (difference below 0.1 points) (one seed, no spread "
-                + "estimate).", QatReport.verdict(s, a));
+        assertEquals("sadam 80.00% vs adam 80.05%: a tie, the difference is below 0.1 points (one seed, no "
+                + "spread estimate).", QatReport.verdict(s, a));
         List<String> lines = QatReport.comparison(List.of(s, a));
         assertTrue(lines.get(lines.size() - 1).startsWith("One seed per optimizer"), lines.toString());
     }
