@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
+            "Speed of a training step of the qat network per optimizer (S-Adam with k = 2, 3, 8), probe share.",
             "Times training steps of the qat network (the paper's Fashion-MNIST QAT network, batch 64) for each "
                     + "optimizer: mean, median and 10th/90th percentile of the step time, the ratio to AdamW (mean "
                     + "and std over rounds), S-Adam's probe time and share, and the time of an epoch of the full "

@@ -35,9 +35,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "qat", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "The paper's quantization-aware training comparison on Fashion-MNIST: S-Adam against AdamW, Adam and "
-                    + "Prox-SGD, plus the control 'adamw-matched' (AdamW at the learning rate times S-Adam's measured "
-                    + "mean damping alpha), which tells whether S-Adam is more than a smaller step.",
+            "The paper's QAT comparison on Fashion-MNIST: S-Adam vs AdamW, Adam, Prox-SGD and adamw-matched.",
+            "S-Adam against the paper's baselines, plus the control 'adamw-matched' (AdamW at the learning rate times "
+                    + "S-Adam's measured mean damping alpha), which tells whether S-Adam is more than a smaller step.",
             "Network (the QAT layers' paper preset): fake-quantized input -> conv 3x3 1->16 (quantized W), ReLU, "
                     + "maxpool 2 -> fake-quantized input -> conv 3x3 16->32 (quantized W), ReLU, maxpool 2 -> dropout "
                     + "0.25 -> dense 800->10 (quantized W), softmax cross-entropy. Quantizer: per tensor, symmetric, "
