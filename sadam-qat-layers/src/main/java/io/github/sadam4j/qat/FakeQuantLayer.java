@@ -322,6 +322,7 @@ public class FakeQuantLayer extends Layer {
     }
 
     /** Builder of {@link FakeQuantLayer}. */
+    @SuppressWarnings("unchecked") // build() narrows DL4J's generic <E extends Layer> E build(), as DL4J's builders do
     public static class Builder extends Layer.Builder<Builder> {
         private QuantSpec spec;
         private boolean fakeQuantEnabled = true;
@@ -367,7 +368,6 @@ public class FakeQuantLayer extends Layer {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public FakeQuantLayer build() {
             return new FakeQuantLayer(this);
         }

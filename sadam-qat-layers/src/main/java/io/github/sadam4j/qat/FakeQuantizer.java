@@ -315,7 +315,12 @@ public final class FakeQuantizer {
         }
         INDArray nanMask = knownFinite ? null : nanMask(x);
         scaledRint(x, qp, out);
-        if (qp.isPerChannel()) {
+        if (qp.isPerChannel() && qp.isZeroPointZero()) {
+            // symmetric per channel: the clamp bounds are the same for every channel (scalar ops, fewer passes)
+            exec(new ScalarMax(out, null, out, qp.qmin()));
+            exec(new ScalarMin(out, null, out, qp.qmax()));
+            exec(new BroadcastMulOp(out, vec(qp.scaleRef(), out.dataType()), out, qp.getAxis()));
+        } else if (qp.isPerChannel()) {
             int[] z = qp.zeroPointRef();
             float[] lo = new float[z.length];
             float[] hi = new float[z.length];
@@ -449,7 +454,7 @@ public final class FakeQuantizer {
         scaledRint(x, qp, m);
         double c = (qp.qmin() + qp.qmax()) / 2.0;
         double h = (qp.qmax() - qp.qmin()) / 2.0;
-        if (qp.isPerChannel()) {
+        if (qp.isPerChannel() && !qp.isZeroPointZero()) {
             int[] z = qp.zeroPointRef();
             float[] shift = new float[z.length];
             for (int i = 0; i < z.length; i++) {

@@ -61,6 +61,7 @@ public final class QatLayers {
     private static final Logger LOG = LoggerFactory.getLogger(QatLayers.class);
 
     /** Layer configurations whose DL4J runtime reads weights through the weight-noise hook. */
+    @SuppressWarnings("deprecation") // GravesLSTM is deprecated in DL4J but still supported
     private static final Set<Class<?>> HONOURS_WEIGHT_NOISE = Set.of(
             DenseLayer.class, OutputLayer.class, CenterLossOutputLayer.class, RnnOutputLayer.class,
             ConvolutionLayer.class, org.deeplearning4j.nn.conf.layers.Convolution2D.class, Convolution3D.class,
@@ -118,7 +119,7 @@ public final class QatLayers {
         } else if (layer instanceof EmbeddingLayer e && !(layer instanceof QatEmbeddingLayer)) {
             out = QatEmbeddingLayer.from(e);
         } else if (HONOURS_WEIGHT_NOISE.contains(layer.getClass())) {
-            out = (BaseLayer) base.clone();
+            out = base.clone();
         } else {
             throw new IllegalArgumentException("layer " + layer.getLayerName() + " (" + layer.getClass().getName()
                     + ") is not known to read its weights through DL4J's weight-noise hook, so a weight quantizer "

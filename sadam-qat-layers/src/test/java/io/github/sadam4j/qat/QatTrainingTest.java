@@ -77,7 +77,7 @@ class QatTrainingTest {
     }
 
     private static double train(MultiLayerNetwork net, DataSet train, DataSet test, int epochs, String label) {
-        ListDataSetIterator<DataSet> it = new ListDataSetIterator<>(train.asList(), 32);
+        ListDataSetIterator<DataSet> it = new ListDataSetIterator<>(train.asList(), 64);
         for (int e = 0; e < epochs; e++) {
             it.reset();
             while (it.hasNext()) {
@@ -105,9 +105,9 @@ class QatTrainingTest {
         q2.init();
         assertEquals(flt.params().length(), q4.params().length() - 3 * 3, "same weights plus 3 observers");
 
-        double accFloat = train(flt, train, test, 6, "float");
-        double acc4 = train(q4, train, test, 6, "4-bit weights / 8-bit activations");
-        double acc2 = train(q2, train, test, 6, "2-bit (ternary) weights / 8-bit activations");
+        double accFloat = train(flt, train, test, 8, "float");
+        double acc4 = train(q4, train, test, 8, "4-bit weights / 8-bit activations");
+        double acc2 = train(q2, train, test, 8, "2-bit (ternary) weights / 8-bit activations");
         assertTrue(accFloat > 0.85, "the task is learnable: float accuracy " + accFloat);
         assertTrue(acc4 >= accFloat - 0.05, "4/8-bit accuracy " + acc4 + " vs float " + accFloat);
         assertTrue(acc2 > 0.5, "2-bit weights train (chance = 0.25): " + acc2);

@@ -156,6 +156,28 @@ class QatTransformTest {
         assertThrows(IllegalArgumentException.class, () -> QatPolicy.builder().weights(QuantSpec.activations(8)));
     }
 
+    @Test
+    void fineTuningAQatTwinWithTransferLearningKeepsObserversOutOfTheOptimizer() {
+        MultiLayerNetwork qat = QatTransform.apply(floatCnn(8), QatPolicy.builder().weights(QuantSpec.weights(4))
+                .activations(QuantSpec.activations(8)).build());
+        qat.fit(data(16, 1));
+        MultiLayerNetwork tuned = new org.deeplearning4j.nn.transferlearning.TransferLearning.Builder(qat)
+                .fineTuneConfiguration(new org.deeplearning4j.nn.transferlearning.FineTuneConfiguration.Builder()
+                        .updater(io.github.sadam4j.updater.SAdam.builder().learningRate(1e-3).probes(2).build())
+                        .build())
+                .build();
+        io.github.sadam4j.updater.SAdam.attach(tuned);
+        DataSet ds = data(16, 2);
+        tuned.fit(ds);
+        assertEquals(2f, tuned.getLayer(0).getParam("count").getFloat(0), 0f, "observer state carried over and updated");
+        for (org.deeplearning4j.nn.updater.UpdaterBlock b : ((org.deeplearning4j.nn.updater.MultiLayerUpdater) tuned
+                .getUpdater()).getUpdaterBlocks()) {
+            boolean observer = b.getLayersAndVariablesInBlock().get(0).getLayer()
+                    instanceof io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
+            assertEquals(observer, b.getGradientUpdater() instanceof org.nd4j.linalg.learning.NoOpUpdater);
+        }
+    }
+
     static ComputationGraph floatGraph() {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
                 .updater(new Adam(0.01)).graphBuilder()

@@ -113,9 +113,10 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
                 throw new IllegalArgumentException(where + ": input has " + x.size(axis) + " channels along axis "
                         + axis + ", the observer was configured for " + c.getChannels());
             }
-            float[] min = params.get(FakeQuantParamInitializer.MIN).toFloatVector();
-            float[] max = params.get(FakeQuantParamInitializer.MAX).toFloatVector();
-            float count = params.get(FakeQuantParamInitializer.COUNT).getFloat(0);
+            float[][] state = state();
+            float[] min = state[0];
+            float[] max = state[1];
+            float count = state[2][0];
             boolean hasData = count >= 1f;
             int freeze = spec.getFreezeAfter();
             boolean observing = (training || calibrating) && c.isObserverEnabled() && (freeze == 0 || count < freeze);
@@ -129,9 +130,8 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
                 // refuse a non-finite range before it can reach the state
                 qp = FakeQuantizer.qparams(spec, range[0], range[1], axis, where);
                 if (calibrating && !training) {
-                    params.get(FakeQuantParamInitializer.MIN).assign(Nd4j.createFromArray(range[0]));
-                    params.get(FakeQuantParamInitializer.MAX).assign(Nd4j.createFromArray(range[1]));
-                    params.get(FakeQuantParamInitializer.COUNT).assign(count + 1f);
+                    paramsFlat.assign(Nd4j.create(flatState(range[0], range[1], count + 1f), paramsFlat.shape(),
+                            paramsFlat.ordering()).castTo(paramsFlat.dataType()));
                 } else if (cache) {
                     lastNewRange = range;
                     lastUpdated = true;
@@ -191,29 +191,39 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
 
         Gradient g = new DefaultGradient();
         if (!gradientViews.isEmpty()) {
-            INDArray gMin = gradientViews.get(FakeQuantParamInitializer.MIN);
-            INDArray gMax = gradientViews.get(FakeQuantParamInitializer.MAX);
-            INDArray gCount = gradientViews.get(FakeQuantParamInitializer.COUNT);
             if (updated && newRange != null) {
                 // the NoOp updater passes the "gradient" through and the step does params -= gradient
-                float[] oldMin = params.get(FakeQuantParamInitializer.MIN).toFloatVector();
-                float[] oldMax = params.get(FakeQuantParamInitializer.MAX).toFloatVector();
-                gMin.assign(Nd4j.createFromArray(diff(oldMin, newRange[0])));
-                gMax.assign(Nd4j.createFromArray(diff(oldMax, newRange[1])));
-                gCount.assign(-1.0);
+                float[][] old = state();
+                gradientsFlat.assign(Nd4j.create(flatState(diff(old[0], newRange[0]), diff(old[1], newRange[1]), -1f),
+                        gradientsFlat.shape(), gradientsFlat.ordering()).castTo(gradientsFlat.dataType()));
             } else {
-                gMin.assign(0);
-                gMax.assign(0);
-                gCount.assign(0);
+                gradientsFlat.assign(0);
             }
-            g.setGradientFor(FakeQuantParamInitializer.MIN, gMin);
-            g.setGradientFor(FakeQuantParamInitializer.MAX, gMax);
-            g.setGradientFor(FakeQuantParamInitializer.COUNT, gCount);
+            for (Map.Entry<String, INDArray> e : gradientViews.entrySet()) {
+                g.setGradientFor(e.getKey(), e.getValue());
+            }
         }
         lastQParams = null;
         lastNewRange = null;
         lastUpdated = false;
         return new Pair<>(g, out);
+    }
+
+    /** The observer state {min[], max[], {count}} read from the flat parameters in one transfer. */
+    private float[][] state() {
+        float[] all = paramsFlat.dataType() == DataType.FLOAT ? paramsFlat.toFloatVector()
+                : paramsFlat.castTo(DataType.FLOAT).toFloatVector();
+        int c = (all.length - 1) / 2;
+        return new float[][]{java.util.Arrays.copyOfRange(all, 0, c), java.util.Arrays.copyOfRange(all, c, 2 * c),
+                {all[2 * c]}};
+    }
+
+    private static float[] flatState(float[] min, float[] max, float count) {
+        float[] all = new float[min.length + max.length + 1];
+        System.arraycopy(min, 0, all, 0, min.length);
+        System.arraycopy(max, 0, all, min.length, max.length);
+        all[all.length - 1] = count;
+        return all;
     }
 
     private static float[] diff(float[] a, float[] b) {
@@ -258,11 +268,11 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             java.util.Arrays.fill(mx, (float) spec.getFixedMax());
             return FakeQuantizer.qparams(spec, mn, mx, c.getResolvedAxis(), describe());
         }
-        if (params.get(FakeQuantParamInitializer.COUNT).getFloat(0) < 1f) {
+        float[][] st = state();
+        if (st[2][0] < 1f) {
             throw new IllegalStateException(describe() + ": its observer has seen no data yet");
         }
-        return FakeQuantizer.qparams(spec, params.get(FakeQuantParamInitializer.MIN).toFloatVector(),
-                params.get(FakeQuantParamInitializer.MAX).toFloatVector(), c.getResolvedAxis(), describe());
+        return FakeQuantizer.qparams(spec, st[0], st[1], c.getResolvedAxis(), describe());
     }
 
     @Override
