@@ -154,7 +154,7 @@ public final class QatCommand implements Callable<Integer> {
     Double matchedAlpha;
 
     @Option(names = "--lr-sweep", description = "Run the selected optimizers (default sadam,adamw) at every learning "
-            + "rate of --sweep-lrs instead of the comparison (Prox-SGD too uses the grid).")
+            + "rate of --sweep-lrs instead of the comparison (Prox-SGD too uses the grid; --lr is not used).")
     boolean sweep;
 
     @Option(names = "--sweep-lrs", split = ",", paramLabel = "LR", defaultValue = "0.0005,0.001,0.002,0.005,0.01",
