@@ -84,6 +84,17 @@ class QatNetworksTest {
             WeightQuantizer w = assertInstanceOf(WeightQuantizer.class, l.getWeightNoise(), l.getLayerName());
             assertEquals(io.github.sadam4j.qat.QuantSpec.paper(2), w.getSpec());
         }
+        for (int bits : new int[]{4, 8}) {
+            QatSettings sb = new QatSettings(bits, 1, 64, 1000, 0.005, 0.01, 0.9, 1e-4, 1e-2, 3, 0.01, 2,
+                    List.of(42L), Double.NaN);
+            MultiLayerConfiguration c = QatNetworks.configuration(QatOptimizer.SADAM, 0.005, sb, 1);
+            for (BaseLayer l : paramLayers(c)) {
+                assertEquals(io.github.sadam4j.qat.QuantSpec.paper(bits),
+                        assertInstanceOf(WeightQuantizer.class, l.getWeightNoise()).getSpec(), bits + " bits");
+            }
+            c.getConfs().stream().filter(x -> x.getLayer() instanceof FakeQuantLayer).forEach(x -> assertEquals(
+                    io.github.sadam4j.qat.QuantSpec.paper(bits), ((FakeQuantLayer) x.getLayer()).getSpec()));
+        }
         QatSettings f32 = new QatSettings(32, 1, 64, 1000, 0.005, 0.01, 0.9, 1e-4, 1e-2, 3, 0.01, 2, List.of(42L),
                 Double.NaN);
         MultiLayerConfiguration f = QatNetworks.configuration(QatOptimizer.ADAMW, 0.005, f32, 1);
