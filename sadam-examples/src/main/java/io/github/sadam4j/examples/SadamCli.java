@@ -1,7 +1,9 @@
 package io.github.sadam4j.examples;
 
+import io.github.sadam4j.examples.benchcmd.BenchCommand;
 import io.github.sadam4j.examples.cli.DataCommand;
 import io.github.sadam4j.examples.keras.KerasRetrainCommand;
+import io.github.sadam4j.examples.qat.QatCommand;
 import io.github.sadam4j.examples.toy.ToyCommand;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "sadam4j examples 0.1.0-SNAPSHOT",
         description = "S-Adam and quantization-aware training for Deeplearning4j: experiments and benchmarks.",
-        subcommands = {ToyCommand.class, KerasRetrainCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QatCommand.class, ToyCommand.class, KerasRetrainCommand.class, BenchCommand.class,
+                DataCommand.class, CommandLine.HelpCommand.class})
 public final class SadamCli implements Runnable {
 
     @CommandLine.Spec

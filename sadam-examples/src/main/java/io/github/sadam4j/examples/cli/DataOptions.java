@@ -68,15 +68,30 @@ public final class DataOptions {
      * @throws IOException if it cannot be found, downloaded or verified (the message says what to do)
      */
     public FashionMnist load() throws IOException {
+        return load(null, null);
+    }
+
+    /**
+     * As {@link #load()}, with limits that apply when {@code --train-limit} / {@code --test-limit} were not given (a
+     * command's short default, e.g. {@code qat} without {@code --paper}).
+     *
+     * @param defaultTrainLimit training images to use when {@code --train-limit} is absent, or null for all
+     * @param defaultTestLimit  test images to use when {@code --test-limit} is absent, or null for all
+     * @return the dataset chosen by these options
+     * @throws IOException if it cannot be found, downloaded or verified (the message says what to do)
+     */
+    public FashionMnist load(Integer defaultTrainLimit, Integer defaultTestLimit) throws IOException {
         if ((trainLimit != null && trainLimit <= 0) || (testLimit != null && testLimit <= 0)) {
             throw new ParameterException(mixee.commandLine(), "--train-limit and --test-limit must be > 0, got "
                     + trainLimit + " and " + testLimit);
         }
+        Integer trainN = trainLimit != null ? trainLimit : defaultTrainLimit;
+        Integer testN = testLimit != null ? testLimit : defaultTestLimit;
         FashionMnist ds = locator().load(mode);
-        if (trainLimit == null && testLimit == null) {
+        if ((trainN == null || trainN >= ds.train().count()) && (testN == null || testN >= ds.test().count())) {
             return ds;
         }
-        FashionMnist limited = ds.limit(trainLimit, testLimit, LIMIT_SEED);
+        FashionMnist limited = ds.limit(trainN, testN, LIMIT_SEED);
         LOG.info("Using {} of {} training and {} of {} test images (stratified sample, seed {})",
                 limited.train().count(), ds.train().count(), limited.test().count(), ds.test().count(), LIMIT_SEED);
         return limited;

@@ -1,0 +1,426 @@
+package io.github.sadam4j.examples.qat;
+
+import io.github.sadam4j.examples.cli.DataOptions;
+import io.github.sadam4j.examples.cli.OutputOptions;
+import io.github.sadam4j.examples.data.FashionMnist;
+import io.github.sadam4j.examples.data.FashionMnistIterator;
+import io.github.sadam4j.examples.report.CsvWriter;
+import io.github.sadam4j.examples.report.MetricsListener;
+import io.github.sadam4j.examples.report.ProgressBar;
+import io.github.sadam4j.examples.report.RunSession;
+import io.github.sadam4j.examples.report.SummaryTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sadam4j qat}: the paper's quantization-aware training comparison on Fashion-MNIST (SPEC.md section 5), with
+ * the step-size control and an optional learning-rate sweep. See docs/qat.md.
+ */
+@Command(name = "qat", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "The paper's QAT comparison on Fashion-MNIST: S-Adam vs AdamW, Adam, Prox-SGD and adamw-matched.",
+            "S-Adam against the paper's baselines, plus the control 'adamw-matched' (AdamW at the learning rate times "
+                    + "S-Adam's measured mean damping alpha), which tells whether S-Adam is more than a smaller step.",
+            "Network (the QAT layers' paper preset): fake-quantized input -> conv 3x3 1->16 (quantized W), ReLU, "
+                    + "maxpool 2 -> fake-quantized input -> conv 3x3 16->32 (quantized W), ReLU, maxpool 2 -> dropout "
+                    + "0.25 -> dense 800->10 (quantized W), softmax cross-entropy. Quantizer: per tensor, symmetric, "
+                    + "scale c/(max|x|+1e-5), 2-bit c=1.5 on [-2,1], 4-bit c=7 on [-8,7], 8-bit c=127 on "
+                    + "[-128,127]; --bits 32 is the same network without quantization.",
+            "Without options: a short run (a few minutes on 2 cores): 1 epoch on a 12000-image stratified training "
+                    + "subset (the whole embedded subset when the full dataset is not installed), the full test set, "
+                    + "one seed, all five optimizers. --paper runs the full recipe: all 60000 training images, 3 "
+                    + "epochs, 3 seeds (42, 43, 44). Explicit options override both.",
+            "Writes, into the result folder: <run>.csv per run (iteration, epoch, loss, rho, alpha, elapsed_ms), "
+                    + "runs.csv/.md, epochs.csv, summary.csv/.md (mean and std over seeds, loss oscillation, seconds "
+                    + "per epoch, and S-Adam against each baseline in plain words), loss.png, accuracy.png "
+                    + "(loss-seed<S>.png per seed; with --lr-sweep accuracy-vs-lr.png and loss-lr<lr>.png) and "
+                    + "settings.txt. Prints the summary and the folder. Ctrl-C keeps everything written so far and "
+                    + "writes a partial summary and plots."},
+        footer = {"", "Examples:",
+            "  sadam4j qat                                   # short default run",
+            "  sadam4j qat --paper --bits 2 -o results/qat-2bit",
+            "  sadam4j qat --paper --bits 4 -o results/qat-4bit",
+            "  sadam4j qat --paper --lr-sweep -o results/qat-sweep",
+            "  sadam4j qat --optimizers adamw-matched --matched-alpha 0.25 --epochs 3"})
+public final class QatCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(QatCommand.class);
+
+    /** Training images of the short default run (a stratified subset; the whole embedded subset when smaller). */
+    public static final int DEFAULT_TRAIN_LIMIT = 12000;
+    /** The order runs take within a seed: S-Adam first, its alpha feeds adamw-matched. */
+    static final List<QatOptimizer> ORDER = List.of(QatOptimizer.SADAM, QatOptimizer.ADAMW, QatOptimizer.ADAM,
+            QatOptimizer.PROXSGD, QatOptimizer.ADAMW_MATCHED);
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--paper", description = "The paper's full recipe: all training images, 3 epochs, 3 seeds "
+            + "(explicit --epochs, --seeds, --train-limit still win).")
+    boolean paper;
+
+    @Option(names = "--bits", defaultValue = "2", paramLabel = "B",
+            description = "Quantizer bit width: 2, 4, 8, or 32 (no quantization). Default: ${DEFAULT-VALUE}.")
+    int bits;
+
+    @Option(names = "--optimizers", split = ",", paramLabel = "NAME", converter = OptimizerConverter.class,
+            description = "Optimizers, comma-separated, from: sadam, adamw, adam, proxsgd, adamw-matched. Default: "
+                    + "all five (with --lr-sweep: sadam,adamw). adamw-matched needs sadam or --matched-alpha.")
+    List<QatOptimizer> optimizers;
+
+    @Option(names = "--seeds", paramLabel = "N", description = "Number of seeds: --seed, --seed + 1, ... Default: 1 "
+            + "(3 with --paper).")
+    Integer seeds;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "First seed (network init, data order, S-Adam's "
+            + "probe directions). Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs per run. Default: 1 (3 with --paper).")
+    Integer epochs;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.005",
+            description = "Learning rate of S-Adam, AdamW and Adam (the "
+            + "paper's constant lr). Default: ${DEFAULT-VALUE}.")
+    double lr;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "Training batch size (the paper: 64). "
+            + "Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--eval-batch", paramLabel = "N", defaultValue = "1000",
+            description = "Test batch size (the reference QAT scripts:"
+            + " 1000; the quantizer scales by each batch's max|x|). Default: ${DEFAULT-VALUE}.")
+    int evalBatch;
+
+    @Option(names = {"-k", "--probes"}, paramLabel = "K", defaultValue = "3",
+            description = "S-Adam: probe directions k. "
+            + "Default: ${DEFAULT-VALUE}.")
+    int probes;
+
+    @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.01",
+            description = "S-Adam: probe radius. Default: ${DEFAULT-VALUE}.")
+    double sigma;
+
+    @Option(names = "--lambda", paramLabel = "L", defaultValue = "2", description = "S-Adam: damping strength. "
+            + "Default: ${DEFAULT-VALUE}.")
+    double lambda;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0.01",
+            description = "Decoupled weight decay of S-Adam, AdamW "
+            + "and adamw-matched (weights and biases). Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--proxsgd-lr", paramLabel = "LR", defaultValue = "0.01",
+            description = "Prox-SGD learning rate (the reference "
+            + "baseline's). Default: ${DEFAULT-VALUE}.")
+    double proxLr;
+
+    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9",
+            description = "Prox-SGD momentum. Default: ${DEFAULT-VALUE}.")
+    double momentum;
+
+    @Option(names = "--l1", paramLabel = "L1", defaultValue = "1e-4",
+            description = "Prox-SGD soft-threshold coefficient (threshold "
+            + "lr x l1). Default: ${DEFAULT-VALUE}.")
+    double l1;
+
+    @Option(names = "--matched-alpha", paramLabel = "A", description = "alpha for adamw-matched (lr x A) instead of "
+            + "the mean alpha measured by the S-Adam run of the same seed; needed when sadam is not run.")
+    Double matchedAlpha;
+
+    @Option(names = "--lr-sweep", description = "Run the selected optimizers (default sadam,adamw) at every learning "
+            + "rate of --sweep-lrs instead of the comparison (Prox-SGD too uses the grid; --lr is not used).")
+    boolean sweep;
+
+    @Option(names = "--sweep-lrs", split = ",", paramLabel = "LR", defaultValue = "0.0005,0.001,0.002,0.005,0.01",
+            description = "Learning rates of --lr-sweep. Default: ${DEFAULT-VALUE}.")
+    List<Double> sweepLrs;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "Threads per native ND4J operation; 0 = ND4J's default (all cores). 1 is fastest for this "
+                    + "small network on a busy 2-core machine (docs/qat.md). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Override
+    public Integer call() throws IOException {
+        QatSettings settings = settings();
+        List<QatOptimizer> selected = selectedOptimizers();
+        List<Double> grid = sweep ? sweepGrid() : List.of();
+        NativeThreads.apply(threads);
+        FashionMnist ds = data.load(paper ? null : DEFAULT_TRAIN_LIMIT, null);
+        if (paper && !ds.source().isFullDataset()) {
+            LOG.warn("--paper on the embedded subset: this is NOT the paper's recipe (it needs the full dataset; see "
+                    + "'sadam4j data --help')");
+        }
+        Path dir = output.prepare("qat");
+        int stepsPerEpoch = FashionMnistIterator.shuffled(ds.train(), settings.batchSize(), 0).batchesPerPass();
+        int runCount = settings.seeds().size() * selected.size() * (sweep ? grid.size() : 1);
+        String description = describe(settings, ds, selected, grid, stepsPerEpoch);
+        SummaryTable.writeAtomically(dir.resolve("settings.txt"), settingsText(settings, ds, selected, grid));
+        LOG.info("{} runs x {} epochs x {} steps, results in {}", runCount, settings.epochs(), stepsPerEpoch, dir);
+
+        QatReport report = new QatReport(dir, sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
+                description, "Fashion-MNIST" + (ds.source().isFullDataset() ? "" : " (embedded subset)") + ", "
+                + (settings.quantized() ? settings.bits() + "-bit QAT" : "float"));
+        List<QatRun> runs = Collections.synchronizedList(new ArrayList<>());
+        PrintWriter stdout = spec.commandLine().getOut();
+        ProgressBar bar = ProgressBar.create("qat", (long) runCount * settings.epochs() * stepsPerEpoch,
+                output.progress());
+        RunSession session = RunSession.start("qat");
+        try (session) {
+            session.onFinish(s -> bar.close());
+            session.onFinish(s -> {
+                for (QatRun r : List.copyOf(runs)) {
+                    if (r.state() == QatRun.State.RUNNING || r.state() == QatRun.State.PENDING) {
+                        r.setState(s == RunSession.Status.FAILED ? QatRun.State.FAILED : QatRun.State.INTERRUPTED);
+                    }
+                }
+            });
+            session.onFinish(s -> {
+                try {
+                    stdout.println(report.writeTables(List.copyOf(runs), s));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    stdout.flush();
+                }
+            });
+            session.onFinish(s -> {
+                try {
+                    report.writePlots(List.copyOf(runs));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            session.onFinish(s -> {
+                stdout.println("QAT results (" + s.label() + "): " + dir);
+                stdout.flush();
+            });
+            for (long s : settings.seeds()) {
+                if (sweep) {
+                    for (double rate : grid) {
+                        for (QatOptimizer o : selected) {
+                            String lrText = QatRun.formatLr(rate);
+                            QatRun run = new QatRun(o, rate, s, o.id() + " lr=" + lrText,
+                                    o.id() + "-lr" + lrText + "-seed" + s, settings.epochs(), Double.NaN);
+                            if (!execute(run, settings, ds, dir, bar, session, runs)) {
+                                break;
+                            }
+                        }
+                    }
+                } else {
+                    Map<QatOptimizer, QatRun> bySeed = new EnumMap<>(QatOptimizer.class);
+                    for (QatOptimizer o : selected) {
+                        double alpha = Double.NaN;
+                        double rate = o == QatOptimizer.PROXSGD ? settings.proxLearningRate() : settings.learningRate();
+                        if (o == QatOptimizer.ADAMW_MATCHED) {
+                            alpha = matchedAlpha(settings, bySeed.get(QatOptimizer.SADAM), s);
+                            rate = settings.learningRate() * alpha;
+                            LOG.info("adamw-matched, seed {}: lr {} x alpha {} = {}", s, settings.learningRate(),
+                                    String.format(Locale.ROOT, "%.4f", alpha), rate);
+                        }
+                        QatRun run = new QatRun(o, rate, s, o.id(), o.id() + "-seed" + s, settings.epochs(), alpha);
+                        bySeed.put(o, run);
+                        if (!execute(run, settings, ds, dir, bar, session, runs)) {
+                            break;
+                        }
+                    }
+                }
+                if (session.stopRequested()) {
+                    break;
+                }
+            }
+            if (!session.stopRequested()) {
+                session.markCompleted();
+            }
+        }
+        return session.finishedWith() == RunSession.Status.COMPLETED ? 0 : 1;
+    }
+
+    /** Runs one training run; false when the session was stopped. */
+    private static boolean execute(QatRun run, QatSettings settings, FashionMnist ds, Path dir, ProgressBar bar,
+                                   RunSession session, List<QatRun> runs) throws IOException {
+        if (session.stopRequested()) {
+            return false;
+        }
+        runs.add(run);
+        bar.setTask("qat " + run.name());
+        try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(run.name() + ".csv"))) {
+            QatTrainer.train(run, settings, ds, csv, bar, session::stopRequested);
+        }
+        LOG.debug("{}: {} epochs, final accuracy {}", run.name(), run.epochs().size(), run.finalAccuracy());
+        return !session.stopRequested();
+    }
+
+    /** The alpha of adamw-matched for one seed. */
+    static double matchedAlpha(QatSettings settings, QatRun sadamRun, long seed) {
+        if (!Double.isNaN(settings.matchedAlpha())) {
+            return settings.matchedAlpha();
+        }
+        double alpha = sadamRun == null ? Double.NaN : sadamRun.meanAlpha();
+        if (sadamRun == null || sadamRun.state() != QatRun.State.COMPLETED || Double.isNaN(alpha)) {
+            throw new IllegalStateException("adamw-matched, seed " + seed + ": the S-Adam run of this seed did not "
+                    + "complete, so there is no measured alpha");
+        }
+        return alpha;
+    }
+
+    private QatSettings settings() {
+        int e = epochs != null ? epochs : (paper ? 3 : 1);
+        int n = seeds != null ? seeds : (paper ? 3 : 1);
+        if (n < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "seeds = " + n + " is invalid: allowed >= 1");
+        }
+        if (threads < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "threads = " + threads
+                    + " is invalid: allowed 0 (ND4J's default) or >= 1");
+        }
+        List<Long> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(seed + i);
+        }
+        try {
+            QatSettings s = new QatSettings(bits, e, batch, evalBatch, lr, proxLr, momentum, l1, weightDecay, probes,
+                    sigma, lambda, list, matchedAlpha == null ? Double.NaN : matchedAlpha);
+            QatNetworks.configuration(QatOptimizer.SADAM, lr, s, seed); // S-Adam's own validation
+            return s;
+        } catch (IllegalArgumentException ex) {
+            throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage(), ex);
+        }
+    }
+
+    private List<QatOptimizer> selectedOptimizers() {
+        List<QatOptimizer> chosen = optimizers != null ? optimizers
+                : sweep ? List.of(QatOptimizer.SADAM, QatOptimizer.ADAMW) : ORDER;
+        List<QatOptimizer> ordered = ORDER.stream().filter(chosen::contains).toList();
+        if (ordered.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--optimizers: choose at least one of "
+                    + QatOptimizer.allIds());
+        }
+        if (ordered.contains(QatOptimizer.ADAMW_MATCHED)) {
+            if (sweep) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--lr-sweep runs each optimizer at every "
+                        + "learning rate of the grid; adamw-matched has no place in it (drop it from --optimizers)");
+            }
+            if (!ordered.contains(QatOptimizer.SADAM) && matchedAlpha == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "adamw-matched needs S-Adam's measured "
+                        + "alpha: add sadam to --optimizers, or give --matched-alpha A (e.g. 0.25)");
+            }
+        }
+        return ordered;
+    }
+
+    private List<Double> sweepGrid() {
+        List<Double> grid = sweepLrs.stream().distinct().sorted().toList();
+        for (double v : grid) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--sweep-lrs: learning rate " + v
+                        + " is invalid: allowed finite values > 0");
+            }
+        }
+        return grid;
+    }
+
+    private String describe(QatSettings s, FashionMnist ds, List<QatOptimizer> selected, List<Double> grid,
+                            int stepsPerEpoch) {
+        String net = s.quantized() ? s.bits() + "-bit QAT (the paper's quantizer on conv inputs, conv and dense "
+                + "weights)" : "float network (--bits 32, no quantization)";
+        StringBuilder sb = new StringBuilder();
+        sb.append("Fashion-MNIST, ").append(net).append(". Data: ").append(ds.source().describe()).append(", ")
+                .append(ds.train().count()).append(" training / ").append(ds.test().count()).append(" test images")
+                .append(ds.source().isFullDataset() && ds.train().count() < 60000 ? " (stratified subset)" : "")
+                .append(". ").append(s.epochs()).append(" epoch(s) of ").append(stepsPerEpoch).append(" steps, batch ")
+                .append(s.batchSize()).append(", seeds ").append(s.seeds()).append(". ");
+        if (sweep) {
+            sb.append("Learning rates ").append(grid.stream().map(QatRun::formatLr).collect(Collectors.joining(", ")))
+                    .append(" for ").append(selected.stream().map(QatOptimizer::id).collect(Collectors.joining(", ")))
+                    .append(". ");
+        } else {
+            sb.append("lr ").append(QatRun.formatLr(s.learningRate())).append(" (constant) for S-Adam, AdamW, Adam; ")
+                    .append("Prox-SGD lr ").append(QatRun.formatLr(s.proxLearningRate())).append(", momentum ")
+                    .append(s.momentum()).append(", l1 ").append(s.l1()).append("; adamw-matched: lr x ")
+                    .append(Double.isNaN(s.matchedAlpha()) ? "S-Adam's mean alpha of the same seed"
+                            : "alpha " + s.matchedAlpha() + " (--matched-alpha)").append(". ");
+        }
+        sb.append("S-Adam k ").append(s.probes()).append(", sigma ").append(s.sigma()).append(", lambda ")
+                .append(s.lambda()).append("; decoupled weight decay ").append(s.weightDecay())
+                .append(" for S-Adam and AdamW.");
+        if (!ds.source().isFullDataset()) {
+            sb.append(" NOT the full dataset: results are for trying the program out, not comparable with "
+                    + "full-dataset numbers.");
+        }
+        return sb.toString();
+    }
+
+    private String settingsText(QatSettings s, FashionMnist ds, List<QatOptimizer> selected, List<Double> grid) {
+        StringBuilder sb = new StringBuilder("# sadam4j qat\n");
+        sb.append("mode=").append(sweep ? "lr-sweep" : "comparison").append('\n')
+                .append("paper_preset=").append(paper).append('\n')
+                .append("data=").append(ds.source().describe()).append('\n')
+                .append("train_images=").append(ds.train().count()).append('\n')
+                .append("test_images=").append(ds.test().count()).append('\n')
+                .append("bits=").append(s.bits()).append('\n')
+                .append("optimizers=").append(selected.stream().map(QatOptimizer::id)
+                        .collect(Collectors.joining(","))).append('\n')
+                .append("seeds=").append(s.seeds().stream().map(String::valueOf).collect(Collectors.joining(",")))
+                .append('\n')
+                .append("epochs=").append(s.epochs()).append('\n')
+                .append("batch=").append(s.batchSize()).append('\n')
+                .append("eval_batch=").append(s.evalBatchSize()).append('\n')
+                .append("lr=").append(s.learningRate()).append('\n');
+        if (sweep) {
+            sb.append("sweep_lrs=").append(grid.stream().map(QatRun::formatLr).collect(Collectors.joining(",")))
+                    .append('\n');
+        }
+        sb.append("sadam.probes=").append(s.probes()).append('\n')
+                .append("sadam.sigma=").append(s.sigma()).append('\n')
+                .append("sadam.lambda=").append(s.lambda()).append('\n')
+                .append("weight_decay=").append(s.weightDecay()).append(" (S-Adam, AdamW, adamw-matched; decoupled)\n")
+                .append("proxsgd.lr=").append(s.proxLearningRate()).append('\n')
+                .append("proxsgd.momentum=").append(s.momentum()).append('\n')
+                .append("proxsgd.l1=").append(s.l1()).append('\n')
+                .append("matched_alpha=").append(Double.isNaN(s.matchedAlpha()) ? "measured (S-Adam, same seed)"
+                        : s.matchedAlpha()).append('\n')
+                .append("threads=").append(threads).append('\n')
+                .append("java=").append(System.getProperty("java.version")).append('\n')
+                .append("cores=").append(Runtime.getRuntime().availableProcessors()).append('\n');
+        return sb.toString();
+    }
+
+    /** picocli converter for {@link QatOptimizer} ids. */
+    static final class OptimizerConverter implements CommandLine.ITypeConverter<QatOptimizer> {
+        @Override
+        public QatOptimizer convert(String value) {
+            try {
+                return QatOptimizer.fromId(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.github.sadam4j.examples.qat;
+
+import io.github.sadam4j.qat.presets.PaperNets;
+import io.github.sadam4j.updater.L1SoftThreshold;
+import io.github.sadam4j.updater.MomentumSgd;
+import io.github.sadam4j.updater.Regularizations;
+import io.github.sadam4j.updater.SAdam;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+/**
+ * The network of one {@code qat} run: the paper's Fashion-MNIST network from the QAT layers' preset
+ * ({@link PaperNets#fashionMnist(int, IUpdater, double, long)}, or its float twin for 32 bits) with one optimizer.
+ *
+ * <ul>
+ *   <li>{@code sadam}: {@link SAdam} (lr, k, sigma, lambda, probe seed = run seed) plus decoupled weight decay on
+ *   weights and biases ({@code WeightDecay(wd, applyLR = true)}, the reference's default 1e-2);</li>
+ *   <li>{@code adamw}, {@code adamw-matched}: DL4J {@link Adam} plus the same decoupled weight decay;</li>
+ *   <li>{@code adam}: DL4J {@link Adam}, no decay;</li>
+ *   <li>{@code proxsgd}: {@link MomentumSgd} (heavy ball, PyTorch's form) plus {@link L1SoftThreshold} on every weight
+ *   and bias of every layer, which is what {@code ProxSgd.configure} sets up on a builder; the preset builds its own
+ *   builder, so the soft-threshold is set per layer here (one entry per list, as after deduplication).</li>
+ * </ul>
+ * Every configuration goes through {@link Regularizations#deduplicate}: DL4J 1.0.0-M2.1 puts a global weight decay
+ * into every layer twice.
+ */
+public final class QatNetworks {
+    private QatNetworks() {
+    }
+
+    /**
+     * @param optimizer    the optimizer
+     * @param learningRate its learning rate (for {@code adamw-matched}: the already scaled one)
+     * @param settings     the experiment settings
+     * @param seed         the run seed: parameter initialisation and S-Adam's probe directions
+     * @return the configuration, deduplicated
+     */
+    public static MultiLayerConfiguration configuration(QatOptimizer optimizer, double learningRate,
+                                                        QatSettings settings, long seed) {
+        IUpdater updater = switch (optimizer) {
+            case SADAM -> SAdam.builder().learningRate(learningRate).probes(settings.probes())
+                    .sigma(settings.sigma()).lambda(settings.lambda()).seed(seed).build();
+            case ADAMW, ADAM, ADAMW_MATCHED -> new Adam(learningRate);
+            case PROXSGD -> new MomentumSgd(learningRate, settings.momentum());
+        };
+        double wd = optimizer.decays() ? settings.weightDecay() : 0.0;
+        MultiLayerConfiguration conf = settings.quantized()
+                ? PaperNets.fashionMnist(settings.bits(), updater, wd, seed)
+                : PaperNets.fashionMnistFloat(updater, wd, seed);
+        if (optimizer == QatOptimizer.PROXSGD) {
+            softThresholdEveryLayer(conf, settings.l1());
+        }
+        Regularizations.deduplicate(conf);
+        return conf;
+    }
+
+    /**
+     * Sets an {@link L1SoftThreshold} of coefficient {@code l1} (threshold lr x l1) as the only regularization of the
+     * weights and biases of every layer with parameters.
+     *
+     * @param conf the configuration, modified in place
+     * @param l1   the coefficient
+     */
+    static void softThresholdEveryLayer(MultiLayerConfiguration conf, double l1) {
+        for (NeuralNetConfiguration c : conf.getConfs()) {
+            if (c.getLayer() instanceof BaseLayer bl) {
+                List<Regularization> w = new ArrayList<>();
+                w.add(new L1SoftThreshold(l1));
+                List<Regularization> b = new ArrayList<>();
+                b.add(new L1SoftThreshold(l1));
+                bl.setRegularization(w);
+                bl.setRegularizationBias(b);
+            }
+        }
+    }
+}

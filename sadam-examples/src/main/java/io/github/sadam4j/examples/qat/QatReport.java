@@ -1,0 +1,481 @@
+package io.github.sadam4j.examples.qat;
+
+import io.github.sadam4j.examples.report.Plots;
+import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.examples.report.RunSession;
+import io.github.sadam4j.examples.report.SummaryTable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The result files of a {@code qat} experiment, written from the runs at any moment (complete, or partial after
+ * Ctrl-C): {@code runs.csv}/{@code runs.md} (one row per run), {@code epochs.csv} (one row per run and epoch),
+ * {@code summary.csv}/{@code summary.md} (one row per optimizer, or per optimizer and learning rate in a sweep, mean
+ * and spread over seeds, with a plain-words comparison of S-Adam with every baseline) and the PNG plots.
+ */
+public final class QatReport {
+    /** What the experiment compares. */
+    public enum Mode {
+        /** The optimizers at their learning rates (the paper's comparison plus the step-size control). */
+        COMPARISON,
+        /** S-Adam and baselines over a grid of learning rates. */
+        SWEEP
+    }
+
+    /** Columns of {@code summary.csv}. */
+    public static final List<String> SUMMARY_COLUMNS = List.of("optimizer", "lr", "seeds", "test_acc_mean_pct",
+            "test_acc_std_pct", "best_acc_mean_pct", "acc_drop_pts", "final_train_loss", "loss_osc",
+            "sec_per_epoch", "probe_share", "mean_rho", "mean_alpha", "status");
+    /** Columns of {@code runs.csv}. */
+    public static final List<String> RUN_COLUMNS = List.of("run", "optimizer", "lr", "seed", "epochs",
+            "test_acc_pct", "best_acc_pct", "best_epoch", "acc_drop_pts", "final_train_loss", "loss_osc",
+            "sec_per_epoch", "probe_share", "mean_rho", "mean_alpha", "matched_alpha", "iterations", "status");
+    /** Columns of {@code epochs.csv}. */
+    public static final List<String> EPOCH_COLUMNS = List.of("run", "optimizer", "lr", "seed", "epoch",
+            "test_acc_pct", "train_loss", "train_seconds", "eval_seconds");
+    /** Accuracy differences below this many points are called a tie. */
+    static final double TIE_POINTS = 0.1;
+
+    private final Path dir;
+    private final Mode mode;
+    private final String description;
+    private final String chartPrefix;
+
+    /**
+     * @param dir         the result folder
+     * @param mode        comparison or sweep
+     * @param description one paragraph on the setup (data, bits, recipe), put at the top of the Markdown files
+     */
+    public QatReport(Path dir, Mode mode, String description) {
+        this(dir, mode, description, "");
+    }
+
+    /**
+     * @param dir         the result folder
+     * @param mode        comparison or sweep
+     * @param description one paragraph on the setup (data, bits, recipe), put at the top of the Markdown files
+     * @param chartPrefix put before every chart title, e.g. "Fashion-MNIST 2-bit QAT" (empty for none)
+     */
+    public QatReport(Path dir, Mode mode, String description, String chartPrefix) {
+        this.dir = dir;
+        this.mode = mode;
+        this.description = description;
+        this.chartPrefix = chartPrefix.isEmpty() ? "" : chartPrefix + ": ";
+    }
+
+    /** A summary group: the runs of one optimizer (and learning rate, in a sweep) over the seeds. */
+    record Group(String label, QatOptimizer optimizer, List<QatRun> runs) {
+        /** Completed runs, or, when none completed, the runs with at least one evaluated epoch. */
+        List<QatRun> accuracyRuns() {
+            List<QatRun> done = runs.stream().filter(r -> r.state() == QatRun.State.COMPLETED).toList();
+            return done.isEmpty() ? runs.stream().filter(r -> !r.epochs().isEmpty()).toList() : done;
+        }
+
+        double accMean() {
+            return mean(accuracyRuns().stream().mapToDouble(r -> 100 * r.finalAccuracy()).toArray());
+        }
+
+        double accStd() {
+            return std(accuracyRuns().stream().mapToDouble(r -> 100 * r.finalAccuracy()).toArray());
+        }
+
+        double lr() {
+            return mean(runs.stream().mapToDouble(QatRun::learningRate).toArray());
+        }
+
+        String status() {
+            QatRun.State worst = QatRun.State.COMPLETED;
+            for (QatRun r : runs) {
+                if (r.state().ordinal() > worst.ordinal() || r.state() == QatRun.State.RUNNING
+                        || r.state() == QatRun.State.PENDING) {
+                    worst = r.state();
+                }
+            }
+            return worst.label();
+        }
+    }
+
+    /**
+     * Writes every file.
+     *
+     * @param runs   the runs so far, in execution order
+     * @param status how the session ended
+     * @return the Markdown summary (preamble, table and comparison), as printed to the console
+     * @throws IOException if writing fails
+     */
+    public String write(List<QatRun> runs, RunSession.Status status) throws IOException {
+        runs = snapshots(runs);
+        String summary = writeTables(runs, status);
+        writePlots(runs);
+        return summary;
+    }
+
+    /**
+     * Writes {@code runs.*}, {@code epochs.csv} and {@code summary.*}.
+     *
+     * @param runs   the runs so far
+     * @param status how the session ended
+     * @return the Markdown summary
+     * @throws IOException if writing fails
+     */
+    public String writeTables(List<QatRun> runs, RunSession.Status status) throws IOException {
+        runs = snapshots(runs);
+        SummaryTable perRun = new SummaryTable(RUN_COLUMNS);
+        SummaryTable perEpoch = new SummaryTable(EPOCH_COLUMNS);
+        for (QatRun r : runs) {
+            if (r.iterationsDone() == 0 && r.epochs().isEmpty()) {
+                continue;
+            }
+            perRun.add(r.name(), r.optimizer().id(), r.learningRate(), r.seed(), r.epochs().size(),
+                    100 * r.finalAccuracy(), 100 * r.bestAccuracy(), r.bestEpoch() < 0 ? null : r.bestEpoch() + 1,
+                    100 * r.accuracyDrop(), r.finalTrainLoss(), r.lossOscillation(), r.secondsPerEpoch(),
+                    r.probeShare(), r.meanRho(), r.meanAlpha(), r.matchedAlpha(), r.iterationsDone(),
+                    r.state().label());
+            for (QatRun.EpochResult e : r.epochs()) {
+                perEpoch.add(r.name(), r.optimizer().id(), r.learningRate(), r.seed(), e.epoch() + 1,
+                        100 * e.testAccuracy(), e.trainLoss(), e.trainSeconds(), e.evalSeconds());
+            }
+        }
+        String title = "# sadam4j qat" + (mode == Mode.SWEEP ? " (learning-rate sweep)" : "") + ": "
+                + status.label();
+        perRun.write(dir.resolve("runs.csv"), dir.resolve("runs.md"), title + ", one row per run\n\n" + description);
+        SummaryTable.writeAtomically(dir.resolve("epochs.csv"), perEpoch.toCsv());
+
+        List<Group> groups = groups(runs);
+        SummaryTable table = new SummaryTable(SUMMARY_COLUMNS);
+        for (Group g : groups) {
+            List<QatRun> acc = g.accuracyRuns();
+            List<QatRun> any = g.runs().stream().filter(r -> r.iterationsDone() > 0).toList();
+            table.add(g.label(), g.lr(), acc.size(), g.accMean(), g.accStd(),
+                    mean(acc.stream().mapToDouble(r -> 100 * r.bestAccuracy()).toArray()),
+                    mean(acc.stream().mapToDouble(r -> 100 * r.accuracyDrop()).toArray()),
+                    mean(any.stream().mapToDouble(QatRun::finalTrainLoss).toArray()),
+                    mean(any.stream().mapToDouble(QatRun::lossOscillation).toArray()),
+                    mean(any.stream().mapToDouble(QatRun::secondsPerEpoch).toArray()),
+                    mean(any.stream().mapToDouble(QatRun::probeShare).toArray()),
+                    mean(any.stream().mapToDouble(QatRun::meanRho).toArray()),
+                    mean(any.stream().mapToDouble(QatRun::meanAlpha).toArray()),
+                    g.status());
+        }
+        String comparison = String.join("\n", mode == Mode.SWEEP ? sweepComparison(groups) : comparison(groups));
+        String preamble = title + "\n\n" + description + "\n\n" + COLUMN_NOTES;
+        String md = preamble + "\n\n" + table.toMarkdown() + (comparison.isEmpty() ? "" : "\n" + comparison + "\n");
+        SummaryTable.writeAtomically(dir.resolve("summary.csv"), table.toCsv());
+        SummaryTable.writeAtomically(dir.resolve("summary.md"), md);
+        return md;
+    }
+
+    /** Explanation of the summary columns, put above the table. */
+    static final String COLUMN_NOTES = "Columns: test accuracy after the last epoch (mean and sample std over seeds, "
+            + "%); best_acc: best epoch's test accuracy; acc_drop: best minus last epoch (points); final_train_loss: "
+            + "mean minibatch data loss of the last epoch; loss_osc: mean absolute deviation of the per-iteration "
+            + "loss from its centred " + LossOscillation.DEFAULT_WINDOW + "-iteration moving average (empty for "
+            + "runs shorter than the window); sec_per_epoch: training wall-clock time per epoch (no evaluation); "
+            + "probe_share: S-Adam's probe time / training time; mean_rho, mean_alpha: S-Adam's LGI and damping, "
+            + "mean over iterations. See docs/qat.md.";
+
+    /**
+     * @param runs runs in execution order
+     * @return groups in first-appearance order (S-Adam first when present)
+     */
+    List<Group> groups(List<QatRun> runs) {
+        Map<String, List<QatRun>> byLabel = new LinkedHashMap<>();
+        Map<String, QatOptimizer> optimizer = new LinkedHashMap<>();
+        List<QatRun> ordered = new ArrayList<>(runs);
+        if (mode == Mode.SWEEP) {
+            ordered.sort(java.util.Comparator.comparing((QatRun r) -> r.optimizer().ordinal())
+                    .thenComparingDouble(QatRun::learningRate));
+        }
+        for (QatRun r : ordered) {
+            if (r.iterationsDone() == 0 && r.epochs().isEmpty()) {
+                continue;
+            }
+            byLabel.computeIfAbsent(r.label(), k -> new ArrayList<>()).add(r);
+            optimizer.put(r.label(), r.optimizer());
+        }
+        List<Group> out = new ArrayList<>();
+        byLabel.forEach((label, rs) -> out.add(new Group(label, optimizer.get(label), List.copyOf(rs))));
+        return out;
+    }
+
+    /**
+     * S-Adam against every other group, in words.
+     *
+     * @param groups the groups
+     * @return Markdown lines (empty without an S-Adam group with accuracy)
+     */
+    static List<String> comparison(List<Group> groups) {
+        List<String> lines = new ArrayList<>();
+        Group sadam = groups.stream().filter(g -> g.optimizer() == QatOptimizer.SADAM).findFirst().orElse(null);
+        if (sadam == null || Double.isNaN(sadam.accMean())) {
+            return lines;
+        }
+        lines.add("## S-Adam against each baseline (final test accuracy)");
+        lines.add("");
+        for (Group g : groups) {
+            if (g == sadam || Double.isNaN(g.accMean())) {
+                continue;
+            }
+            lines.add("- " + verdict(sadam, g));
+        }
+        int n = Math.min(sadam.accuracyRuns().size(),
+                groups.stream().mapToInt(g -> g.accuracyRuns().size()).min().orElse(0));
+        if (n < 2) {
+            lines.add("");
+            lines.add("One seed per optimizer: there is no estimate of the seed-to-seed spread, so differences of a "
+                    + "few points may be noise. Run with --seeds 3 (or --paper) for a spread.");
+        }
+        return lines;
+    }
+
+    /**
+     * @param a the first group (S-Adam)
+     * @param b the other group
+     * @return one sentence: which is higher, by how much, and whether that exceeds the seeds' spread
+     */
+    static String verdict(Group a, Group b) {
+        double ma = a.accMean();
+        double mb = b.accMean();
+        double diff = ma - mb;
+        String nameA = describe(a);
+        String nameB = describe(b);
+        String head = String.format(Locale.ROOT, "%s %.2f%% vs %s %.2f%%: ", nameA, ma, nameB, mb);
+        String result;
+        if (Math.abs(diff) < TIE_POINTS) {
+            result = "a tie, the difference is below " + TIE_POINTS + " points";
+        } else if (diff > 0) {
+            result = String.format(Locale.ROOT, "S-Adam is higher by %.2f points", diff);
+        } else {
+            result = String.format(Locale.ROOT, "S-Adam does NOT beat %s: it is lower by %.2f points", nameB,
+                    -diff);
+        }
+        double spread = Math.max(nanToZero(a.accStd()), nanToZero(b.accStd()));
+        String tail;
+        if (a.accuracyRuns().size() < 2 || b.accuracyRuns().size() < 2) {
+            tail = " (one seed, no spread estimate)";
+        } else if (Math.abs(diff) <= spread) {
+            tail = String.format(Locale.ROOT, " (within the seed-to-seed spread: std %.2f / %.2f points)",
+                    a.accStd(), b.accStd());
+        } else {
+            tail = String.format(Locale.ROOT, " (larger than the seed-to-seed spread: std %.2f / %.2f points)",
+                    a.accStd(), b.accStd());
+        }
+        return head + result + tail + ".";
+    }
+
+    private static String describe(Group g) {
+        if (g.optimizer() == QatOptimizer.ADAMW_MATCHED) {
+            return "adamw-matched (lr " + SummaryTable.formatNumber(g.lr()) + ")";
+        }
+        return g.label();
+    }
+
+    /**
+     * The sweep in words: per optimizer its best learning rate, and S-Adam against AdamW at each learning rate.
+     *
+     * @param groups the groups (label "optimizer lr=X")
+     * @return Markdown lines
+     */
+    static List<String> sweepComparison(List<Group> groups) {
+        List<String> lines = new ArrayList<>();
+        Map<QatOptimizer, TreeMap<Double, Group>> byOpt = new LinkedHashMap<>();
+        for (Group g : groups) {
+            if (!Double.isNaN(g.accMean())) {
+                byOpt.computeIfAbsent(g.optimizer(), k -> new TreeMap<>()).put(g.lr(), g);
+            }
+        }
+        if (byOpt.isEmpty()) {
+            return lines;
+        }
+        lines.add("## Best learning rate per optimizer (final test accuracy, mean over seeds)");
+        lines.add("");
+        byOpt.forEach((o, m) -> {
+            Group best = m.values().stream().max(java.util.Comparator.comparingDouble(Group::accMean)).orElseThrow();
+            lines.add(String.format(Locale.ROOT, "- %s: %.2f%% at lr %s", o.id(), best.accMean(),
+                    QatRun.formatLr(best.lr())));
+        });
+        TreeMap<Double, Group> s = byOpt.get(QatOptimizer.SADAM);
+        TreeMap<Double, Group> w = byOpt.get(QatOptimizer.ADAMW);
+        if (s != null && w != null) {
+            lines.add("");
+            lines.add("## S-Adam against AdamW at the same learning rate");
+            lines.add("");
+            for (Map.Entry<Double, Group> e : s.entrySet()) {
+                Group other = w.get(e.getKey());
+                if (other != null) {
+                    lines.add("- lr " + QatRun.formatLr(e.getKey()) + ": " + verdict(e.getValue(), other));
+                }
+            }
+            Group bestS = s.values().stream().max(java.util.Comparator.comparingDouble(Group::accMean)).orElseThrow();
+            Group bestW = w.values().stream().max(java.util.Comparator.comparingDouble(Group::accMean)).orElseThrow();
+            lines.add("");
+            lines.add("- Each at its best learning rate: " + verdict(bestS, bestW));
+        }
+        return lines;
+    }
+
+    /**
+     * Draws the plots: in a comparison {@code loss.png} (smoothed training loss per optimizer, mean over seeds, with
+     * S-Adam's rho on the right axis), {@code loss-seed<S>.png} per seed when there are several, and
+     * {@code accuracy.png} (test accuracy per epoch, mean over seeds); in a sweep {@code accuracy-vs-lr.png} and
+     * {@code loss-lr<lr>.png} per learning rate.
+     *
+     * @param runs the runs so far
+     * @throws IOException if writing fails
+     */
+    public void writePlots(List<QatRun> runs) throws IOException {
+        runs = snapshots(runs);
+        List<QatRun> started = runs.stream().filter(r -> r.iterationsDone() > 0).toList();
+        if (mode == Mode.SWEEP) {
+            List<Plots.SweepPoint> points = new ArrayList<>();
+            for (QatRun r : started) {
+                if (!r.epochs().isEmpty()) {
+                    points.add(new Plots.SweepPoint(r.optimizer().id(), r.learningRate(), r.finalAccuracy()));
+                }
+            }
+            Plots.savePng(Plots.accuracyVsLearningRate(chartPrefix
+                    + "final test accuracy vs learning rate (mean over seeds)", points),
+                    dir.resolve("accuracy-vs-lr.png"));
+            Map<Double, List<QatRun>> byLr = new TreeMap<>();
+            for (QatRun r : started) {
+                byLr.computeIfAbsent(r.learningRate(), k -> new ArrayList<>()).add(r);
+            }
+            for (Map.Entry<Double, List<QatRun>> e : byLr.entrySet()) {
+                String lr = QatRun.formatLr(e.getKey());
+                Plots.savePng(Plots.trainingLoss(chartPrefix + "training loss at lr " + lr + " (mean over seeds)",
+                        meanRecords(groupsByOptimizer(e.getValue())), Plots.DEFAULT_EMA_BETA),
+                        dir.resolve("loss-lr" + lr + ".png"));
+            }
+            return;
+        }
+        List<Group> groups = groups(started);
+        Map<String, List<QatRun>> byLabel = new LinkedHashMap<>();
+        groups.forEach(g -> byLabel.put(g.label(), g.runs()));
+        int seeds = (int) started.stream().mapToLong(QatRun::seed).distinct().count();
+        String of = seeds > 1 ? " (mean of " + seeds + " seeds)" : "";
+        Plots.savePng(Plots.trainingLoss(chartPrefix + "training loss" + of + ", S-Adam's rho dashed",
+                meanRecords(byLabel), Plots.DEFAULT_EMA_BETA), dir.resolve("loss.png"));
+        Plots.savePng(Plots.accuracyPerEpoch(chartPrefix + "test accuracy per epoch" + of, meanRecords(byLabel)),
+                dir.resolve("accuracy.png"));
+        if (seeds > 1) {
+            Map<Long, List<QatRun>> bySeed = new TreeMap<>();
+            for (QatRun r : started) {
+                bySeed.computeIfAbsent(r.seed(), k -> new ArrayList<>()).add(r);
+            }
+            for (Map.Entry<Long, List<QatRun>> e : bySeed.entrySet()) {
+                Plots.savePng(Plots.trainingLoss(chartPrefix + "training loss, seed " + e.getKey()
+                        + ", S-Adam's rho dashed", e.getValue().stream().map(QatRun::record).toList(),
+                        Plots.DEFAULT_EMA_BETA),
+                        dir.resolve("loss-seed" + e.getKey() + ".png"));
+            }
+        }
+    }
+
+    private static List<QatRun> snapshots(List<QatRun> runs) {
+        return runs.stream().map(QatRun::snapshot).toList();
+    }
+
+    private static Map<String, List<QatRun>> groupsByOptimizer(List<QatRun> runs) {
+        Map<String, List<QatRun>> m = new LinkedHashMap<>();
+        for (QatRun r : runs) {
+            m.computeIfAbsent(r.optimizer().id(), k -> new ArrayList<>()).add(r);
+        }
+        return m;
+    }
+
+    private static List<RunRecord> meanRecords(Map<String, List<QatRun>> byLabel) {
+        List<RunRecord> out = new ArrayList<>();
+        byLabel.forEach((label, rs) -> out.add(meanRecord(label, rs)));
+        return out;
+    }
+
+    /**
+     * The iteration-wise and epoch-wise mean of several runs (over the runs that have that iteration or epoch).
+     *
+     * @param name the record's name
+     * @param runs the runs (normally one optimizer over several seeds)
+     * @return the mean record
+     */
+    static RunRecord meanRecord(String name, List<QatRun> runs) {
+        RunRecord first = runs.get(0).record();
+        RunRecord mean = new RunRecord(name, first.optimizer(), first.learningRate());
+        List<List<RunRecord.Iteration>> its = runs.stream().map(r -> r.record().iterations()).toList();
+        int n = its.stream().mapToInt(List::size).max().orElse(0);
+        for (int k = 0; k < n; k++) {
+            double loss = 0;
+            double rho = 0;
+            double alpha = 0;
+            double ms = 0;
+            int c = 0;
+            int cr = 0;
+            RunRecord.Iteration ref = null;
+            for (List<RunRecord.Iteration> l : its) {
+                if (k < l.size()) {
+                    RunRecord.Iteration it = l.get(k);
+                    ref = it;
+                    loss += it.loss();
+                    ms += it.elapsedMs();
+                    c++;
+                    if (!Double.isNaN(it.rho())) {
+                        rho += it.rho();
+                        alpha += it.alpha();
+                        cr++;
+                    }
+                }
+            }
+            mean.add(new RunRecord.Iteration(ref.iteration(), ref.epoch(), loss / c, cr == 0 ? Double.NaN : rho / cr,
+                    cr == 0 ? Double.NaN : alpha / cr, ms / c));
+        }
+        int epochs = runs.stream().mapToInt(r -> r.epochs().size()).max().orElse(0);
+        for (int e = 0; e < epochs; e++) {
+            final int ep = e;
+            double[] acc = runs.stream().filter(r -> r.epochs().size() > ep)
+                    .mapToDouble(r -> r.epochs().get(ep).testAccuracy()).toArray();
+            mean.add(new RunRecord.Epoch(e, mean(acc), 0));
+        }
+        return mean;
+    }
+
+    /**
+     * @param v values (NaN entries are skipped)
+     * @return their mean, NaN if none
+     */
+    static double mean(double[] v) {
+        double s = 0;
+        int n = 0;
+        for (double x : v) {
+            if (!Double.isNaN(x)) {
+                s += x;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    /**
+     * @param v values (NaN entries are skipped)
+     * @return their sample standard deviation (n - 1), NaN for fewer than two
+     */
+    static double std(double[] v) {
+        double m = mean(v);
+        double s = 0;
+        int n = 0;
+        for (double x : v) {
+            if (!Double.isNaN(x)) {
+                s += (x - m) * (x - m);
+                n++;
+            }
+        }
+        return n < 2 ? Double.NaN : Math.sqrt(s / (n - 1));
+    }
+
+    private static double nanToZero(double v) {
+        return Double.isNaN(v) ? 0 : v;
+    }
+}

@@ -1,0 +1,199 @@
+package io.github.sadam4j.examples.qat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sadam4j.examples.SadamCli;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code sadam4j qat} end to end on the embedded Fashion-MNIST subset (no dependency on a local full copy): the
+ * README's main job with its defaults, a learning-rate sweep, the matched-alpha control and option validation.
+ */
+class QatCommandTest {
+    @TempDir
+    Path tmp;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    /** A CSV as rows of column name to cell. */
+    static List<Map<String, String>> readCsv(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        String[] header = lines.get(0).split(",", -1);
+        return lines.stream().skip(1).map(l -> {
+            String[] cells = l.split(",", -1);
+            assertEquals(header.length, cells.length, file + ": " + l);
+            Map<String, String> row = new HashMap<>();
+            for (int i = 0; i < header.length; i++) {
+                row.put(header[i], cells[i]);
+            }
+            return row;
+        }).toList();
+    }
+
+    private static double num(Map<String, String> row, String column) {
+        String s = row.get(column);
+        return s == null || s.isEmpty() ? Double.NaN : Double.parseDouble(s);
+    }
+
+    @Test
+    void defaultRunOnTheEmbeddedSubsetWritesEverythingAndLearns() throws IOException {
+        Path dir = tmp.resolve("qat");
+        assertEquals(0, run("qat", "--dataset", "embedded", "--out", dir.toString(), "--progress", "off"),
+                err.toString());
+        String settings = Files.readString(dir.resolve("settings.txt"));
+        assertTrue(settings.contains("train_images=2000") && settings.contains("test_images=500"), settings);
+        assertTrue(settings.contains("bits=2\n") && settings.contains("epochs=1\n") && settings.contains("seeds=42\n"),
+                settings);
+
+        List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
+        assertEquals(List.of("sadam-seed42", "adamw-seed42", "adam-seed42", "proxsgd-seed42",
+                "adamw-matched-seed42"), runs.stream().map(r -> r.get("run")).toList(), "S-Adam first");
+        Map<String, Map<String, String>> byName = new HashMap<>();
+        for (Map<String, String> r : runs) {
+            byName.put(r.get("optimizer"), r);
+            assertEquals("completed", r.get("status"));
+            assertEquals(32.0, num(r, "iterations"), "2000 images / 64 = 32 steps");
+            assertTrue(num(r, "test_acc_pct") >= 20, r.get("run") + " is better than chance: " + r);
+            assertTrue(num(r, "sec_per_epoch") > 0);
+        }
+
+        // S-Adam's per-iteration CSV: rho within its bound k/(k-1) = 1.5, alpha = exp(-2 rho)
+        List<Map<String, String>> sadam = readCsv(dir.resolve("sadam-seed42.csv"));
+        assertEquals(32, sadam.size());
+        double alphaSum = 0;
+        for (Map<String, String> it : sadam) {
+            double rho = num(it, "rho");
+            assertTrue(rho >= 0 && rho <= 1.5 + 1e-9, "rho " + rho);
+            assertEquals(Math.exp(-2 * rho), num(it, "alpha"), 1e-9);
+            assertTrue(num(it, "loss") > 0);
+            alphaSum += num(it, "alpha");
+        }
+        assertTrue(num(byName.get("sadam"), "probe_share") > 0 && num(byName.get("sadam"), "probe_share") < 1);
+        for (Map<String, String> it : readCsv(dir.resolve("adamw-seed42.csv"))) {
+            assertTrue(it.get("rho").isEmpty() && it.get("alpha").isEmpty(), "no rho for AdamW");
+        }
+        // adamw-matched ran at lr x S-Adam's measured mean alpha (of the CSV's rows, written as the run went)
+        double meanAlpha = alphaSum / sadam.size();
+        Map<String, String> matched = byName.get("adamw-matched");
+        assertEquals(meanAlpha, num(matched, "matched_alpha"), 1e-9);
+        assertEquals(0.005 * meanAlpha, num(matched, "lr"), 1e-12);
+        assertEquals(num(byName.get("sadam"), "mean_alpha"), meanAlpha, 1e-9);
+        assertEquals(0.01, num(byName.get("proxsgd"), "lr"), 0.0);
+
+        List<Map<String, String>> summary = readCsv(dir.resolve("summary.csv"));
+        assertEquals(5, summary.size());
+        String md = Files.readString(dir.resolve("summary.md"));
+        assertTrue(md.startsWith("# sadam4j qat: completed"), md);
+        assertTrue(md.contains("NOT the full dataset"), md);
+        assertTrue(md.contains("## S-Adam against each baseline"), md);
+        assertTrue(md.contains("| adamw-matched |"), md);
+        assertEquals(5, readCsv(dir.resolve("epochs.csv")).size());
+        for (String png : new String[]{"loss.png", "accuracy.png"}) {
+            assertNotNull(ImageIO.read(dir.resolve(png).toFile()), png);
+        }
+        String printed = out.toString();
+        assertTrue(printed.contains("| optimizer "), printed);
+        assertTrue(printed.contains("QAT results (completed): " + dir.toAbsolutePath()), printed);
+    }
+
+    @Test
+    void sweepGivesOneRowPerOptimizerAndRateAndRunsAreReproducible() throws IOException {
+        Path sweepDir = tmp.resolve("sweep");
+        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
+                "--lr-sweep", "--sweep-lrs", "0.005,0.001", "--out", sweepDir.toString(), "--progress", "off"),
+                err.toString());
+        List<Map<String, String>> summary = readCsv(sweepDir.resolve("summary.csv"));
+        assertEquals(List.of("sadam lr=0.001", "sadam lr=0.005", "adamw lr=0.001", "adamw lr=0.005"),
+                summary.stream().map(r -> r.get("optimizer")).toList());
+        assertNotNull(ImageIO.read(sweepDir.resolve("accuracy-vs-lr.png").toFile()));
+        assertTrue(Files.exists(sweepDir.resolve("loss-lr0.001.png")));
+        assertTrue(Files.exists(sweepDir.resolve("loss-lr0.005.png")));
+        assertTrue(Files.readString(sweepDir.resolve("summary.md")).contains("## Best learning rate per optimizer"));
+
+        // the same seed gives the same data order, initialisation and therefore the same losses in another command
+        Path cmpDir = tmp.resolve("cmp");
+        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
+                "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), err.toString());
+        List<String> a = readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
+                .toList();
+        List<String> b = readCsv(cmpDir.resolve("adamw-seed42.csv")).stream().map(r -> r.get("loss")).toList();
+        assertEquals(5, a.size());
+        assertEquals(a, b);
+    }
+
+    @Test
+    void matchedAlphaCanBeGivenAndSeedsAreCounted() throws IOException {
+        Path dir = tmp.resolve("matched");
+        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
+                "--optimizers", "adamw-matched", "--matched-alpha", "0.25", "--seeds", "2", "--seed", "7",
+                "--bits", "32", "--out", dir.toString(), "--progress", "off"), err.toString());
+        List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
+        assertEquals(List.of("adamw-matched-seed7", "adamw-matched-seed8"), runs.stream().map(r -> r.get("run"))
+                .toList());
+        for (Map<String, String> r : runs) {
+            assertEquals(0.00125, num(r, "lr"), 1e-15);
+            assertEquals(0.25, num(r, "matched_alpha"), 0.0);
+        }
+        assertTrue(Files.readString(dir.resolve("settings.txt")).contains("bits=32"));
+        assertTrue(Files.exists(dir.resolve("loss-seed7.png")) && Files.exists(dir.resolve("loss-seed8.png")));
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        String[][] cases = {
+            {"--bits", "3"}, {"bits = 3 is invalid: allowed 2, 4, 8"},
+            {"--optimizers", "adamw-matched"}, {"adamw-matched needs S-Adam's measured alpha"},
+            {"--optimizers", "sgd"}, {"unknown optimizer 'sgd'; allowed: sadam, adamw, adam, proxsgd, adamw-matched"},
+            {"--lr-sweep", "--optimizers", "sadam,adamw-matched"}, {"adamw-matched has no place in it"},
+            {"--sweep-lrs", "0.01,0", "--lr-sweep"}, {"learning rate 0.0 is invalid"},
+            {"--seeds", "0"}, {"seeds = 0 is invalid"},
+            {"--epochs", "0"}, {"epochs = 0 is invalid"},
+            {"--sigma", "-1"}, {"sigma"},
+            {"--matched-alpha", "1.5", "--optimizers", "adamw-matched"}, {"matched alpha = 1.5 is invalid"},
+            {"--threads", "-1"}, {"threads = -1 is invalid"},
+            {"--lr", "0"}, {"lr = 0.0 is invalid"},
+        };
+        for (int i = 0; i < cases.length; i += 2) {
+            err.getBuffer().setLength(0);
+            String[] args = new String[cases[i].length + 3];
+            args[0] = "qat";
+            System.arraycopy(cases[i], 0, args, 1, cases[i].length);
+            args[args.length - 2] = "--out";
+            args[args.length - 1] = tmp.resolve("never").toString();
+            assertEquals(2, run(args), String.join(" ", cases[i]) + ": " + err);
+            assertTrue(err.toString().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + err);
+        }
+        assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
+    }
+
+    @Test
+    void helpDescribesTheExperiment() {
+        assertEquals(0, run("qat", "--help"));
+        String help = out.toString();
+        for (String s : new String[]{"--paper", "--bits", "--optimizers", "--lr-sweep", "--matched-alpha",
+            "adamw-matched", "--threads", "--dataset", "--progress"}) {
+            assertTrue(help.contains(s), s);
+        }
+    }
+}
