@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of S-Adam's loss probes against k plain forward passes on the same minibatch (batch 64): a 784-256-128-10
+ * The cost of S-Adam's loss probes against k plain forward passes on the same minibatch (batch 64 and 256): a 784-256-128-10
  * MLP and the paper's Fashion-MNIST CNN in float32 (conv 16, conv 32, dropout 0.25, dense 10), for k = 2 and 8.
  * {@code probes} is one call of the probe listener (backup, k x (directions, per-tensor normalisation, perturb, forward
  * loss, restore), rho/alpha); {@code forwardLoss} is k calls of {@code net.score(batch, true)} (forward + loss, what
@@ -53,6 +53,9 @@ public class ProbeOverheadBenchmark {
     @Param({"2", "8"})
     public int k;
 
+    @Param({"64", "256"})
+    public int batchSize;
+
     private MultiLayerNetwork net;
     private LossProbeListener probes;
     private DataSet batch;
@@ -70,7 +73,7 @@ public class ProbeOverheadBenchmark {
                     .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
                             .activation(Activation.SOFTMAX).build())
                     .setInputType(InputType.feedForward(784)).build();
-            x = Nd4j.rand(DataType.FLOAT, 64, 784);
+            x = Nd4j.rand(DataType.FLOAT, batchSize, 784);
         } else {
             conf = b.list()
                     .layer(new ConvolutionLayer.Builder(3, 3).nOut(16).activation(Activation.RELU).build())
@@ -83,10 +86,10 @@ public class ProbeOverheadBenchmark {
                     .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
                             .activation(Activation.SOFTMAX).build())
                     .setInputType(InputType.convolutional(28, 28, 1)).build();
-            x = Nd4j.rand(DataType.FLOAT, 64, 1, 28, 28);
+            x = Nd4j.rand(DataType.FLOAT, batchSize, 1, 28, 28);
         }
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 64, 10);
-        for (int i = 0; i < 64; i++) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batchSize, 10);
+        for (int i = 0; i < batchSize; i++) {
             y.putScalar(i, i % 10, 1);
         }
         net = new MultiLayerNetwork(conf);

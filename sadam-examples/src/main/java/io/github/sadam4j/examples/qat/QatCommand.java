@@ -166,8 +166,16 @@ public final class QatCommand implements Callable<Integer> {
                     + "small network on a busy 2-core machine (docs/qat.md). Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--combine", split = ",", paramLabel = "DIR",
+            description = "Do not train: report the runs of these result folders together (e.g. seeds run in separate "
+                    + "processes), into --out. The folders must agree on every setting but the seeds and optimizers.")
+    List<Path> combine;
+
     @Override
     public Integer call() throws IOException {
+        if (combine != null) {
+            return combine();
+        }
         QatSettings settings = settings();
         List<QatOptimizer> selected = selectedOptimizers();
         List<Double> grid = sweep ? sweepGrid() : List.of();
@@ -260,6 +268,36 @@ public final class QatCommand implements Callable<Integer> {
             }
         }
         return session.finishedWith() == RunSession.Status.COMPLETED ? 0 : 1;
+    }
+
+    /** {@code --combine}: the report of several result folders, recomputed from their files. */
+    private int combine() throws IOException {
+        List<QatResults.Folder> folders = new ArrayList<>();
+        for (Path p : combine) {
+            folders.add(QatResults.read(p));
+        }
+        List<QatRun> runs;
+        try {
+            runs = QatResults.combine(folders);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        QatResults.Folder first = folders.get(0);
+        Map<String, String> s = first.settings();
+        String data = s.getOrDefault("data", "");
+        String prefix = "Fashion-MNIST" + (data.startsWith("full") ? "" : " (embedded subset)") + ", "
+                + ("32".equals(s.get("bits")) ? "float" : s.get("bits") + "-bit QAT");
+        Path dir = output.prepare("qat-combined");
+        String description = first.description() + "\n\nCombined from " + combine.size() + " result folders: "
+                + String.join(", ", combine.stream().map(Path::toString).toList()) + ".";
+        QatReport report = new QatReport(dir, first.sweep() ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
+                description, prefix);
+        boolean complete = runs.stream().allMatch(r -> r.state() == QatRun.State.COMPLETED);
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.println(report.write(runs, complete ? RunSession.Status.COMPLETED : RunSession.Status.INTERRUPTED));
+        stdout.println("QAT results (combined, " + runs.size() + " runs): " + dir);
+        stdout.flush();
+        return 0;
     }
 
     /** Runs one training run; false when the session was stopped. */

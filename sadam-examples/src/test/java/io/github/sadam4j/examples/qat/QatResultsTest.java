@@ -1,0 +1,122 @@
+package io.github.sadam4j.examples.qat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.report.CsvWriter;
+import io.github.sadam4j.examples.report.MetricsListener;
+import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.examples.report.RunSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a qat report writes, QatResults reads back; --combine reports folders together. */
+class QatResultsTest {
+    @TempDir
+    Path tmp;
+
+    /** A run with 3 epochs of 120 iterations each (long enough for the oscillation window). */
+    static QatRun run(QatOptimizer o, long seed, double lr, double matchedAlpha, double acc0) {
+        QatRun r = new QatRun(o, lr, seed, o.id(), o.id() + "-seed" + seed, 3, matchedAlpha);
+        r.setState(QatRun.State.RUNNING);
+        long it = 0;
+        for (int e = 0; e < 3; e++) {
+            for (int i = 0; i < 120; i++, it++) {
+                boolean sadam = o == QatOptimizer.SADAM;
+                r.record().add(new RunRecord.Iteration(it, e, 2.0 - 0.004 * it + 0.05 * Math.sin(0.7 * it + seed),
+                        sadam ? 0.5 + 0.3 * Math.cos(0.3 * it) : Double.NaN,
+                        sadam ? Math.exp(-2 * (0.5 + 0.3 * Math.cos(0.3 * it))) : Double.NaN, 10.0 * it));
+            }
+            r.addEpoch(new QatRun.EpochResult(e, acc0 + 0.01 * e - (e == 2 ? 0.03 : 0), 1.1 - 0.1 * e,
+                    60.0 + e, 5.0));
+        }
+        if (o == QatOptimizer.SADAM) {
+            r.addProbeSeconds(99.0);
+        }
+        r.setState(QatRun.State.COMPLETED);
+        return r;
+    }
+
+    /** Writes a result folder the way qat does: settings, per-iteration CSVs, tables. */
+    static Path folder(Path dir, String bits, List<QatRun> runs) throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("settings.txt"), "# sadam4j qat\nmode=comparison\ndata=full Fashion-MNIST at X\n"
+                + "train_images=60000\ntest_images=10000\nbits=" + bits + "\nepochs=3\nbatch=64\neval_batch=1000\n"
+                + "sadam.probes=3\nsadam.sigma=0.01\nsadam.lambda=2.0\nweight_decay=0.01\nproxsgd.momentum=0.9\n"
+                + "proxsgd.l1=1.0E-4\nseeds=42\n");
+        for (QatRun r : runs) {
+            try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(r.name() + ".csv"))) {
+                for (RunRecord.Iteration i : r.record().iterations()) {
+                    csv.row(i.iteration(), i.epoch(), i.loss(), i.rho(), i.alpha(), Math.round(i.elapsedMs()));
+                }
+            }
+        }
+        new QatReport(dir, QatReport.Mode.COMPARISON, "Setup paragraph.", "Fashion-MNIST, " + bits + "-bit QAT")
+                .writeTables(runs, RunSession.Status.COMPLETED);
+        return dir;
+    }
+
+    @Test
+    void everyReportedNumberIsReadBack() throws Exception {
+        List<QatRun> runs = List.of(run(QatOptimizer.SADAM, 42, 0.005, Double.NaN, 0.7),
+                run(QatOptimizer.ADAMW_MATCHED, 42, 0.0015, 0.3, 0.72));
+        QatResults.Folder f = QatResults.read(folder(tmp.resolve("a"), "2", runs));
+        assertEquals("Setup paragraph.", f.description());
+        assertEquals(2, f.runs().size());
+        for (int i = 0; i < runs.size(); i++) {
+            QatRun w = runs.get(i);
+            QatRun r = f.runs().get(i);
+            assertEquals(w.name(), r.name());
+            assertEquals(w.optimizer(), r.optimizer());
+            assertEquals(w.learningRate(), r.learningRate());
+            assertEquals(w.seed(), r.seed());
+            assertEquals(w.state(), r.state());
+            assertEquals(w.matchedAlpha(), r.matchedAlpha(), 0.0);
+            assertEquals(w.iterationsDone(), r.iterationsDone());
+            assertEquals(w.finalAccuracy(), r.finalAccuracy(), 1e-12);
+            assertEquals(w.bestEpoch(), r.bestEpoch());
+            assertEquals(w.finalTrainLoss(), r.finalTrainLoss(), 1e-12);
+            assertEquals(w.lossOscillation(), r.lossOscillation(), 1e-12);
+            assertEquals(w.secondsPerEpoch(), r.secondsPerEpoch(), 1e-9);
+            assertEquals(w.probeShare(), r.probeShare(), 1e-12);
+            assertEquals(w.meanRho(), r.meanRho(), 1e-12);
+            assertEquals(w.meanAlpha(), r.meanAlpha(), 1e-12);
+            assertEquals(w.record().epochs(), r.record().epochs());
+        }
+    }
+
+    @Test
+    void combinedFoldersReportAllSeeds() throws Exception {
+        Path a = folder(tmp.resolve("a"), "2", List.of(run(QatOptimizer.SADAM, 42, 0.005, Double.NaN, 0.70),
+                run(QatOptimizer.ADAMW, 42, 0.005, Double.NaN, 0.60)));
+        Path b = folder(tmp.resolve("b"), "2", List.of(run(QatOptimizer.SADAM, 43, 0.005, Double.NaN, 0.74),
+                run(QatOptimizer.ADAMW, 43, 0.005, Double.NaN, 0.64)));
+        Path out = tmp.resolve("combined");
+        StringWriter sw = new StringWriter();
+        picocli.CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(sw, true));
+        assertEquals(0, cli.execute("qat", "--combine", a + "," + b, "-o", out.toString()));
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        // sadam: seeds 2, final accuracies (acc0 + 0.02 - 0.03) 69% and 73% -> mean 71, sample std sqrt(8)
+        String sadam = summary.stream().filter(l -> l.startsWith("sadam,")).findFirst().orElseThrow();
+        String[] c = sadam.split(",");
+        assertEquals("2", c[2]);
+        assertEquals(71.0, Double.parseDouble(c[3]), 1e-9);
+        assertEquals(Math.sqrt(8), Double.parseDouble(c[4]), 1e-9);
+        assertTrue(Files.exists(out.resolve("loss.png")) && Files.exists(out.resolve("accuracy.png")));
+        assertTrue(sw.toString().contains("Combined from 2 result folders"), sw.toString());
+
+        Path other = folder(tmp.resolve("c"), "4", List.of(run(QatOptimizer.SADAM, 44, 0.005, Double.NaN, 0.7)));
+        assertEquals(2, cli.execute("qat", "--combine", a + "," + other, "-o", tmp.resolve("bad").toString()),
+                "different bit widths are a usage error");
+        assertThrows(IllegalArgumentException.class,
+                () -> QatResults.combine(List.of(QatResults.read(a), QatResults.read(a))));
+    }
+}
