@@ -10,6 +10,22 @@ final class LayerCopies {
     private LayerCopies() {
     }
 
+    /**
+     * What every DL4J layer configuration's {@code instantiate} does with a new runtime layer.
+     *
+     * @return the runtime layer, with listeners, index, parameter views and configuration set
+     */
+    static <R extends org.deeplearning4j.nn.api.Layer> R instantiate(R ret, Layer confLayer, NeuralNetConfiguration conf,
+            java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners, int layerIndex,
+            org.nd4j.linalg.api.ndarray.INDArray paramsView, boolean initializeParams) {
+        ret.setListeners(listeners);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(paramsView);
+        ret.setParamTable(confLayer.initializer().init(conf, paramsView, initializeParams));
+        ret.setConf(conf);
+        return ret;
+    }
+
     static <T extends Layer> T copyAs(Layer source, Class<T> target) {
         if (!target.getSuperclass().isInstance(source) && !target.isInstance(source)) {
             throw new IllegalArgumentException("cannot copy a " + source.getClass().getName() + " into a "

@@ -1,7 +1,6 @@
 package io.github.sadam4j.qat.layers;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
@@ -40,14 +39,8 @@ public class QatConvolution1DLayer extends Convolution1DLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("QatConvolution1DLayer", getLayerName(), layerIndex, getNIn(), getNOut());
-        Impl ret = new Impl(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerCopies.instantiate(new Impl(conf, networkDataType), this, conf, trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     @Override
@@ -84,37 +77,17 @@ public class QatConvolution1DLayer extends Convolution1DLayer {
 
         @Override
         protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
-            hook.enter(training, mgr);
-            try {
-                return super.preOutput(training, forBackprop, mgr);
-            } finally {
-                hook.exit();
-            }
+            return hook.during(training, mgr, () -> super.preOutput(training, forBackprop, mgr), null);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
-            hook.enter(true, mgr);
-            try {
-                return super.backpropGradient(epsilon, mgr);
-            } finally {
-                hook.exit();
-                weightNoiseParams.clear();
-            }
+            return hook.during(true, mgr, () -> super.backpropGradient(epsilon, mgr), weightNoiseParams::clear);
         }
 
         @Override
         public INDArray getParam(String param) {
-            if (hook.routes() && layerConf().getWeightNoise() != null
-                    && layerConf().initializer().isWeightParam(layerConf(), param)) {
-                hook.noise(true);
-                try {
-                    return getParamWithNoise(param, hook.training(), hook.mgr());
-                } finally {
-                    hook.noise(false);
-                }
-            }
-            return super.getParam(param);
+            return hook.param(layerConf(), param, this::getParamWithNoise, () -> super.getParam(param));
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.github.sadam4j.qat.layers;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -39,14 +38,8 @@ public class QatEmbeddingLayer extends EmbeddingLayer {
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
-        Impl ret = new Impl(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerCopies.instantiate(new Impl(conf, networkDataType), this, conf, trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     @Override
@@ -83,37 +76,17 @@ public class QatEmbeddingLayer extends EmbeddingLayer {
 
         @Override
         protected INDArray preOutput(boolean training, LayerWorkspaceMgr mgr) {
-            hook.enter(training, mgr);
-            try {
-                return super.preOutput(training, mgr);
-            } finally {
-                hook.exit();
-            }
+            return hook.during(training, mgr, () -> super.preOutput(training, mgr), null);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
-            hook.enter(true, mgr);
-            try {
-                return super.backpropGradient(epsilon, mgr);
-            } finally {
-                hook.exit();
-                weightNoiseParams.clear();
-            }
+            return hook.during(true, mgr, () -> super.backpropGradient(epsilon, mgr), weightNoiseParams::clear);
         }
 
         @Override
         public INDArray getParam(String param) {
-            if (hook.routes() && layerConf().getWeightNoise() != null
-                    && layerConf().initializer().isWeightParam(layerConf(), param)) {
-                hook.noise(true);
-                try {
-                    return getParamWithNoise(param, hook.training(), hook.mgr());
-                } finally {
-                    hook.noise(false);
-                }
-            }
-            return super.getParam(param);
+            return hook.param(layerConf(), param, this::getParamWithNoise, () -> super.getParam(param));
         }
     }
 }
