@@ -12,6 +12,7 @@ import io.github.sadam4j.examples.report.SummaryTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -236,7 +237,7 @@ public final class QatCommand implements Callable<Integer> {
                             String lrText = QatRun.formatLr(rate);
                             QatRun run = new QatRun(o, rate, s, o.id() + " lr=" + lrText,
                                     o.id() + "-lr" + lrText + "-seed" + s, settings.epochs(), Double.NaN);
-                            if (!execute(run, settings, ds, dir, bar, session, runs)) {
+                            if (!execute(run, settings, ds, report, bar, session, runs)) {
                                 break;
                             }
                         }
@@ -254,7 +255,7 @@ public final class QatCommand implements Callable<Integer> {
                         }
                         QatRun run = new QatRun(o, rate, s, o.id(), o.id() + "-seed" + s, settings.epochs(), alpha);
                         bySeed.put(o, run);
-                        if (!execute(run, settings, ds, dir, bar, session, runs)) {
+                        if (!execute(run, settings, ds, report, bar, session, runs)) {
                             break;
                         }
                     }
@@ -290,9 +291,18 @@ public final class QatCommand implements Callable<Integer> {
         Path dir = output.prepare("qat-combined");
         String description = first.description() + "\n\nCombined from " + combine.size() + " result folders: "
                 + String.join(", ", combine.stream().map(Path::toString).toList()) + ".";
-        QatReport report = new QatReport(dir, first.sweep() ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
+        String seedList = runs.stream().map(QatRun::seed).distinct().sorted().map(String::valueOf)
+                .collect(Collectors.joining(","));
+        String settingsText = Files.readAllLines(first.dir().resolve("settings.txt")).stream()
+                .map(line -> line.startsWith("seeds=") ? "seeds=" + seedList : line)
+                .collect(Collectors.joining("\n", "", "\n"))
+                + "combined_from=" + combine.stream().map(Path::toString).collect(Collectors.joining(",")) + "\n";
+        SummaryTable.writeAtomically(dir.resolve("settings.txt"), settingsText);
+        QatReport report = new QatReport(dir, first.mode(),
                 description, prefix);
-        boolean complete = runs.stream().allMatch(r -> r.state() == QatRun.State.COMPLETED);
+        // complete only if every folder's session completed and every run in them did
+        boolean complete = folders.stream().allMatch(f -> f.status() == RunSession.Status.COMPLETED)
+                && runs.stream().allMatch(r -> r.state() == QatRun.State.COMPLETED);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(report.write(runs, complete ? RunSession.Status.COMPLETED : RunSession.Status.INTERRUPTED));
         stdout.println("QAT results (combined, " + runs.size() + " runs): " + dir);
@@ -301,18 +311,23 @@ public final class QatCommand implements Callable<Integer> {
     }
 
     /** Runs one training run; false when the session was stopped. */
-    private static boolean execute(QatRun run, QatSettings settings, FashionMnist ds, Path dir, ProgressBar bar,
-                                   RunSession session, List<QatRun> runs) throws IOException {
+    private static boolean execute(QatRun run, QatSettings settings, FashionMnist ds, QatReport report,
+                                   ProgressBar bar, RunSession session, List<QatRun> runs) throws IOException {
         if (session.stopRequested()) {
             return false;
         }
         runs.add(run);
         bar.setTask("qat " + run.name());
-        try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(run.name() + ".csv"))) {
+        try (CsvWriter csv = MetricsListener.openCsv(report.dir().resolve(run.name() + ".csv"))) {
             QatTrainer.train(run, settings, ds, csv, bar, session::stopRequested);
         }
         LOG.debug("{}: {} epochs, final accuracy {}", run.name(), run.epochs().size(), run.finalAccuracy());
-        return !session.stopRequested();
+        if (session.stopRequested()) {
+            return false;
+        }
+        // the tables after every run, so that even a killed process leaves a readable (and combinable) folder
+        report.writeTables(List.copyOf(runs), RunSession.Status.RUNNING);
+        return true;
     }
 
     /** The alpha of adamw-matched for one seed. */
@@ -417,7 +432,7 @@ public final class QatCommand implements Callable<Integer> {
 
     private String settingsText(QatSettings s, FashionMnist ds, List<QatOptimizer> selected, List<Double> grid) {
         StringBuilder sb = new StringBuilder("# sadam4j qat\n");
-        sb.append("mode=").append(sweep ? "lr-sweep" : "comparison").append('\n')
+        sb.append("mode=").append((sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON).settingsValue()).append('\n')
                 .append("paper_preset=").append(paper).append('\n')
                 .append("data=").append(ds.source().describe()).append('\n')
                 .append("train_images=").append(ds.train().count()).append('\n')

@@ -23,9 +23,34 @@ public final class QatReport {
     /** What the experiment compares. */
     public enum Mode {
         /** The optimizers at their learning rates (the paper's comparison plus the step-size control). */
-        COMPARISON,
+        COMPARISON("comparison"),
         /** S-Adam and baselines over a grid of learning rates. */
-        SWEEP
+        SWEEP("lr-sweep");
+
+        private final String settingsValue;
+
+        Mode(String settingsValue) {
+            this.settingsValue = settingsValue;
+        }
+
+        /** @return the value of {@code mode=} in {@code settings.txt} */
+        public String settingsValue() {
+            return settingsValue;
+        }
+
+        /**
+         * @param value the {@code mode=} value of a {@code settings.txt}
+         * @return its mode
+         * @throws IllegalArgumentException if it is none
+         */
+        public static Mode fromSettings(String value) {
+            for (Mode m : values()) {
+                if (m.settingsValue.equals(value)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("unknown qat mode '" + value + "' in settings.txt");
+        }
     }
 
     /** Columns of {@code summary.csv}. */
@@ -99,6 +124,11 @@ public final class QatReport {
             }
             return worst.label();
         }
+    }
+
+    /** @return the result folder */
+    public Path dir() {
+        return dir;
     }
 
     /**

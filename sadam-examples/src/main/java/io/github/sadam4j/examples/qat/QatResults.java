@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.examples.report.RunSession;
 
 /**
  * Reads the runs of {@code qat} result folders back from the files a run writes ({@code settings.txt},
@@ -31,10 +32,12 @@ final class QatResults {
      * @param settings    {@code settings.txt} as key/value pairs
      * @param description the setup paragraph of {@code summary.md}
      * @param runs        its runs, with epochs and iterations
+     * @param status      how the session that wrote it ended ({@code RUNNING} if it was killed or is still going)
      */
-    record Folder(Path dir, Map<String, String> settings, String description, List<QatRun> runs) {
-        boolean sweep() {
-            return "sweep".equals(settings.get("mode"));
+    record Folder(Path dir, Map<String, String> settings, String description, List<QatRun> runs,
+                  RunSession.Status status) {
+        QatReport.Mode mode() {
+            return QatReport.Mode.fromSettings(settings.get("mode"));
         }
     }
 
@@ -54,7 +57,12 @@ final class QatResults {
                 settings.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
-        boolean sweep = "sweep".equals(settings.get("mode"));
+        boolean sweep;
+        try {
+            sweep = QatReport.Mode.fromSettings(settings.get("mode")) == QatReport.Mode.SWEEP;
+        } catch (IllegalArgumentException e) {
+            throw new IOException(dir + ": " + e.getMessage(), e);
+        }
         Map<String, QatRun> runs = new LinkedHashMap<>();
         Map<String, Double> probeShare = new LinkedHashMap<>();
         for (Map<String, String> row : csv(dir.resolve("runs.csv"))) {
@@ -101,7 +109,8 @@ final class QatResults {
                         .sum());
             }
         }
-        return new Folder(dir, settings, setup(dir.resolve("summary.md")), List.copyOf(runs.values()));
+        return new Folder(dir, settings, setup(dir.resolve("summary.md")), List.copyOf(runs.values()),
+                status(dir.resolve("summary.md")));
     }
 
     /**
@@ -131,6 +140,17 @@ final class QatResults {
             }
         }
         return all;
+    }
+
+    /** The session status at the end of the title line ("# sadam4j qat: completed"). */
+    private static RunSession.Status status(Path summary) throws IOException {
+        String title = Files.readAllLines(summary).get(0);
+        String label = title.substring(title.lastIndexOf(": ") + 2).strip();
+        try {
+            return RunSession.Status.valueOf(label.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(summary + ": unknown status '" + label + "' in the title line", e);
+        }
     }
 
     /** The setup paragraph: the text between the title and the column notes. */

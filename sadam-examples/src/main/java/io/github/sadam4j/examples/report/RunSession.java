@@ -26,6 +26,8 @@ public final class RunSession implements AutoCloseable {
 
     /** How a run ended. */
     public enum Status {
+        /** Still running: files written with this status hold the work finished so far. */
+        RUNNING,
         /** All work done. */
         COMPLETED,
         /** Stopped by Ctrl-C or a termination signal; results are partial. */

@@ -24,7 +24,19 @@ class QatResultsTest {
 
     /** A run with 3 epochs of 120 iterations each (long enough for the oscillation window). */
     static QatRun run(QatOptimizer o, long seed, double lr, double matchedAlpha, double acc0) {
-        QatRun r = new QatRun(o, lr, seed, o.id(), o.id() + "-seed" + seed, 3, matchedAlpha);
+        return run(new QatRun(o, lr, seed, o.id(), o.id() + "-seed" + seed, 3, matchedAlpha), acc0);
+    }
+
+    /** A run of a learning-rate sweep, named as qat --lr-sweep names it. */
+    static QatRun sweepRun(QatOptimizer o, long seed, double lr, double acc0) {
+        String lrText = QatRun.formatLr(lr);
+        return run(new QatRun(o, lr, seed, o.id() + " lr=" + lrText, o.id() + "-lr" + lrText + "-seed" + seed, 3,
+                Double.NaN), acc0);
+    }
+
+    private static QatRun run(QatRun r, double acc0) {
+        QatOptimizer o = r.optimizer();
+        long seed = r.seed();
         r.setState(QatRun.State.RUNNING);
         long it = 0;
         for (int e = 0; e < 3; e++) {
@@ -46,8 +58,13 @@ class QatResultsTest {
 
     /** Writes a result folder the way qat does: settings, per-iteration CSVs, tables. */
     static Path folder(Path dir, String bits, List<QatRun> runs) throws Exception {
+        return folder(dir, bits, QatReport.Mode.COMPARISON, runs);
+    }
+
+    static Path folder(Path dir, String bits, QatReport.Mode mode, List<QatRun> runs) throws Exception {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("settings.txt"), "# sadam4j qat\nmode=comparison\ndata=full Fashion-MNIST at X\n"
+        Files.writeString(dir.resolve("settings.txt"), "# sadam4j qat\nmode=" + mode.settingsValue()
+                + "\ndata=full Fashion-MNIST at X\n"
                 + "train_images=60000\ntest_images=10000\nbits=" + bits + "\nepochs=3\nbatch=64\neval_batch=1000\n"
                 + "sadam.probes=3\nsadam.sigma=0.01\nsadam.lambda=2.0\nweight_decay=0.01\nproxsgd.momentum=0.9\n"
                 + "proxsgd.l1=1.0E-4\nseeds=42\n");
@@ -58,7 +75,7 @@ class QatResultsTest {
                 }
             }
         }
-        new QatReport(dir, QatReport.Mode.COMPARISON, "Setup paragraph.", "Fashion-MNIST, " + bits + "-bit QAT")
+        new QatReport(dir, mode, "Setup paragraph.", "Fashion-MNIST, " + bits + "-bit QAT")
                 .writeTables(runs, RunSession.Status.COMPLETED);
         return dir;
     }
@@ -118,5 +135,31 @@ class QatResultsTest {
                 "different bit widths are a usage error");
         assertThrows(IllegalArgumentException.class,
                 () -> QatResults.combine(List.of(QatResults.read(a), QatResults.read(a))));
+    }
+
+    @Test
+    void combinedSweepFoldersKeepOneRowPerOptimizerAndRate() throws Exception {
+        Path a = folder(tmp.resolve("a"), "2", QatReport.Mode.SWEEP, List.of(
+                sweepRun(QatOptimizer.SADAM, 42, 0.001, 0.70), sweepRun(QatOptimizer.ADAMW, 42, 0.001, 0.72),
+                sweepRun(QatOptimizer.SADAM, 42, 0.005, 0.74), sweepRun(QatOptimizer.ADAMW, 42, 0.005, 0.60)));
+        Path b = folder(tmp.resolve("b"), "2", QatReport.Mode.SWEEP, List.of(
+                sweepRun(QatOptimizer.SADAM, 43, 0.001, 0.72), sweepRun(QatOptimizer.ADAMW, 43, 0.001, 0.74),
+                sweepRun(QatOptimizer.SADAM, 43, 0.005, 0.76), sweepRun(QatOptimizer.ADAMW, 43, 0.005, 0.62)));
+        assertEquals(QatReport.Mode.SWEEP, QatResults.read(a).mode());
+        Path out = tmp.resolve("combined");
+        picocli.CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        assertEquals(0, cli.execute("qat", "--combine", a + "," + b, "-o", out.toString()));
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertEquals(5, summary.size(), "header + 2 optimizers x 2 learning rates: " + summary);
+        // adamw at 0.005: final accuracies (acc0 - 0.01) 59% and 61%
+        String row = summary.stream().filter(l -> l.startsWith("adamw lr=0.005,")).findFirst().orElseThrow();
+        assertEquals(60.0, Double.parseDouble(row.split(",")[3]), 1e-9);
+        assertTrue(Files.exists(out.resolve("accuracy-vs-lr.png")), "the sweep plot");
+        assertEquals(QatReport.Mode.SWEEP, QatResults.read(out).mode(), "a combined folder is a result folder");
+
+        Path comparison = folder(tmp.resolve("c"), "2", List.of(run(QatOptimizer.SADAM, 44, 0.005, Double.NaN, 0.7)));
+        assertEquals(2, cli.execute("qat", "--combine", a + "," + comparison, "-o", tmp.resolve("bad").toString()),
+                "a sweep and a comparison are not one experiment");
     }
 }
