@@ -1,11 +1,17 @@
 package io.github.sadam4j.qat.layers;
 
+import java.util.Collection;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
-/** Copies a layer configuration into a subclass with the same fields, through DL4J's own JSON mapper. */
+/**
+ * The shared plumbing of the QAT layer subclasses: copying a layer configuration into a subclass with the same fields
+ * (through DL4J's own JSON mapper), and wiring a new runtime layer as DL4J's {@code instantiate} methods do.
+ */
 final class LayerCopies {
     private LayerCopies() {
     }
@@ -16,8 +22,7 @@ final class LayerCopies {
      * @return the runtime layer, with listeners, index, parameter views and configuration set
      */
     static <R extends org.deeplearning4j.nn.api.Layer> R instantiate(R ret, Layer confLayer, NeuralNetConfiguration conf,
-            java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners, int layerIndex,
-            org.nd4j.linalg.api.ndarray.INDArray paramsView, boolean initializeParams) {
+            Collection<TrainingListener> listeners, int layerIndex, INDArray paramsView, boolean initializeParams) {
         ret.setListeners(listeners);
         ret.setIndex(layerIndex);
         ret.setParamsViewArray(paramsView);
