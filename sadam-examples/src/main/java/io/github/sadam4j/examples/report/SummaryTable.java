@@ -120,14 +120,15 @@ public final class SummaryTable {
 
     /**
      * @param d a number
-     * @return 4 significant digits, plain notation between 1e-3 and 1e6, scientific outside
+     * @return 4 significant digits, plain notation between 1e-4 and 1e6 (learning rates such as 0.0005 stay
+     *         readable), scientific outside
      */
     public static String formatNumber(double d) {
         if (d == 0 || Double.isInfinite(d)) {
             return d == 0 ? "0" : Double.toString(d);
         }
         double a = Math.abs(d);
-        if (a >= 1e-3 && a < 1e6) {
+        if (a >= 1e-4 && a < 1e6) {
             String s = new java.math.BigDecimal(d).round(new java.math.MathContext(4)).stripTrailingZeros()
                     .toPlainString();
             return s;

@@ -44,6 +44,7 @@ class SummaryTableTest {
         assertEquals("2.042", SummaryTable.formatNumber(2.0416));
         assertEquals("12350", SummaryTable.formatNumber(12345.678));
         assertEquals("-0.001235", SummaryTable.formatNumber(-0.00123456));
+        assertEquals("0.0005", SummaryTable.formatNumber(5e-4));
         assertEquals("1.235e-05", SummaryTable.formatNumber(1.23456e-5));
         assertEquals("2.000e+07", SummaryTable.formatNumber(2e7));
     }
