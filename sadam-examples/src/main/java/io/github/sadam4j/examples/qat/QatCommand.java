@@ -289,12 +289,20 @@ public final class QatCommand implements Callable<Integer> {
         String prefix = "Fashion-MNIST" + (data.startsWith("full") ? "" : " (embedded subset)") + ", "
                 + ("32".equals(s.get("bits")) ? "float" : s.get("bits") + "-bit QAT");
         Path dir = output.prepare("qat-combined");
-        String description = first.description() + "\n\nCombined from " + combine.size() + " result folders: "
-                + String.join(", ", combine.stream().map(Path::toString).toList()) + ".";
         String seedList = runs.stream().map(QatRun::seed).distinct().sorted().map(String::valueOf)
                 .collect(Collectors.joining(","));
+        String lrList = runs.stream().map(QatRun::learningRate).distinct().sorted().map(QatRun::formatLr)
+                .collect(Collectors.joining(","));
+        boolean sweepMode = first.mode() == QatReport.Mode.SWEEP;
+        String description = first.description() + "\n\nCombined from " + combine.size() + " result folders: "
+                + String.join(", ", combine.stream().map(Path::toString).toList()) + "; together they hold seeds ["
+                + seedList + "]" + (sweepMode ? " and learning rates " + lrList : "")
+                + " (the setup above is the first folder's).";
+        // the first folder's settings (they agree on everything that defines the experiment), with the union of
+        // the seeds and learning rates
         String settingsText = Files.readAllLines(first.dir().resolve("settings.txt")).stream()
-                .map(line -> line.startsWith("seeds=") ? "seeds=" + seedList : line)
+                .map(line -> line.startsWith("seeds=") ? "seeds=" + seedList
+                        : sweepMode && line.startsWith("sweep_lrs=") ? "sweep_lrs=" + lrList : line)
                 .collect(Collectors.joining("\n", "", "\n"))
                 + "combined_from=" + combine.stream().map(Path::toString).collect(Collectors.joining(",")) + "\n";
         SummaryTable.writeAtomically(dir.resolve("settings.txt"), settingsText);

@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 import io.github.sadam4j.examples.SadamCli;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
@@ -67,7 +68,9 @@ class QatResultsTest {
                 + "\ndata=full Fashion-MNIST at X\n"
                 + "train_images=60000\ntest_images=10000\nbits=" + bits + "\nepochs=3\nbatch=64\neval_batch=1000\n"
                 + "sadam.probes=3\nsadam.sigma=0.01\nsadam.lambda=2.0\nweight_decay=0.01\nproxsgd.momentum=0.9\n"
-                + "proxsgd.l1=1.0E-4\nseeds=42\n");
+                + "proxsgd.l1=1.0E-4\nseeds=42\n" + (mode == QatReport.Mode.SWEEP ? "sweep_lrs=" + runs.stream()
+                .map(QatRun::learningRate).distinct().map(QatRun::formatLr).collect(Collectors.joining(",")) + "\n"
+                : ""));
         for (QatRun r : runs) {
             try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(r.name() + ".csv"))) {
                 for (RunRecord.Iteration i : r.record().iterations()) {
@@ -157,6 +160,8 @@ class QatResultsTest {
         assertEquals(60.0, Double.parseDouble(row.split(",")[3]), 1e-9);
         assertTrue(Files.exists(out.resolve("accuracy-vs-lr.png")), "the sweep plot");
         assertEquals(QatReport.Mode.SWEEP, QatResults.read(out).mode(), "a combined folder is a result folder");
+        String settings = Files.readString(out.resolve("settings.txt"));
+        assertTrue(settings.contains("seeds=42,43\n") && settings.contains("sweep_lrs=0.001,0.005\n"), settings);
 
         Path comparison = folder(tmp.resolve("c"), "2", List.of(run(QatOptimizer.SADAM, 44, 0.005, Double.NaN, 0.7)));
         assertEquals(2, cli.execute("qat", "--combine", a + "," + comparison, "-o", tmp.resolve("bad").toString()),
