@@ -167,4 +167,22 @@ class QatResultsTest {
         assertEquals(2, cli.execute("qat", "--combine", a + "," + comparison, "-o", tmp.resolve("bad").toString()),
                 "a sweep and a comparison are not one experiment");
     }
+
+    @Test
+    void aFolderOfAKilledRunIsReadAndCombinedAsIncomplete() throws Exception {
+        List<QatRun> runs = List.of(run(QatOptimizer.SADAM, 42, 0.005, Double.NaN, 0.7));
+        Path a = folder(tmp.resolve("a"), "2", runs);
+        // what qat leaves after each finished run, before the session ends: tables titled "running"
+        new QatReport(a, QatReport.Mode.COMPARISON, "Setup paragraph.", "Fashion-MNIST, 2-bit QAT")
+                .writeTables(runs, RunSession.Status.RUNNING);
+        assertEquals(RunSession.Status.RUNNING, QatResults.read(a).status());
+        Path b = folder(tmp.resolve("b"), "2", List.of(run(QatOptimizer.SADAM, 43, 0.005, Double.NaN, 0.72)));
+        assertEquals(RunSession.Status.COMPLETED, QatResults.read(b).status());
+        Path out = tmp.resolve("combined");
+        picocli.CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        assertEquals(0, cli.execute("qat", "--combine", a + "," + b, "-o", out.toString()));
+        assertTrue(Files.readString(out.resolve("summary.md")).startsWith("# sadam4j qat: interrupted"),
+                "a combination with an unfinished folder is not complete");
+    }
 }
