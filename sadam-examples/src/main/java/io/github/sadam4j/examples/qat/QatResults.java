@@ -109,8 +109,10 @@ final class QatResults {
                         .sum());
             }
         }
-        return new Folder(dir, settings, setup(dir.resolve("summary.md")), List.copyOf(runs.values()),
-                status(dir.resolve("summary.md")));
+        Path summary = dir.resolve("summary.md");
+        List<String> summaryLines = Files.readAllLines(summary);
+        return new Folder(dir, settings, setup(summaryLines), List.copyOf(runs.values()),
+                status(summary, summaryLines.get(0)));
     }
 
     /**
@@ -143,8 +145,7 @@ final class QatResults {
     }
 
     /** The session status at the end of the title line ("# sadam4j qat: completed"). */
-    private static RunSession.Status status(Path summary) throws IOException {
-        String title = Files.readAllLines(summary).get(0);
+    private static RunSession.Status status(Path summary, String title) throws IOException {
         String label = title.substring(title.lastIndexOf(": ") + 2).strip();
         try {
             return RunSession.Status.valueOf(label.toUpperCase(Locale.ROOT));
@@ -154,9 +155,9 @@ final class QatResults {
     }
 
     /** The setup paragraph: the text between the title and the column notes. */
-    private static String setup(Path summary) throws IOException {
+    private static String setup(List<String> summaryLines) {
         StringBuilder sb = new StringBuilder();
-        for (String line : Files.readAllLines(summary).subList(1, Files.readAllLines(summary).size())) {
+        for (String line : summaryLines.subList(1, summaryLines.size())) {
             if (line.startsWith("Columns:") || line.startsWith("|")) {
                 break;
             }
