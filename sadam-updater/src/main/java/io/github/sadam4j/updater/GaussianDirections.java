@@ -53,21 +53,19 @@ public final class GaussianDirections implements DirectionSource {
                 }
                 FloatBuffer fb = target.data().asNioFloat();
                 fb.put((int) from, values);
-            } else if (direct) {
-                double[] values = new double[len];
-                for (int i = 0; i < len; i++) {
-                    values[i] = gauss.sample();
-                }
-                DoubleBuffer db = target.data().asNioDouble();
-                db.put((int) from, values);
             } else {
                 double[] values = new double[len];
                 for (int i = 0; i < len; i++) {
                     values[i] = gauss.sample();
                 }
-                INDArray flat = target.reshape(n);
-                flat.get(NDArrayIndex.interval(from, from + len))
-                        .assign(Nd4j.createFromArray(values).castTo(target.dataType()));
+                if (direct) {
+                    DoubleBuffer db = target.data().asNioDouble();
+                    db.put((int) from, values);
+                } else {
+                    INDArray flat = target.reshape(n);
+                    flat.get(NDArrayIndex.interval(from, from + len))
+                            .assign(Nd4j.createFromArray(values).castTo(target.dataType()));
+                }
             }
         });
     }
