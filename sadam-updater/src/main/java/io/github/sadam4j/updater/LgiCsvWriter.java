@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * Writes {@link LgiEstimate}s as CSV, one row per estimate, flushed per row so an interrupted run keeps what it
- * logged. Columns: {@code iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,probe_ms,d_1..d_k}
+ * logged. Columns: {@code iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,skipped,probe_ms,d_1..d_k}
  * (loss0 is L0, empty when no probe loss was evaluated).
  */
 public final class LgiCsvWriter implements Consumer<LgiEstimate>, Closeable {
@@ -30,7 +30,8 @@ public final class LgiCsvWriter implements Consumer<LgiEstimate>, Closeable {
         }
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
         this.k = probes;
-        StringBuilder header = new StringBuilder("iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,probe_ms");
+        StringBuilder header = new StringBuilder(
+                "iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,skipped,probe_ms");
         for (int i = 1; i <= probes; i++) {
             header.append(",d_").append(i);
         }
@@ -44,6 +45,7 @@ public final class LgiCsvWriter implements Consumer<LgiEstimate>, Closeable {
                 .append(e.estimator()).append(',')
                 .append(Double.isNaN(e.baseLoss()) ? "" : num(e.baseLoss())).append(',')
                 .append(num(e.rho())).append(',').append(num(e.alpha())).append(',').append(e.nonFinite())
+                .append(',').append(e.skipped())
                 .append(',').append(String.format(Locale.ROOT, "%.4f", e.probeMillis()));
         double[] d = e.d();
         for (int i = 0; i < k; i++) {

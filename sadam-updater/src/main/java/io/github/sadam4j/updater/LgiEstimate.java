@@ -16,10 +16,12 @@ import java.util.Arrays;
  * @param rho        the capped LGI
  * @param alpha      the damping exp(-lambda * rho)
  * @param nonFinite  true when a probe loss was NaN or infinite and the step took the strongest damping
+ * @param skipped    true when the step was skipped because its minibatch loss or gradient was NaN or infinite
+ *                   ({@link NonFiniteSteps#SKIP}): no update was made (rho NaN, alpha 0)
  * @param probeNanos wall-clock time of the probes (perturb, forward, restore), in nanoseconds
  */
 public record LgiEstimate(int iteration, int epoch, int group, Estimator estimator, double baseLoss, double[] d,
-                          double rho, double alpha, boolean nonFinite, long probeNanos) {
+                          double rho, double alpha, boolean nonFinite, boolean skipped, long probeNanos) {
 
     /** Defensive copy of the D values. */
     public LgiEstimate {
@@ -46,7 +48,23 @@ public record LgiEstimate(int iteration, int epoch, int group, Estimator estimat
      * @return rho = 0, alpha = 1
      */
     static LgiEstimate none(int iteration, int epoch, int group) {
-        return new LgiEstimate(iteration, epoch, group, Estimator.NONE, Double.NaN, new double[0], 0.0, 1.0, false, 0L);
+        return new LgiEstimate(iteration, epoch, group, Estimator.NONE, Double.NaN, new double[0], 0.0, 1.0, false,
+                false, 0L);
+    }
+
+    /**
+     * The record of a skipped step (non-finite minibatch loss or gradient).
+     *
+     * @param iteration iteration
+     * @param epoch     epoch
+     * @param group     group index (-1 for an updater block)
+     * @param estimator the estimator that would have been used
+     * @param loss      the minibatch loss (NaN or infinite, or finite when only the gradient was not)
+     * @return rho = NaN, alpha = 0, skipped
+     */
+    static LgiEstimate skippedStep(int iteration, int epoch, int group, Estimator estimator, double loss) {
+        return new LgiEstimate(iteration, epoch, group, estimator, loss, new double[0], Double.NaN, 0.0, false, true,
+                0L);
     }
 
     @Override
@@ -57,7 +75,7 @@ public record LgiEstimate(int iteration, int epoch, int group, Estimator estimat
         return iteration == e.iteration && epoch == e.epoch && group == e.group && estimator == e.estimator
                 && Double.compare(baseLoss, e.baseLoss) == 0 && Arrays.equals(d, e.d)
                 && Double.compare(rho, e.rho) == 0 && Double.compare(alpha, e.alpha) == 0
-                && nonFinite == e.nonFinite && probeNanos == e.probeNanos;
+                && nonFinite == e.nonFinite && skipped == e.skipped && probeNanos == e.probeNanos;
     }
 
     @Override
@@ -69,6 +87,6 @@ public record LgiEstimate(int iteration, int epoch, int group, Estimator estimat
     public String toString() {
         return "LgiEstimate{it=" + iteration + ", epoch=" + epoch + ", group=" + group + ", " + estimator
                 + ", L0=" + baseLoss + ", D=" + Arrays.toString(d) + ", rho=" + rho + ", alpha=" + alpha
-                + (nonFinite ? ", NON-FINITE" : "") + ", probeMs=" + probeMillis() + "}";
+                + (nonFinite ? ", NON-FINITE" : "") + (skipped ? ", SKIPPED" : "") + ", probeMs=" + probeMillis() + "}";
     }
 }

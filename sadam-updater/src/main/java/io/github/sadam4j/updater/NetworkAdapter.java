@@ -35,10 +35,42 @@ abstract class NetworkAdapter {
             return new Cg(cg);
         }
         throw new IllegalArgumentException("S-Adam loss probes support MultiLayerNetwork and ComputationGraph (and "
-                + "SameDiff via SAdam.attach(SameDiff)), not " + (model == null ? "null" : model.getClass().getName()));
+                + "SameDiff via SAdam.attach(SameDiff)), not " + (model == null ? "null (no network was given)"
+                : model.getClass().getName()));
     }
 
     abstract Model model();
+
+    /**
+     * @return this adapter
+     * @throws IllegalArgumentException if the network has not been initialised
+     */
+    abstract NetworkAdapter requireInitialized();
+
+    /** @return the live flat gradient vector, 1-D */
+    INDArray flatGradient() {
+        INDArray g = model().getGradientsViewArray();
+        return g.reshape(g.length());
+    }
+
+    /** @return the network's updater state (all blocks, one flat array), or null when no updater has state */
+    abstract INDArray updaterState();
+
+    /** @return a copy of this network (same configuration, parameters and layout) for probes on another thread */
+    abstract NetworkAdapter replica();
+
+    /** Uses a copy of another adapter's captured minibatch (a replica scoring the trained network's batch). */
+    abstract void captureBatchOf(NetworkAdapter other);
+
+    /** @return what a user recognises the network by: type, layers, parameter count */
+    String describe() {
+        List<org.deeplearning4j.nn.conf.layers.Layer> layers = layerConfigurations();
+        INDArray p = flatParams();
+        return String.format(java.util.Locale.ROOT, "%s with %d layers and %,d parameters (%s)",
+                model().getClass().getSimpleName(), layers.size(), p == null ? 0 : p.length(),
+                layers.stream().map(l -> l == null ? "?" : l.getClass().getSimpleName())
+                        .collect(java.util.stream.Collectors.joining(", ")));
+    }
 
     /** @return the live flat parameter vector, 1-D */
     abstract INDArray flatParams();
@@ -84,6 +116,21 @@ abstract class NetworkAdapter {
     }
 
     abstract BackpropType backpropType();
+
+    static INDArray dup(INDArray a) {
+        return a == null ? null : a.dup();
+    }
+
+    static INDArray[] dup(INDArray[] a) {
+        if (a == null) {
+            return null;
+        }
+        INDArray[] out = new INDArray[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = dup(a[i]);
+        }
+        return out;
+    }
 
     /** @return the number of duplicated regularization entries (DL4J M2.1 bug, see {@link Regularizations}) */
     abstract int duplicateRegularizations();
@@ -184,11 +231,34 @@ abstract class NetworkAdapter {
         }
 
         @Override
-        void validate() {
+        NetworkAdapter requireInitialized() {
             if (net.getLayers() == null) {
                 throw new IllegalArgumentException("The network is not initialised: call init() before "
-                        + "SAdam.attach(net)");
+                        + "SAdam.attach(net) or SAdam.lastEstimates(net)");
             }
+            return this;
+        }
+
+        @Override
+        INDArray updaterState() {
+            return net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        }
+
+        @Override
+        NetworkAdapter replica() {
+            return new Mln(net.clone());
+        }
+
+        @Override
+        void captureBatchOf(NetworkAdapter other) {
+            DataSet b = ((Mln) other).batch;
+            batch = new DataSet(dup(b.getFeatures()), dup(b.getLabels()), dup(b.getFeaturesMaskArray()),
+                    dup(b.getLabelsMaskArray()));
+        }
+
+        @Override
+        void validate() {
+            requireInitialized();
             super.validate();
             if (!(net.getOutputLayer() instanceof IOutputLayer)) {
                 throw new IllegalArgumentException("S-Adam loss probes need a loss: the last layer must be an output "
@@ -290,11 +360,34 @@ abstract class NetworkAdapter {
         }
 
         @Override
-        void validate() {
+        NetworkAdapter requireInitialized() {
             if (cg.getVertices() == null) {
                 throw new IllegalArgumentException("The network is not initialised: call init() before "
-                        + "SAdam.attach(net)");
+                        + "SAdam.attach(net) or SAdam.lastEstimates(net)");
             }
+            return this;
+        }
+
+        @Override
+        INDArray updaterState() {
+            return cg.getUpdater() == null ? null : cg.getUpdater().getStateViewArray();
+        }
+
+        @Override
+        NetworkAdapter replica() {
+            return new Cg(cg.clone());
+        }
+
+        @Override
+        void captureBatchOf(NetworkAdapter other) {
+            MultiDataSet b = ((Cg) other).batch;
+            batch = new MultiDataSet(dup(b.getFeatures()), dup(b.getLabels()), dup(b.getFeaturesMaskArrays()),
+                    dup(b.getLabelsMaskArrays()));
+        }
+
+        @Override
+        void validate() {
+            requireInitialized();
             super.validate();
             for (String out : cg.getConfiguration().getNetworkOutputs()) {
                 GraphVertex gv = cg.getVertex(out);

@@ -4,75 +4,48 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.DoubleSupplier;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One S-Adam parameter group (parameters sharing equal {@link SAdam} settings) and the probe step on it: perturb the
- * group's parameters along k per-tensor-normalised random directions, evaluate the loss, restore bit-exactly.
+ * One S-Adam parameter group (parameters sharing equal {@link SAdam} settings) and the arithmetic of its probe step:
+ * which parameters it covers, how the k probe losses become D, rho and alpha, and who receives the estimate.
  *
- * <p>The group's parameters are a list of contiguous 1-D chunks of live parameter arrays (DL4J: updater blocks of the
- * flat parameter vector; SameDiff: variables). Two reusable buffers of the group's size hold the backup and the
- * direction; nothing parameter-sized is allocated per probe.
+ * <p>For a DL4J network the group is a list of intervals of the flat parameter vector (its updater blocks, frozen
+ * layers left out), so the same group can be laid over the trained network and over replicas of it
+ * ({@link #targetOn(INDArray)}). For SameDiff it is a list of variables ({@link ProbeTarget} built from them).
  */
 final class ProbeGroup {
     private final int index;
     private final SAdam config;
     private final List<SAdamUpdater> updaters;
-    private final List<INDArray> paramChunks;
-    private final List<INDArray> backupChunks = new ArrayList<>();
-    private final List<INDArray> directionChunks = new ArrayList<>();
-    private final List<INDArray> directionTensors = new ArrayList<>();
-    private final INDArray direction;
+    private final long[] chunkStarts;
+    private final long[] chunkEnds;
+    private final long[] tensorSizes;
     private final long length;
 
     /**
      * @param index       group index
      * @param config      the group's S-Adam settings
      * @param updaters    the group's updaters (receive the estimate)
-     * @param paramChunks contiguous 1-D views of the live parameters, in order
-     * @param tensorSizes sizes of the parameter tensors in the same order (they tile the chunks exactly); each
-     *                    tensor's direction is normalised on its own
+     * @param chunkStarts start offsets of the group's contiguous runs in the flat parameter vector
+     * @param chunkEnds   their end offsets (exclusive)
+     * @param tensorSizes sizes of the parameter tensors, in order (they tile the runs)
      */
-    ProbeGroup(int index, SAdam config, List<SAdamUpdater> updaters, List<INDArray> paramChunks,
-               List<Long> tensorSizes) {
+    ProbeGroup(int index, SAdam config, List<SAdamUpdater> updaters, long[] chunkStarts, long[] chunkEnds,
+               long[] tensorSizes) {
         this.index = index;
         this.config = config;
         this.updaters = List.copyOf(updaters);
-        this.paramChunks = List.copyOf(paramChunks);
+        this.chunkStarts = chunkStarts.clone();
+        this.chunkEnds = chunkEnds.clone();
+        this.tensorSizes = tensorSizes.clone();
         long total = 0;
-        for (INDArray c : paramChunks) {
-            total += c.length();
-        }
-        long tensorTotal = 0;
-        for (long s : tensorSizes) {
-            tensorTotal += s;
-        }
-        if (tensorTotal != total) {
-            throw new IllegalStateException("Parameter tensors (" + tensorTotal + " values) do not tile the S-Adam "
-                    + "parameter chunks (" + total + " values)");
+        for (int c = 0; c < chunkStarts.length; c++) {
+            total += chunkEnds[c] - chunkStarts[c];
         }
         this.length = total;
-        DataType dt = paramChunks.get(0).dataType();
-        INDArray backup;
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            backup = Nd4j.createUninitializedDetached(dt, total);
-            direction = Nd4j.createUninitializedDetached(dt, total);
-        }
-        long off = 0;
-        for (INDArray c : paramChunks) {
-            backupChunks.add(backup.get(NDArrayIndex.interval(off, off + c.length())));
-            directionChunks.add(direction.get(NDArrayIndex.interval(off, off + c.length())));
-            off += c.length();
-        }
-        off = 0;
-        for (long s : tensorSizes) {
-            directionTensors.add(direction.get(NDArrayIndex.interval(off, off + s)));
-            off += s;
-        }
     }
 
     int index() {
@@ -92,65 +65,88 @@ final class ProbeGroup {
         return length;
     }
 
-    /** @return number of parameter tensors (each normalised on its own) */
-    int tensorCount() {
-        return directionTensors.size();
+    /** @return the sizes of the group's parameter tensors */
+    long[] tensorSizes() {
+        return tensorSizes.clone();
     }
 
     /**
-     * Runs the k probes of one step and returns the estimate.
-     *
-     * @param iteration        training iteration (keys the directions)
-     * @param epoch            epoch (reported)
-     * @param baseLoss         L0, the data loss at the unperturbed parameters
-     * @param directions       the direction source
-     * @param beforeEachProbe  called before each forward pass (replays dropout masks), may be null
-     * @param dataLoss         forward-only data loss at the current parameters
-     * @return the estimate: D values, rho, alpha, time
+     * @param flatParams the flat parameter vector of the trained network or of a replica (same layout)
+     * @return the group's parameters in that vector, with probe buffers
      */
-    LgiEstimate probe(int iteration, int epoch, double baseLoss, DirectionSource directions,
-                      Runnable beforeEachProbe, DoubleSupplier dataLoss) {
-        long t0 = System.nanoTime();
-        int k = config.getProbes();
-        double sigma = config.getSigma();
-        double[] d = new double[k];
-        for (int c = 0; c < paramChunks.size(); c++) {
-            backupChunks.get(c).assign(paramChunks.get(c));
+    ProbeTarget targetOn(INDArray flatParams) {
+        List<INDArray> chunks = new ArrayList<>(chunkStarts.length);
+        for (int c = 0; c < chunkStarts.length; c++) {
+            chunks.add(flatParams.get(NDArrayIndex.interval(chunkStarts[c], chunkEnds[c])));
         }
+        return new ProbeTarget(chunks, tensorSizes);
+    }
+
+    /**
+     * The loss of one probe on one target: perturb along probe {@code probe}'s direction, evaluate, restore. The
+     * target's backup must hold the unperturbed parameters.
+     *
+     * @param target          where to perturb
+     * @param directions      the direction source
+     * @param iteration       training iteration (keys the directions)
+     * @param probe           probe index 0..k-1
+     * @param beforeEachProbe called with the probe index before the forward pass (replays dropout masks), may be null
+     * @param dataLoss        forward-only data loss of that target's network
+     * @return L_i
+     */
+    double probeLoss(ProbeTarget target, DirectionSource directions, int iteration, int probe,
+                     IntConsumer beforeEachProbe, DoubleSupplier dataLoss) {
+        target.perturb(directions, iteration, index, probe, config.getSigma());
         try {
-            for (int i = 0; i < k; i++) {
-                directions.fill(iteration, index, i, direction);
-                for (INDArray t : directionTensors) {
-                    double norm = t.norm2Number().doubleValue();
-                    t.muli(sigma / (norm + 1e-12));
-                }
-                for (int c = 0; c < paramChunks.size(); c++) {
-                    paramChunks.get(c).addi(directionChunks.get(c));
-                }
-                if (beforeEachProbe != null) {
-                    beforeEachProbe.run();
-                }
-                double li;
-                try {
-                    li = dataLoss.getAsDouble();
-                } finally {
-                    restore();
-                }
-                d[i] = Lgi.finiteDifference(li, baseLoss, sigma);
+            if (beforeEachProbe != null) {
+                beforeEachProbe.accept(probe);
+            }
+            return dataLoss.getAsDouble();
+        } finally {
+            target.restore();
+        }
+    }
+
+    /**
+     * The k probes of one step, one after another on one target (backs the target up first, restores it after).
+     *
+     * @return L_1..L_k
+     */
+    double[] probeLossesInOrder(ProbeTarget target, DirectionSource directions, int iteration,
+                                IntConsumer beforeEachProbe, DoubleSupplier dataLoss) {
+        double[] losses = new double[config.getProbes()];
+        target.backup();
+        try {
+            for (int i = 0; i < losses.length; i++) {
+                losses[i] = probeLoss(target, directions, iteration, i, beforeEachProbe, dataLoss);
             }
         } finally {
-            restore();
+            target.restore();
+        }
+        return losses;
+    }
+
+    /**
+     * Turns the probe losses of a step into the estimate: D_i = (L_i - L0) / sigma, rho, alpha; a non-finite L0 or
+     * L_i gives the strongest damping rho = cap.
+     *
+     * @param iteration  training iteration
+     * @param epoch      epoch (reported)
+     * @param baseLoss   L0, the data loss at the unperturbed parameters
+     * @param losses     L_1..L_k
+     * @param probeNanos time the probes took
+     * @return the estimate
+     */
+    LgiEstimate estimate(int iteration, int epoch, double baseLoss, double[] losses, long probeNanos) {
+        double sigma = config.getSigma();
+        double[] d = new double[losses.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Lgi.finiteDifference(losses[i], baseLoss, sigma);
         }
         boolean finite = Lgi.allFinite(baseLoss) && Lgi.allFinite(d);
         double rho = finite ? Lgi.rho(d, config.getLgiEpsilon(), config.getRhoCap()) : config.getRhoCap();
         return new LgiEstimate(iteration, epoch, index, Estimator.LOSS_PROBES, baseLoss, d, rho,
-                Lgi.alpha(rho, config.getLambda()), !finite, System.nanoTime() - t0);
-    }
-
-    private void restore() {
-        for (int c = 0; c < paramChunks.size(); c++) {
-            paramChunks.get(c).assign(backupChunks.get(c));
-        }
+                Lgi.alpha(rho, config.getLambda()), !finite, false, probeNanos);
     }
 
     /** @param estimate hands the estimate to every updater of the group */

@@ -29,8 +29,11 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * net.fit(trainData, epochs);
  * }</pre>
  *
- * <p>Without {@link #attach(Model)}, S-Adam still trains, using the {@link Estimator#LINEARIZED} estimator, and says so
- * once in the log. With {@code lambda = 0} it is exactly DL4J's {@code Adam}. Weight decay is not a field of this
+ * <p>This class is a pure configuration, like ND4J's {@code Adam}: {@link #instantiate} is its only link to the
+ * runtime ({@link SAdamUpdater}); the loss probes live in {@link LossProbeListener}, switched on with
+ * {@link #attach(Model)} or {@link #probes()}. Without them S-Adam still trains, using the
+ * {@link Estimator#LINEARIZED} estimator, and warns once per network (unless LINEARIZED was chosen with
+ * {@link Builder#estimator}). With {@code lambda = 0} it is exactly DL4J's {@code Adam}. Weight decay is not a field of this
  * class: use DL4J's {@code WeightDecay(wd, applyLR = true)} ({@code .weightDecay(wd)} on the builder, plus
  * {@code .weightDecayBias(wd)} to decay biases as the reference does); it is applied after the updater and is not
  * damped, exactly like the reference.
@@ -75,6 +78,8 @@ public final class SAdam implements IUpdater {
     private final double rhoCap;
     private final long seed;
     private final ProbeMasks probeMasks;
+    private final Estimator estimator;
+    private final NonFiniteSteps nonFiniteSteps;
 
     /** S-Adam with the reference defaults. */
     public SAdam() {
@@ -96,12 +101,12 @@ public final class SAdam implements IUpdater {
      * @param learningRateSchedule the schedule (not null)
      */
     public SAdam(ISchedule learningRateSchedule) {
-        this(builder().learningRateSchedule(Objects.requireNonNull(learningRateSchedule, "learningRateSchedule")));
+        this(builder().learningRateSchedule(learningRateSchedule));
     }
 
     private SAdam(Builder b) {
         this(b.learningRate, b.learningRateSchedule, b.beta1, b.beta2, b.epsilon, b.probes, b.sigma, b.lambda,
-                b.lgiEpsilon, b.rhoCap, b.seed, b.probeMasks);
+                b.lgiEpsilon, b.rhoCap, b.seed, b.probeMasks, b.estimator, b.nonFiniteSteps);
     }
 
     private SAdam(@JsonProperty("learningRate") double learningRate,
@@ -115,7 +120,9 @@ public final class SAdam implements IUpdater {
                   @JsonProperty("lgiEpsilon") double lgiEpsilon,
                   @JsonProperty("rhoCap") double rhoCap,
                   @JsonProperty("seed") long seed,
-                  @JsonProperty("probeMasks") ProbeMasks probeMasks) {
+                  @JsonProperty("probeMasks") ProbeMasks probeMasks,
+                  @JsonProperty("estimator") Estimator estimator,
+                  @JsonProperty("nonFiniteSteps") NonFiniteSteps nonFiniteSteps) {
         this.learningRate = learningRate;
         this.learningRateSchedule = learningRateSchedule;
         this.beta1 = beta1;
@@ -128,6 +135,9 @@ public final class SAdam implements IUpdater {
         this.rhoCap = rhoCap;
         this.seed = seed;
         this.probeMasks = probeMasks == null ? ProbeMasks.SAME_AS_GRADIENT : probeMasks;
+        // configurations written before these settings existed read as the defaults
+        this.estimator = estimator == null ? Estimator.LOSS_PROBES : estimator;
+        this.nonFiniteSteps = nonFiniteSteps == null ? NonFiniteSteps.SKIP : nonFiniteSteps;
         validate();
     }
 
@@ -151,16 +161,18 @@ public final class SAdam implements IUpdater {
         b.rhoCap = rhoCap;
         b.seed = seed;
         b.probeMasks = probeMasks;
+        b.estimator = estimator;
+        b.nonFiniteSteps = nonFiniteSteps;
         return b;
     }
 
     private void validate() {
         if (learningRateSchedule == null) {
-            requireRange("learningRate", learningRate, 0, false, Double.POSITIVE_INFINITY, false,
-                    "a finite value >= 0 (or give a learning-rate schedule)");
+            requireRange("learningRate", learningRate, 0, true, Double.POSITIVE_INFINITY, false,
+                    "a finite value > 0 (0 would never move the parameters), or give a learning-rate schedule");
         } else if (!Double.isNaN(learningRate)) {
-            requireRange("learningRate", learningRate, 0, false, Double.POSITIVE_INFINITY, false,
-                    "a finite value >= 0, or NaN when a schedule is given");
+            requireRange("learningRate", learningRate, 0, true, Double.POSITIVE_INFINITY, false,
+                    "a finite value > 0, or NaN when a schedule is given");
         }
         requireRange("beta1", beta1, 0, false, 1, true, "[0, 1)");
         requireRange("beta2", beta2, 0, false, 1, true, "[0, 1)");
@@ -173,6 +185,10 @@ public final class SAdam implements IUpdater {
         requireRange("lambda", lambda, 0, false, Double.POSITIVE_INFINITY, false, "[0, +inf), finite");
         requireRange("lgiEpsilon", lgiEpsilon, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
         requireRange("rhoCap", rhoCap, 0, false, Double.POSITIVE_INFINITY, false, "[0, +inf), finite");
+        if (estimator == Estimator.NONE) {
+            throw new IllegalArgumentException("SAdam estimator = NONE is invalid: allowed are LOSS_PROBES (the "
+                    + "default) and LINEARIZED; for no damping at all set lambda(0)");
+        }
     }
 
     private static void requireRange(String name, double value, double lo, boolean loOpen, double hi, boolean hiOpen,
@@ -187,21 +203,39 @@ public final class SAdam implements IUpdater {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Switching on the loss probes
+    // Switching on the loss probes (the runtime lives in LossProbeListener; this class stays a pure configuration)
+
+    /**
+     * A new probe listener that is not bound to any network: it probes whichever {@link MultiLayerNetwork} or
+     * {@link ComputationGraph} calls it, keeping each network's state apart, and it is {@link java.io.Serializable}.
+     * Use it where DL4J hands listeners to copies of your network: {@code parallelWrapper.setListeners(SAdam.probes())},
+     * {@code sparkNet.setListeners(SAdam.probes())}, {@code earlyStoppingTrainer.setListener(...)}, or
+     * {@code net.addListeners(SAdam.probes())}.
+     *
+     * @return a new listener
+     */
+    public static LossProbeListener probes() {
+        return new LossProbeListener();
+    }
 
     /**
      * Switches on the {@link Estimator#LOSS_PROBES} estimator for every S-Adam parameter of a
-     * {@link MultiLayerNetwork} or {@link ComputationGraph}: adds a {@link LossProbeListener} (with
-     * {@code addListeners}, keeping the existing listeners). Idempotent: a second call returns the listener already
-     * attached. Call it after {@code init()}, and again after restoring a saved model or building a new network with
-     * transfer learning. Replacing the listeners later with {@code setListeners(...)} drops the probes; S-Adam then
-     * warns once and continues with {@link Estimator#LINEARIZED}.
+     * {@link MultiLayerNetwork} or {@link ComputationGraph}: checks that the network can be probed, then adds a
+     * {@link LossProbeListener} with {@code addListeners}, keeping the existing listeners. Idempotent: when the
+     * network already has a probe listener, that one is returned.
+     *
+     * <p>Listeners are not part of a network's configuration or its saved file: DL4J drops them on
+     * {@code ModelSerializer.restore...}, {@code net.clone()}, {@code TransferLearning}, {@code setListeners(...)},
+     * EarlyStopping's best model, and when {@code ParallelWrapper.Builder.build()} moves them into the wrapper. Call
+     * {@code attach} again on the network you train next (sadam4j's own {@code QatTransform} and
+     * {@code KerasRetrainer} do), or give {@link #probes()} to the wrapper or Spark network. When the probes do not
+     * run, S-Adam warns once per network and falls back to {@link Estimator#LINEARIZED}.
      *
      * @param model an initialised MultiLayerNetwork or ComputationGraph trained with S-Adam
      * @return the probe listener (for diagnostics and the direction hook)
-     * @throws IllegalArgumentException if the model is of another type, not initialised, uses truncated BPTT or a
-     *                                  non-SGD optimisation algorithm, has no S-Adam parameters, or cannot compute a
-     *                                  loss
+     * @throws IllegalArgumentException if the model is null or of another type, not initialised, uses truncated BPTT
+     *                                  or a non-SGD optimisation algorithm, has no S-Adam parameters, or cannot
+     *                                  compute a loss
      */
     public static LossProbeListener attach(Model model) {
         return LossProbeListener.attachTo(model);
@@ -213,6 +247,7 @@ public final class SAdam implements IUpdater {
      *
      * @param sameDiff the graph, with a training configuration whose updater is {@link SAdam}
      * @return the probe listener
+     * @throws IllegalArgumentException if the graph is null, has no S-Adam training configuration or no loss
      */
     public static SameDiffLossProbes attach(SameDiff sameDiff) {
         return SameDiffLossProbes.attachTo(sameDiff);
@@ -221,21 +256,43 @@ public final class SAdam implements IUpdater {
     /**
      * The diagnostics of the most recent step of a {@link MultiLayerNetwork} or {@link ComputationGraph}: one
      * estimate per probed group ({@link Estimator#LOSS_PROBES}) or per S-Adam updater block ({@link Estimator#LINEARIZED}
-     * and {@link Estimator#NONE}).
+     * and {@link Estimator#NONE}). Answers for that network instance only, also when one listener serves several
+     * (ParallelWrapper workers).
      *
      * @param model the network
      * @return the estimates, in parameter order; empty before the first update
+     * @throws IllegalArgumentException if the model is null, of another type, or not initialised
      */
     public static java.util.List<LgiEstimate> lastEstimates(Model model) {
         java.util.Set<LgiEstimate> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         java.util.List<LgiEstimate> out = new java.util.ArrayList<>();
-        for (org.deeplearning4j.nn.updater.UpdaterBlock b : NetworkAdapter.of(model).updaterBlocks()) {
+        for (org.deeplearning4j.nn.updater.UpdaterBlock b : NetworkAdapter.of(model).requireInitialized()
+                .updaterBlocks()) {
             if (b.getGradientUpdater() instanceof SAdamUpdater u && u.lastEstimate() != null
                     && seen.add(u.lastEstimate())) {
                 out.add(u.lastEstimate());
             }
         }
         return out;
+    }
+
+    /**
+     * How many training steps of this network S-Adam skipped because their minibatch loss or gradient was NaN or
+     * infinite ({@link NonFiniteSteps#SKIP}), since the network was created or restored in this JVM.
+     *
+     * @param model the network
+     * @return the number of skipped steps
+     * @throws IllegalArgumentException if the model is null, of another type, or not initialised
+     */
+    public static long skippedSteps(Model model) {
+        long max = 0;
+        for (org.deeplearning4j.nn.updater.UpdaterBlock b : NetworkAdapter.of(model).requireInitialized()
+                .updaterBlocks()) {
+            if (b.getGradientUpdater() instanceof SAdamUpdater u) {
+                max = Math.max(max, u.skippedSteps());
+            }
+        }
+        return max;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -347,9 +404,27 @@ public final class SAdam implements IUpdater {
         return probeMasks;
     }
 
+    /** @return how rho is estimated ({@link Estimator#LOSS_PROBES} unless LINEARIZED was chosen) */
+    public Estimator getEstimator() {
+        return estimator;
+    }
+
+    /** @return what happens to a step whose loss or gradient is not finite */
+    public NonFiniteSteps getNonFiniteSteps() {
+        return nonFiniteSteps;
+    }
+
     /** @return true when a step needs an LGI estimate at all (lambda &gt; 0 and k &gt;= 2) */
     public boolean needsProbes() {
         return lambda > 0 && probes >= 2;
+    }
+
+    /**
+     * @return true when this configuration asks for the loss probes: an estimate is needed ({@link #needsProbes()})
+     *         and the estimator is {@link Estimator#LOSS_PROBES}
+     */
+    public boolean usesLossProbes() {
+        return needsProbes() && estimator == Estimator.LOSS_PROBES;
     }
 
     /**
@@ -370,13 +445,14 @@ public final class SAdam implements IUpdater {
                 && Double.compare(epsilon, s.epsilon) == 0 && probes == s.probes
                 && Double.compare(sigma, s.sigma) == 0 && Double.compare(lambda, s.lambda) == 0
                 && Double.compare(lgiEpsilon, s.lgiEpsilon) == 0 && Double.compare(rhoCap, s.rhoCap) == 0
-                && seed == s.seed && probeMasks == s.probeMasks;
+                && seed == s.seed && probeMasks == s.probeMasks && estimator == s.estimator
+                && nonFiniteSteps == s.nonFiniteSteps;
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(new Object[]{learningRate, learningRateSchedule, beta1, beta2, epsilon, probes, sigma,
-                lambda, lgiEpsilon, rhoCap, seed, probeMasks});
+                lambda, lgiEpsilon, rhoCap, seed, probeMasks, estimator, nonFiniteSteps});
     }
 
     @Override
@@ -384,7 +460,8 @@ public final class SAdam implements IUpdater {
         return "SAdam{lr=" + (learningRateSchedule != null ? learningRateSchedule : learningRate)
                 + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + epsilon + ", k=" + probes + ", sigma=" + sigma
                 + ", lambda=" + lambda + ", lgiEps=" + lgiEpsilon + ", rhoCap=" + rhoCap + ", seed=" + seed
-                + ", probeMasks=" + probeMasks + "}";
+                + ", probeMasks=" + probeMasks + ", estimator=" + estimator + ", nonFiniteSteps=" + nonFiniteSteps
+                + "}";
     }
 
     /** Builder of {@link SAdam}, preset with the reference defaults; {@link #build()} validates every value. */
@@ -401,6 +478,8 @@ public final class SAdam implements IUpdater {
         private double rhoCap = DEFAULT_RHO_CAP;
         private long seed = DEFAULT_SEED;
         private ProbeMasks probeMasks = ProbeMasks.SAME_AS_GRADIENT;
+        private Estimator estimator = Estimator.LOSS_PROBES;
+        private NonFiniteSteps nonFiniteSteps = NonFiniteSteps.SKIP;
 
         private Builder() {
         }
@@ -419,10 +498,12 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder learningRateSchedule(ISchedule schedule) {
-            this.learningRateSchedule = schedule;
-            if (schedule != null) {
-                this.learningRate = Double.NaN;
+            if (schedule == null) {
+                throw new IllegalArgumentException("SAdam learningRateSchedule is null: give a schedule (e.g. "
+                        + "new CosineSchedule(...)), or use learningRate(lr) for a constant rate");
             }
+            this.learningRateSchedule = schedule;
+            this.learningRate = Double.NaN;
             return this;
         }
 
@@ -512,8 +593,38 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder probeMasks(ProbeMasks probeMasks) {
-            this.probeMasks = Objects.requireNonNull(probeMasks, "probeMasks");
+            this.probeMasks = requireNonNull(probeMasks, "probeMasks", ProbeMasks.values());
             return this;
+        }
+
+        /**
+         * @param estimator how rho is estimated: {@link Estimator#LOSS_PROBES} (the default: k extra forward passes,
+         *                  which need {@link SAdam#attach} or {@link SAdam#probes()}; S-Adam warns once per network
+         *                  when they do not run) or {@link Estimator#LINEARIZED} (chosen deliberately: no probes, no
+         *                  warning)
+         * @return this builder
+         */
+        public Builder estimator(Estimator estimator) {
+            this.estimator = requireNonNull(estimator, "estimator", Estimator.LOSS_PROBES, Estimator.LINEARIZED);
+            return this;
+        }
+
+        /**
+         * @param policy what to do with a step whose minibatch loss or gradient is NaN or infinite: skip it (the
+         *               default) or throw {@link NonFiniteStepException}
+         * @return this builder
+         */
+        public Builder nonFiniteSteps(NonFiniteSteps policy) {
+            this.nonFiniteSteps = requireNonNull(policy, "nonFiniteSteps", NonFiniteSteps.values());
+            return this;
+        }
+
+        private static <T> T requireNonNull(T value, String name, Object... allowed) {
+            if (value == null) {
+                throw new IllegalArgumentException("SAdam " + name + " is null: allowed are "
+                        + Arrays.toString(allowed));
+            }
+            return value;
         }
 
         /**

@@ -2,8 +2,7 @@ package io.github.sadam4j.updater;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
@@ -20,8 +19,12 @@ import org.slf4j.LoggerFactory;
  * <p>The update is DL4J's native Adam op with the learning rate {@code lr * alpha}: the damping folds into the step
  * size at no extra cost, and with alpha = 1 the result is bit for bit DL4J's {@code Adam}. Alpha comes from the loss
  * probes ({@link LossProbeListener}, {@link SameDiffLossProbes}) through {@link #offerEstimate(LgiEstimate)} before the
- * update of the same iteration; without one, the updater estimates rho itself with the
- * {@link Estimator#LINEARIZED} estimator and says so once in the log.
+ * update of the same iteration. Without one, the updater estimates rho itself with the {@link Estimator#LINEARIZED}
+ * estimator; when the configuration asks for the loss probes it warns once per network that they did not run.
+ *
+ * <p>Non-finite steps: the probe listener checks the minibatch loss and gradient and hands over a skip
+ * ({@link LgiEstimate#skipped()}); without a listener the updater checks its own gradient slice. A skipped update is
+ * zero and leaves m and v untouched ({@link NonFiniteSteps}).
  *
  * <p>State: {@code [m | v]} in the state view array, exactly as DL4J's Adam (so it is saved by
  * {@code ModelSerializer} and restored bit-exactly). Nothing else needs to survive a checkpoint: the probe directions
@@ -34,8 +37,6 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
     public static final String V_STATE = "V";
 
     private static final Logger log = LoggerFactory.getLogger(SAdamUpdater.class);
-    private static final AtomicBoolean LINEARIZED_NOTICE_LOGGED = new AtomicBoolean();
-    private static final AtomicInteger LAST_DROPPED_WARNING_ITERATION = new AtomicInteger(Integer.MIN_VALUE);
     /** Below this scaled learning rate the native op would treat lr as 0; scale the update afterwards instead. */
     private static final double TINY_LR = 1e-30;
 
@@ -46,8 +47,7 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
     // runtime-only state, deliberately not persisted
     private volatile LgiEstimate offered;
     private volatile LgiEstimate last;
-    private boolean probedBefore;
-    private boolean warnedDropped;
+    private volatile long skippedSteps;
     private DirectionSource linearizedDirections;
     private INDArray directionBuffer;
 
@@ -108,7 +108,8 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
 
     /**
      * Hands this updater the LGI estimate of the coming step. Called by the probe components between the gradient
-     * computation and the update; the estimate applies only to the update of {@code estimate.iteration()}.
+     * computation and the update; the estimate applies only to the update of {@code estimate.iteration()}. A
+     * {@linkplain LgiEstimate#skipped() skipped} estimate makes that update zero and leaves m and v untouched.
      *
      * @param estimate the estimate (its alpha damps the step)
      */
@@ -119,6 +120,11 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
     /** @return the estimate used by the most recent update, or null before the first update */
     public LgiEstimate lastEstimate() {
         return last;
+    }
+
+    /** @return how many updates of this updater were skipped for a non-finite loss or gradient */
+    public long skippedSteps() {
+        return skippedSteps;
     }
 
     /**
@@ -135,9 +141,14 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
         if (m == null || v == null) {
             throw new IllegalStateException("SAdamUpdater has not been initialized with a state view");
         }
-        double lr = config.getLearningRate(iteration, epoch);
         LgiEstimate estimate = estimateFor(gradient, iteration, epoch);
         last = estimate;
+        if (estimate.skipped()) {
+            skippedSteps++;
+            gradient.assign(0);
+            return;
+        }
+        double lr = config.getLearningRate(iteration, epoch);
         double alpha = estimate.alpha();
         double scaledLr = lr * alpha;
         INDArray g = gradient.reshape(v.shape());
@@ -152,27 +163,56 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
     private LgiEstimate estimateFor(INDArray gradient, int iteration, int epoch) {
         LgiEstimate o = offered;
         if (o != null && o.iteration() == iteration) {
-            probedBefore = true;
-            return o;
+            return o;   // the probe listener has checked the loss and the gradient
+        }
+        Estimator estimator = config.needsProbes() ? Estimator.LINEARIZED : Estimator.NONE;
+        if (!allFinite(gradient)) {
+            return refuseNonFiniteGradient(gradient, iteration, epoch, estimator);
         }
         if (!config.needsProbes()) {
             return LgiEstimate.none(iteration, epoch, -1);
         }
-        if (probedBefore) {
-            if (!warnedDropped) {
-                warnedDropped = true;
-                if (LAST_DROPPED_WARNING_ITERATION.getAndSet(iteration) != iteration) {
-                    log.warn("S-Adam's loss probes did not run for iteration {}: the probe listener is no longer "
-                            + "attached (was it removed by setListeners(...)?). Falling back to the LINEARIZED "
-                            + "estimator. Use addListeners(...) for other listeners, or call SAdam.attach(net) "
-                            + "again.", iteration);
-                }
-            }
-        } else if (LINEARIZED_NOTICE_LOGGED.compareAndSet(false, true)) {
-            log.info("S-Adam is using the LINEARIZED estimator of rho (no loss probes). To switch on the "
-                    + "LOSS_PROBES estimator, call SAdam.attach(net) after net.init().");
+        if (config.usesLossProbes() && NetworkNotices.first(NetworkNotices.rootBuffer(gradient), "probes-missing")) {
+            log.warn("S-Adam is configured to probe the loss (k = {}, lambda = {}), but its loss probes did not run "
+                    + "for {} at iteration {}: falling back to the LINEARIZED estimator, which amounts to a random "
+                    + "damping of about exp(-lambda). DL4J drops listeners on restore, clone(), TransferLearning, "
+                    + "setListeners(...), EarlyStopping's best model and ParallelWrapper.Builder.build(). Fix: "
+                    + "SAdam.attach(net) on the network you train, or give SAdam.probes() to the ParallelWrapper, "
+                    + "Spark network or EarlyStopping trainer (setListeners / addListeners). To use LINEARIZED on "
+                    + "purpose, build S-Adam with .estimator(Estimator.LINEARIZED). (Logged once per network.)",
+                    config.getProbes(), config.getLambda(), describeNetwork(gradient), iteration);
         }
         return linearized(gradient, iteration, epoch);
+    }
+
+    private LgiEstimate refuseNonFiniteGradient(INDArray gradient, int iteration, int epoch, Estimator estimator) {
+        String where = describeNetwork(gradient);
+        if (config.getNonFiniteSteps() == NonFiniteSteps.THROW) {
+            throw new NonFiniteStepException(iteration, Double.NaN, "S-Adam: the gradient of " + where
+                    + " holds NaN or infinite values at iteration " + iteration + "; nothing was updated "
+                    + "(nonFiniteSteps = THROW)");
+        }
+        if (NetworkNotices.first(NetworkNotices.rootBuffer(gradient), "nonfinite-gradient")) {
+            log.warn("S-Adam: the gradient of {} holds NaN or infinite values at iteration {}; this S-Adam update "
+                    + "was skipped (m, v and the parameters of its block unchanged). Without S-Adam's probe listener "
+                    + "only S-Adam's own blocks are protected: weight decay, other updaters and the iteration count "
+                    + "still move. SAdam.attach(net) (or SAdam.probes()) skips the whole step. Skipped so far: see "
+                    + "SAdam.skippedSteps(net). (Logged once per network.)", where, iteration);
+        }
+        return LgiEstimate.skippedStep(iteration, epoch, -1, estimator, Double.NaN);
+    }
+
+    private static boolean allFinite(INDArray gradient) {
+        double sum = gradient.sumNumber().doubleValue();
+        // a sum of finite values only overflows for values near the float range: confirm before refusing the step
+        return Double.isFinite(sum) || !(gradient.isNaN().any() || gradient.isInfinite().any());
+    }
+
+    /** A name for the network that owns this gradient slice, as far as an updater can tell. */
+    private static String describeNetwork(INDArray gradient) {
+        DataBuffer root = NetworkNotices.rootBuffer(gradient);
+        return String.format(java.util.Locale.ROOT, "the network with %,d parameters (S-Adam block of %,d)",
+                root.length(), gradient.length());
     }
 
     /** D_i = &lt;g, u_i&gt; over this block's gradient slice, with unit directions u_i over the whole slice. */
@@ -190,7 +230,7 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
         boolean finite = Lgi.allFinite(d);
         double rho = Lgi.rho(d, config.getLgiEpsilon(), config.getRhoCap());
         return new LgiEstimate(iteration, epoch, -1, Estimator.LINEARIZED, Double.NaN, d, rho,
-                Lgi.alpha(rho, config.getLambda()), !finite, System.nanoTime() - t0);
+                Lgi.alpha(rho, config.getLambda()), !finite, false, System.nanoTime() - t0);
     }
 
     private INDArray directionBuffer(INDArray g) {
@@ -201,11 +241,5 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
             }
         }
         return directionBuffer;
-    }
-
-    /** Resets the once-per-JVM log notices (tests). */
-    static void resetLogNotices() {
-        LINEARIZED_NOTICE_LOGGED.set(false);
-        LAST_DROPPED_WARNING_ITERATION.set(Integer.MIN_VALUE);
     }
 }

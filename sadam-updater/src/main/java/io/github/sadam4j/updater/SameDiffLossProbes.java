@@ -35,15 +35,20 @@ import org.nd4j.linalg.learning.GradientUpdater;
 public final class SameDiffLossProbes extends BaseListener {
     private static final long MASK_SALT = 0x73646D6BL;
 
-    private final ProbeOutputs outputs = new ProbeOutputs();
+    private final List<Consumer<LgiEstimate>> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile DirectionSource injected;
+    private volatile List<LgiEstimate> last = List.of();
     private ProbeGroup group;
+    private ProbeTarget target;
     private Map<String, GradientUpdater> groupUpdaterMap;
 
     private SameDiffLossProbes() {
     }
 
     static SameDiffLossProbes attachTo(SameDiff sd) {
-        Objects.requireNonNull(sd, "sameDiff");
+        if (sd == null) {
+            throw new IllegalArgumentException("SAdam.attach(SameDiff): the SameDiff graph is null");
+        }
         TrainingConfig tc = sd.getTrainingConfig();
         if (tc == null || !(tc.getUpdater() instanceof SAdam)) {
             throw new IllegalArgumentException("SAdam.attach(SameDiff) needs a TrainingConfig whose updater is SAdam: "
@@ -69,17 +74,17 @@ public final class SameDiffLossProbes extends BaseListener {
      * @param source the source
      */
     public void setDirectionSource(DirectionSource source) {
-        outputs.inject(source);
+        this.injected = source;
     }
 
     /** @param observer receives every estimate */
     public void addObserver(Consumer<LgiEstimate> observer) {
-        outputs.addObserver(observer);
+        observers.add(Objects.requireNonNull(observer, "observer"));
     }
 
     /** @return the estimates of the most recent step */
     public List<LgiEstimate> lastEstimates() {
-        return outputs.last();
+        return last;
     }
 
     @Override
@@ -100,8 +105,9 @@ public final class SameDiffLossProbes extends BaseListener {
         Map<String, INDArray> placeholders = placeholders(sd, data);
         List<String> lossVars = sd.getLossVariables();
         int iteration = at.iteration();
-        Runnable replay = config.getProbeMasks() == ProbeMasks.SAME_AS_GRADIENT
-                ? () -> Nd4j.getRandom().setSeed(GaussianDirections.mix(config.getSeed(), MASK_SALT, iteration))
+        long maskSeed = GaussianDirections.mix(config.getSeed(), MASK_SALT, iteration);
+        java.util.function.IntConsumer replay = config.getProbeMasks() == ProbeMasks.SAME_AS_GRADIENT
+                ? probe -> Nd4j.getRandom().setSeed(maskSeed)
                 : null;
         DoubleSupplier loss = () -> {
             Map<String, INDArray> out = sd.output(placeholders, lossVars.toArray(new String[0]));
@@ -113,13 +119,18 @@ public final class SameDiffLossProbes extends BaseListener {
             return sum;
         };
         if (replay != null) {
-            replay.run();
+            replay.accept(-1);
         }
         double baseLoss = loss.getAsDouble();
-        DirectionSource ds = outputs.directions(new GaussianDirections(config.getSeed()));
-        LgiEstimate e = g.probe(iteration, at.epoch(), baseLoss, ds, replay, loss);
-        outputs.publish(g, e);
-        outputs.stepDone(List.of(e));
+        long t0 = System.nanoTime();
+        DirectionSource ds = injected != null ? injected : new GaussianDirections(config.getSeed());
+        double[] losses = g.probeLossesInOrder(target, ds, iteration, replay, loss);
+        LgiEstimate e = g.estimate(iteration, at.epoch(), baseLoss, losses, System.nanoTime() - t0);
+        g.offer(e);
+        for (Consumer<LgiEstimate> o : observers) {
+            o.accept(e);
+        }
+        last = List.of(e);
     }
 
     private ProbeGroup groupFor(SameDiff sd, SAdam config) {
@@ -148,7 +159,10 @@ public final class SameDiffLossProbes extends BaseListener {
                 sizes.add(arr.length());
             }
         }
-        group = updaters.isEmpty() ? null : new ProbeGroup(0, config, updaters, chunks, sizes);
+        long[] tensorSizes = sizes.stream().mapToLong(Long::longValue).toArray();
+        group = updaters.isEmpty() ? null
+                : new ProbeGroup(0, config, updaters, new long[0], new long[0], tensorSizes);
+        target = updaters.isEmpty() ? null : new ProbeTarget(chunks, tensorSizes);
         groupUpdaterMap = updaterMap;
         return group;
     }

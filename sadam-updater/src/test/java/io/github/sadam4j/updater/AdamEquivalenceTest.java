@@ -101,7 +101,7 @@ class AdamEquivalenceTest {
         SAdam conf = SAdam.builder().learningRate(0.01).lambda(100).rhoCap(10).build();
         GradientUpdater<?> u = conf.instantiate(Nd4j.zeros(DataType.DOUBLE, 1, 8), true);
         ((SAdamUpdater) u).offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 1, new double[]{1, -1}, 10,
-                Lgi.alpha(10, 100), false, 0));
+                Lgi.alpha(10, 100), false, false, 0));
         INDArray g = Nd4j.createFromArray(1.0, -2.0, 3.0, 0.5);
         u.applyUpdater(g, 0, 0);
         assertEquals(0.0, g.amaxNumber().doubleValue(), 0.0);
@@ -109,7 +109,7 @@ class AdamEquivalenceTest {
         SAdamUpdater v = (SAdamUpdater) SAdam.builder().learningRate(0.01).lambda(60).build()
                 .instantiate(Nd4j.zeros(DataType.DOUBLE, 1, 8), true);
         double alpha = Lgi.alpha(1.5, 60);
-        v.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 1, new double[]{1, -1}, 1.5, alpha, false, 0));
+        v.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 1, new double[]{1, -1}, 1.5, alpha, false, false, 0));
         INDArray h = Nd4j.createFromArray(1.0, -2.0, 3.0, 0.5);
         v.applyUpdater(h, 0, 0);
         // step 1 of Adam: update = lr * alpha * sqrt(1-b2)/(1-b1) * m/(sqrt(v)+eps) ~ lr * alpha * sign(g)

@@ -41,13 +41,13 @@ class DiagnosticsTest {
         }
         assertEquals(seen.get(3), SAdam.lastEstimates(net).get(0));
         List<String> lines = Files.readAllLines(csv);
-        assertEquals("iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,probe_ms,d_1,d_2,d_3", lines.get(0));
+        assertEquals("iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,skipped,probe_ms,d_1,d_2,d_3", lines.get(0));
         assertEquals(5, lines.size());
         String[] row = lines.get(4).split(",");
         assertEquals("3", row[0]);
         assertEquals("LOSS_PROBES", row[3]);
         assertEquals(seen.get(3).rho(), Double.parseDouble(row[5]), 0.0);
-        assertEquals(seen.get(3).d()[2], Double.parseDouble(row[11]), 0.0);
+        assertEquals(seen.get(3).d()[2], Double.parseDouble(row[12]), 0.0);
     }
 
     @Test

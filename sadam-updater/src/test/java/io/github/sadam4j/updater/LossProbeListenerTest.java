@@ -45,7 +45,7 @@ class LossProbeListenerTest {
 
     @BeforeEach
     void resetNotices() {
-        SAdamUpdater.resetLogNotices();
+        NetworkNotices.reset();
     }
 
     @Test
@@ -260,7 +260,7 @@ class LossProbeListenerTest {
     }
 
     @Test
-    void droppingTheProbesWithSetListenersIsReported() {
+    void droppingTheProbesWithSetListenersIsReportedOncePerNetwork() {
         MultiLayerNetwork net = Nets.mlp(new SAdam(0.01), false);
         SAdam.attach(net);
         DataSet d = Nets.classification(16, 7);
@@ -270,21 +270,29 @@ class LossProbeListenerTest {
             net.setListeners(new ScoreIterationListener(100));
             net.fit(d);
             net.fit(d);
-            assertEquals(1, log.count(Level.WARN, "did not run for iteration 1"), "one warning");
+            assertEquals(1, log.count(Level.WARN, "loss probes did not run"), "one warning");
+            assertEquals(1, log.count(Level.WARN, "at iteration 1"), "names the first affected update");
+            assertEquals(1, log.count(Level.WARN, String.format(java.util.Locale.ROOT, "%,d parameters",
+                    net.numParams())), "names the network by its size");
             assertEquals(1, log.events(Level.WARN).size());
             assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
+
+            MultiLayerNetwork restored = net.clone();   // clone() drops the listeners too: its own warning
+            restored.fit(d);
+            assertEquals(2, log.count(Level.WARN, "loss probes did not run"), "once per network, not per JVM");
         }
     }
 
     @Test
-    void withoutAttachTheLinearizedEstimatorIsUsedAndAnnouncedOnce() {
+    void withoutProbesTheLinearizedEstimatorIsUsedAndWarnedOncePerNetwork() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(4).build(), false);
         DataSet d = Nets.classification(16, 8);
         try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
             for (int i = 0; i < 3; i++) {
                 net.fit(d);
             }
-            assertEquals(1, log.count(Level.INFO, "SAdam.attach(net)"));
+            assertEquals(1, log.count(Level.WARN, "SAdam.attach(net)"));
+            assertEquals(1, log.events(Level.WARN).size(), "two S-Adam blocks, one network: one warning");
         }
         List<LgiEstimate> est = SAdam.lastEstimates(net);
         assertEquals(2, est.size(), "one per S-Adam updater block (dense+BN gamma/beta, output)");
@@ -292,6 +300,20 @@ class LossProbeListenerTest {
             assertSame(Estimator.LINEARIZED, e.estimator());
             assertTrue(e.rho() >= 0 && e.rho() <= 4.0 / 3.0 + 1e-9, e.toString());
         }
+    }
+
+    @Test
+    void linearizedChosenOnPurposeIsNotWarnedAbout() {
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(3).estimator(Estimator.LINEARIZED).build(), false);
+        try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
+            net.fit(Nets.classification(16, 8));
+            assertEquals(0, log.events(Level.WARN).size());
+        }
+        assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
+        // attached anyway: the listener leaves LINEARIZED groups to the updater
+        SAdam.attach(net);
+        net.fit(Nets.classification(16, 8));
+        assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
     }
 
     @Test

@@ -114,7 +114,16 @@ class SAdamConfigTest {
     @Test
     void constructorsAndSettersValidateToo() {
         assertThrows(IllegalArgumentException.class, () -> new SAdam(-0.1));
-        assertThrows(NullPointerException.class, () -> new SAdam((ISchedule) null));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SAdam((ISchedule) null)).getMessage()
+                .contains("learningRateSchedule is null"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.builder().learningRateSchedule(null))
+                .getMessage().contains("learningRate(lr)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SAdam(0.0)).getMessage()
+                .contains("learningRate = 0.0 is invalid"));
+        assertThrows(IllegalArgumentException.class, () -> SAdam.builder().estimator(Estimator.NONE).build());
+        assertThrows(IllegalArgumentException.class, () -> SAdam.builder().estimator(null));
+        assertThrows(IllegalArgumentException.class, () -> SAdam.builder().nonFiniteSteps(null));
+        assertThrows(IllegalArgumentException.class, () -> SAdam.builder().probeMasks(null));
         SAdam s = new SAdam();
         assertThrows(IllegalArgumentException.class, () -> s.setLrAndSchedule(Double.NaN, null));
     }

@@ -68,7 +68,7 @@ class WorkedExampleTest {
         INDArray params = Nd4j.createFromArray(0.3, -0.2, 0.05);
         INDArray state = Nd4j.zeros(DataType.DOUBLE, 1, 6);
         SAdamUpdater u = (SAdamUpdater) conf.instantiate(state, true);
-        u.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 0.87, D, RHO, ALPHA, false, 0));
+        u.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 0.87, D, RHO, ALPHA, false, false, 0));
         INDArray update = Nd4j.createFromArray(-1.0, -0.2, 3.0);
         u.applyUpdater(update, 0, 0);
         new WeightDecay(1e-2, true).apply(params, update, conf.getLearningRate(0, 0), 0, 0);

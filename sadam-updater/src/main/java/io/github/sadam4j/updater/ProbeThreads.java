@@ -1,0 +1,57 @@
+package io.github.sadam4j.updater;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The threads that run S-Adam's probes in parallel: one process-wide pool of daemon threads, one per core, shared by
+ * every network (threads keep their ND4J workspaces and random generators between steps, so they are created once).
+ */
+final class ProbeThreads {
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    private static final ThreadFactory FACTORY = r -> {
+        Thread t = new Thread(r, "sadam-probe-" + COUNT.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    };
+    private static volatile ExecutorService pool;
+
+    private ProbeThreads() {
+    }
+
+    /** @return the shared pool */
+    static ExecutorService pool() {
+        ExecutorService p = pool;
+        if (p == null) {
+            synchronized (ProbeThreads.class) {
+                p = pool;
+                if (p == null) {
+                    p = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
+                            FACTORY);
+                    pool = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * The automatic number of threads for a step's probes: as many as keep the cores busy without oversubscribing
+     * ND4J's own threads (cores / ND4J's threads per operation), at most k; one on a worker of ParallelWrapper or
+     * Spark, whose other workers already use the other cores.
+     *
+     * @param probes k
+     * @param worker the calling thread's worker context
+     * @return threads to use, &gt;= 1 (1 means the probes run one after another on the training thread)
+     */
+    static int automatic(int probes, WorkerContext worker) {
+        if (worker.distributed()) {
+            return 1;
+        }
+        int perOp = Math.max(1, Nd4j.getEnvironment().maxThreads());
+        return Math.max(1, Math.min(probes, Runtime.getRuntime().availableProcessors() / perOp));
+    }
+}

@@ -1,0 +1,194 @@
+package io.github.sadam4j.updater;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
+import org.nd4j.linalg.dataset.adapter.SingletonMultiDataSetIterator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The probe component on its own: a serializable listener that needs no network, keeps each network's state apart,
+ * runs its probes in parallel with the results of the sequential order, and refuses what it cannot probe.
+ */
+class ProbeComponentTest {
+
+    @Test
+    void survivesJavaSerializationAndThenProbesAFreshNetwork() throws Exception {
+        LossProbeListener original = SAdam.probes().probeThreads(1);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(original);
+        }
+        LossProbeListener shipped;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (LossProbeListener) in.readObject();
+        }
+        assertEquals(1, shipped.getProbeThreads());
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(3).build(), true);
+        net.addListeners(shipped);
+        for (int i = 0; i < 3; i++) {
+            net.fit(Nets.classification(16, i));
+            assertSame(Estimator.LOSS_PROBES, SAdam.lastEstimates(net).get(0).estimator());
+            assertEquals(SAdam.lastEstimates(net), shipped.lastEstimates(net));
+        }
+    }
+
+    /** One step as an epoch of one batch: the listener reseeds the dropout masks at every epoch start. */
+    private static void step(MultiLayerNetwork net, DataSet d) {
+        net.fit(new ExistingDataSetIterator(List.of(d)));
+    }
+
+    @Test
+    void oneListenerKeepsTheStateOfEachNetworkApart() throws Exception {
+        LossProbeListener shared = SAdam.probes();
+        MultiLayerNetwork a = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
+        MultiLayerNetwork b = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
+        a.addListeners(shared);
+        b.addListeners(shared);
+        List<DataSet> da = new ArrayList<>();
+        List<DataSet> db = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            da.add(Nets.classification(16, 10 + i));
+            db.add(Nets.classification(16, 20 + i));
+        }
+        List<double[]> estimatesA = new ArrayList<>();
+        List<double[]> estimatesB = new ArrayList<>();
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 4; i++) {
+                int step = i;
+                Future<?> fa = twoThreads.submit(() -> step(a, da.get(step)));
+                Future<?> fb = twoThreads.submit(() -> step(b, db.get(step)));
+                fa.get();
+                fb.get();
+                estimatesA.add(shared.lastEstimates(a).get(0).d());
+                estimatesB.add(shared.lastEstimates(b).get(0).d());
+            }
+        } finally {
+            twoThreads.shutdownNow();
+        }
+        // the reference: each network with a listener of its own, trained alone
+        for (boolean first : new boolean[]{true, false}) {
+            MultiLayerNetwork alone = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
+            alone.addListeners(SAdam.probes());
+            for (int i = 0; i < 4; i++) {
+                step(alone, (first ? da : db).get(i));
+                assertArrayEquals((first ? estimatesA : estimatesB).get(i), SAdam.lastEstimates(alone).get(0).d(),
+                        0.0, "step " + i);
+            }
+            Exact.assertBitEqual(alone.params(), (first ? a : b).params(), "trained with a shared listener");
+        }
+        assertEquals(1, shared.layoutsBuilt(a), "no network rebuilds another's layout");
+        assertEquals(1, shared.layoutsBuilt(b));
+        assertThrows(IllegalStateException.class, shared::lastEstimates, "ambiguous with two networks");
+    }
+
+    @Test
+    void parallelProbesGiveTheResultsOfTheSequentialOrder() {
+        for (ProbeMasks masks : ProbeMasks.values()) {
+            SAdam conf = SAdam.builder().learningRate(0.01).probes(5).probeMasks(masks).seed(3).build();
+            MultiLayerNetwork sequential = Nets.mlp(conf, true);
+            MultiLayerNetwork parallel = Nets.mlp(conf, true);
+            SAdam.attach(sequential).probeThreads(1);
+            SAdam.attach(parallel).probeThreads(3);
+            List<double[]> expected = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                step(sequential, Nets.classification(24, 40 + i));
+                expected.add(SAdam.lastEstimates(sequential).get(0).d());
+            }
+            for (int i = 0; i < 6; i++) {
+                step(parallel, Nets.classification(24, 40 + i));
+                assertArrayEquals(expected.get(i), SAdam.lastEstimates(parallel).get(0).d(), 0.0,
+                        masks + " step " + i);
+            }
+            Exact.assertBitEqual(sequential.params(), parallel.params(), masks + ": parameters");
+        }
+    }
+
+    @Test
+    void parallelProbesOnAComputationGraph() {
+        SAdam conf = SAdam.builder().learningRate(0.01).probes(4).build();
+        ComputationGraph sequential = Nets.graph(conf);
+        ComputationGraph parallel = Nets.graph(conf);
+        SAdam.attach(sequential).probeThreads(1);
+        SAdam.attach(parallel).probeThreads(2);
+        MultiDataSet d = Nets.graphData(32, 2);
+        List<double[]> expected = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sequential.fit(new SingletonMultiDataSetIterator(d));
+            expected.add(SAdam.lastEstimates(sequential).get(0).d());
+        }
+        for (int i = 0; i < 4; i++) {
+            parallel.fit(new SingletonMultiDataSetIterator(d));
+            assertArrayEquals(expected.get(i), SAdam.lastEstimates(parallel).get(0).d(), 0.0);
+        }
+        Exact.assertBitEqual(sequential.params(), parallel.params());
+    }
+
+    @Test
+    void workersProbeAlongDifferentDirections() {
+        WorkerContext w0 = new WorkerContext(0, false, "single JVM");
+        WorkerContext w1 = new WorkerContext(1, true, "ParallelWrapper worker 1");
+        WorkerContext w2 = new WorkerContext(2, true, "ParallelWrapper worker 2");
+        assertEquals(7L, w0.seed(7L, 99L), "worker 0 keeps the configured seed");
+        assertNotEquals(w1.seed(7L, 99L), w2.seed(7L, 99L));
+        assertNotEquals(7L, w1.seed(7L, 99L));
+        assertEquals(w1.seed(7L, 99L), new WorkerContext(1, true, "x").seed(7L, 99L), "deterministic");
+        assertEquals("single JVM", WorkerContext.current().description());
+    }
+
+    @Test
+    void probingANetworkWithoutSAdamIsAClearError() {
+        MultiLayerNetwork adam = Nets.mlp(new Adam(0.01), false);
+        adam.addListeners(SAdam.probes());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> adam.fit(Nets.classification(8, 1)));
+        assertTrue(e.getMessage().contains("no parameter trained by SAdam"), e.getMessage());
+        assertTrue(e.getMessage().contains("MultiLayerNetwork with"), "names the network: " + e.getMessage());
+    }
+
+    @Test
+    void badArgumentsAreClearErrors() {
+        MultiLayerNetwork notInit = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new SAdam())));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.lastEstimates(notInit)).getMessage()
+                .contains("init()"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.skippedSteps(notInit)).getMessage()
+                .contains("init()"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.lastEstimates(null)).getMessage()
+                .contains("null"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> SAdam.attach((org.nd4j.autodiff.samediff.SameDiff) null)).getMessage().contains("null"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> SAdam.attach((org.deeplearning4j.nn.api.Model) null)).getMessage().contains("null"));
+        assertThrows(IllegalArgumentException.class, () -> SAdam.probes().probeThreads(-1));
+    }
+
+    @Test
+    void listsOfEstimatesAreIndependentCopies() {
+        List<LgiEstimate> seen = new ArrayList<>();
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
+        SAdam.attach(net).addObserver(seen::add);
+        net.fit(Nets.classification(8, 2));
+        assertEquals(1, seen.size());
+        assertEquals(seen.get(0), SAdam.lastEstimates(net).get(0));
+    }
+}
