@@ -53,7 +53,7 @@ public final class QuantSpec implements Serializable {
     public static final int AUTO_AXIS = -1;
     /** PyTorch's default averaging constant of {@link RangeSource#MOVING_AVERAGE}, 0.01. */
     public static final double DEFAULT_AVERAGING_CONSTANT = 0.01;
-    /** The constant added to {@code max|x|} by the paper's quantizer, 1e-5 (SPEC.md section 5). */
+    /** The constant added to {@code max|x|} by the paper's quantizer, 1e-5 (docs/algorithm.md, section "Quantizer"). */
     public static final double PAPER_EPSILON = 1e-5;
 
     private final int bits;
@@ -168,7 +168,7 @@ public final class QuantSpec implements Serializable {
     // ------------------------------------------------------------------------------------------------ presets
 
     /**
-     * The quantizer of the authors' reference scripts (SPEC.md section 5): per-tensor symmetric,
+     * The quantizer of the authors' reference scripts (docs/algorithm.md, section "Quantizer"): per-tensor symmetric,
      * {@code 1/s = c / (max|x| + 1e-5)}, {@code q = clamp(rint(x / s), qmin, qmax)}, {@code x_hat = q s},
      * identity straight-through gradient, range = the current tensor (weights: the current weights; activations: the
      * current batch, no state).

@@ -109,7 +109,8 @@ class FakeQuantizerTest {
 
     @Test
     void paperPresetReproducesSpecSection5() {
-        // SPEC.md section 5: s' = c / (max|x| + 1e-5), q = clamp(round(x s'), qmin, qmax), x_hat = q / s'
+        // docs/algorithm.md, section "Quantizer":
+        // s' = c / (max|x| + 1e-5), q = clamp(round(x s'), qmin, qmax), x_hat = q / s'
         float[] x = {0.9f, -0.3f, 0.1f, -1.0f, 0.5f};
         // 2 bit, c = 1.5, [-2, 1]: s' = 1.499985; x s' = [1.35, -0.45, 0.15, -1.49999, 0.75] -> q = [1, 0, 0, -1, 1]
         QParams p2 = FakeQuantizer.qparamsFor(f(x), QuantSpec.paper(2), -1, "t");

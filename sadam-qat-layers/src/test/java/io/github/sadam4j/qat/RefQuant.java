@@ -1,7 +1,8 @@
 package io.github.sadam4j.qat;
 
 /**
- * A plain-Java scalar reference of the quantizer, written from the formulas in {@link QuantSpec} / SPEC.md section 5
+ * A plain-Java scalar reference of the quantizer, written from the formulas in {@link QuantSpec} / docs/algorithm.md,
+ * section "Quantizer"
  * (float32 arithmetic, one element at a time), used to check the vectorised ND4J implementation bit for bit.
  */
 final class RefQuant {

@@ -1,6 +1,6 @@
 package io.github.sadam4j.updater;
 
-/** How the LGI rho of an S-Adam step was obtained (SPEC.md §3). */
+/** How the LGI rho of an S-Adam step was obtained (docs/algorithm.md, section "The estimators"). */
 public enum Estimator {
     /**
      * k extra forward passes of the network at randomly perturbed parameters on the same minibatch. Needs the probes

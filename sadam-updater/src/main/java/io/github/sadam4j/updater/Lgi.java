@@ -1,7 +1,8 @@
 package io.github.sadam4j.updater;
 
 /**
- * The Local Geometric Instability (LGI) statistic of S-Adam as pure functions (SPEC.md §1, steps 2-4),
+ * The Local Geometric Instability (LGI) statistic of S-Adam as pure functions (docs/algorithm.md, section "One step",
+ * steps 2-4),
  * shared by every estimator and by the tests.
  *
  * <pre>

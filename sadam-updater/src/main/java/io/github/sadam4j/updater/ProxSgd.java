@@ -6,7 +6,8 @@ import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
- * Prox-SGD, the paper's baseline (SPEC.md §5): heavy-ball momentum SGD ({@link MomentumSgd}) followed by an L1
+ * Prox-SGD, the paper's baseline (docs/algorithm.md, section "Baselines"):
+ * heavy-ball momentum SGD ({@link MomentumSgd}) followed by an L1
  * soft-threshold of every parameter by {@code lr * l1} ({@link L1SoftThreshold}). The reference scripts use
  * lr 0.01, momentum 0.9, l1 1e-4. These helpers configure both halves on weights and biases alike.
  */

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
 
-/** Prox-SGD (SPEC.md §5) against hand-computed steps. */
+/** Prox-SGD (docs/algorithm.md, section "Baselines") against hand-computed steps. */
 class ProxSgdTest {
 
     /** buf = g; buf = 0.9 buf + g; theta -= lr buf; then soft-threshold by lr * l1. */

@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The DL4J implementation (float32 network, probe listener, SAdamUpdater, DL4J WeightDecay(wd, applyLR=true) on
- * weights and biases) agrees with the plain-Java float64 reference of SPEC.md §1 (decoupled, undamped decay) for
+ * weights and biases) agrees with the plain-Java float64 reference of docs/algorithm.md, section "One step"
+ * (decoupled, undamped decay) for
  * several steps, with the same injected directions. The reference uses the network only as a loss and gradient oracle
  * at its own float64 parameters.
  */

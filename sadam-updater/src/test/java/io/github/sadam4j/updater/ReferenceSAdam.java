@@ -3,7 +3,8 @@ package io.github.sadam4j.updater;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A plain-Java float64 implementation of SPEC.md §1 (one S-Adam step, reference semantics), written independently of
+ * A plain-Java float64 implementation of docs/algorithm.md, section "One step (reference semantics)", written
+ * independently of
  * the DL4J implementation: it is the ground truth the tests compare against. Parameters are a list of tensors, each a
  * flat double array; the loss is a black-box function of all tensors.
  */

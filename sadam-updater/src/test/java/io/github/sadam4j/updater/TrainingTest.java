@@ -52,7 +52,8 @@ class TrainingTest {
 
     @Test
     void smallClassifierLearns() {
-        // the damping averages about exp(-lambda) at generic points (SPEC.md §3), hence a larger base step than Adam's
+        // the damping averages about exp(-lambda) at generic points (docs/algorithm.md, section "The estimators"),
+        // hence a larger base step than Adam's
         SAdam sadam = SAdam.builder().learningRate(0.03).probes(3).build();
         MultiLayerNetwork net = Nets.mlp(sadam, true);
         LossProbeListener probes = SAdam.attach(net);

@@ -16,7 +16,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
-/** SPEC.md §4: the worked example, in float64, to 1e-12. */
+/** The worked example of docs/algorithm.md, section "Worked example", in float64, to 1e-12. */
 class WorkedExampleTest {
     static final double[] D = {2.7356718426987725, -2.0463507384884005};
     static final double VAR = 11.433869983492015;

@@ -4,7 +4,8 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The four Fashion-MNIST IDX files, with the SHA-256 of their decompressed content (SPEC.md §6). Checking the
+ * The four Fashion-MNIST IDX files, with the SHA-256 of their decompressed content (docs/examples.md, section
+ * "Fashion-MNIST file checksums"). Checking the
  * decompressed content, not the archive, is deliberate: Debian's {@code dataset-fashion-mnist} recompressed the
  * official {@code .gz} files, so archive checksums differ between sources while the IDX content is identical.
  */

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sadam4j qat}: the paper's quantization-aware training comparison on Fashion-MNIST (SPEC.md section 5), with
+ * {@code sadam4j qat}: the paper's quantization-aware training comparison on Fashion-MNIST (docs/algorithm.md,
+ * section "Fashion-MNIST recipe"), with
  * the step-size control and an optional learning-rate sweep. See docs/qat.md.
  */
 @Command(name = "qat", mixinStandardHelpOptions = true, sortOptions = false,

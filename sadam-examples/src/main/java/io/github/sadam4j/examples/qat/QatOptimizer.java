@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The optimizers of the {@code qat} experiment (SPEC.md section 5 and the step-size control). */
+/** The optimizers of the {@code qat} experiment (docs/algorithm.md, section "Baselines"; the control: docs/qat.md). */
 public enum QatOptimizer {
     /** S-Adam with loss probes (k, sigma, lambda) and decoupled weight decay, at the experiment's learning rate. */
     SADAM("sadam", "S-Adam"),

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sadam4j toy}: the authors' synthetic non-smooth problems (paper.md §2.2), S-Adam against AdamW and Prox-SGD,
+ * {@code sadam4j toy}: the authors' synthetic non-smooth problems (docs/algorithm.md, section "Synthetic 2-D
+ * problems"), S-Adam against AdamW and Prox-SGD,
  * with per-step CSVs, a trajectory plot over the function's iso-lines, distance-to-minimum and rho plots, and a
  * summary table.
  */

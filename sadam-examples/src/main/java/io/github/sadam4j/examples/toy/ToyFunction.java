@@ -7,7 +7,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * The authors' synthetic non-smooth test functions (paper.md §2.2, §1.5), both of the form
+ * The authors' synthetic non-smooth test functions (docs/algorithm.md, section "Synthetic 2-D problems"), both of
+ * the form
  * {@code f(x, y) = a |y - x^2| + g(x)} with {@code g >= 0}, {@code g(1) = 0}, so the minimum is {@code f(1, 1) = 0}
  * and the valley floor {@code y = x^2} is a kink: the gradient jumps across it.
  */

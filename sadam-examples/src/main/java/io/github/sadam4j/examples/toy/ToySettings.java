@@ -1,7 +1,8 @@
 package io.github.sadam4j.examples.toy;
 
 /**
- * The hyperparameters of a toy run. {@link #paper()} gives the authors' setting (paper.md §2.2): 2000 steps from
+ * The hyperparameters of a toy run. {@link #paper()} gives the authors' setting (docs/algorithm.md, section
+ * "Synthetic 2-D problems"): 2000 steps from
  * (-1.5, 2), lr 0.01 for every optimizer, S-Adam k 5, sigma 0.01, lambda 5, decoupled weight decay 1e-2 for S-Adam and
  * AdamW (the reference defaults), Prox-SGD momentum 0.9 with l1 0.
  *

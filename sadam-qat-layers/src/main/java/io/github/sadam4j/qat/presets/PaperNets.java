@@ -19,7 +19,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The networks of the paper's QAT experiments, declared with this module's layers (SPEC.md section 5).
+ * The networks of the paper's QAT experiments, declared with this module's layers (docs/algorithm.md, section
+ * "Experiments of the paper").
  *
  * <h2>Fashion-MNIST (the authors' script)</h2>
  * Input {@code [N, 1, 28, 28]}, normalised {@code (x - 0.5) / 0.5} by the data pipeline (not part of the network):
