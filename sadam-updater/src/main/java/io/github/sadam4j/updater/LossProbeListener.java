@@ -212,6 +212,17 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
         return s == null ? 0 : s.layoutsBuilt();
     }
 
+    /**
+     * The worker the calling thread trains for, as S-Adam detects it to seed its probes: "Spark partition 1",
+     * "ParallelWrapper worker 0", "Spark partition 0, trainer thread 1", or "single JVM". Handy for per-worker
+     * diagnostics in listeners.
+     *
+     * @return the description of the calling thread's worker
+     */
+    public static String currentWorker() {
+        return WorkerContext.current().description();
+    }
+
     private ModelProbes stateFor(Model model) {
         return models.get(model, m -> new ModelProbes(NetworkAdapter.of(m), WorkerContext.current()));
     }
