@@ -2,6 +2,7 @@ package io.github.sadam4j.qat;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
+import io.github.sadam4j.qat.layers.ObserverCommit;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -43,11 +44,16 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * training batches, float). They are stored like BatchNormalization's running statistics:
  * <ul>
  *   <li>in the network's flat parameter vector, so ModelSerializer saves and restores them;</li>
- *   <li>with a {@link NoOp} updater, no regularization, no gradient normalization and
- *   {@code updaterDivideByMinibatch = false}: the backward pass emits {@code old - new} as their "gradient", and the
- *   update step {@code params -= gradient} writes the new state, exactly once per training iteration;</li>
+ *   <li>with a {@link NoOp} updater, no gradient normalization and {@code updaterDivideByMinibatch = false}; the
+ *   backward pass emits {@code old - new} as their "gradient", and their one regularization,
+ *   {@link ObserverCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and zeroes
+ *   it in the update vector: exactly one observer update per training iteration, in the update step, and nothing of it
+ *   in the update that gradient sharing (ParallelWrapper {@code SHARED_GRADIENTS}, Spark {@code SharedTrainingMaster})
+ *   encodes and exchanges, so every worker keeps an exact state of its own. Parameter averaging averages the
+ *   states;</li>
  *   <li>so they are never trained, decayed, clipped or probed: S-Adam's loss probes perturb only parameters whose
- *   updater block is S-Adam, and extra forward passes (S-Adam probes, {@code score()}) leave the state untouched.</li>
+ *   updater block is S-Adam, and extra forward passes (S-Adam probes, {@code score()}) leave the state untouched:
+ *   between the backward pass and the update, every forward pass sees the state the gradient's forward pass saw.</li>
  * </ul>
  * In a training forward pass the observer first takes the batch into account, then the batch is quantized with the
  * updated range (PyTorch's order). In inference the stored range is used; an observer that has seen no data yet
@@ -195,9 +201,18 @@ public class FakeQuantLayer extends Layer {
         return null;
     }
 
+    /**
+     * The observer parameters ({@code min}, {@code max}, {@code count}) have exactly one regularization,
+     * {@link ObserverCommit}, which writes the new state in the update step and zeroes it in the update vector; this
+     * is fixed by the layer type (not a setting, and not in the JSON).
+     *
+     * @param paramName a parameter of this layer
+     * @return {@link ObserverCommit#AS_LIST} for an observer parameter, else null
+     */
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return null;
+        return spec.getRange().isStateful() && FakeQuantParamInitializer.isObserverParam(paramName)
+                ? ObserverCommit.AS_LIST : null;
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
+import io.github.sadam4j.qat.layers.ObserverCommit;
 import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Map;
@@ -314,8 +315,11 @@ class FakeQuantLayerTest {
             assertEquals(observer, b.getGradientUpdater() instanceof NoOpUpdater, b.getLayersAndVariablesInBlock()
                     .get(0).getParamName());
         }
-        // and carry no regularization
-        assertEquals(null, net.getLayer(0).getConfig().getRegularizationByParam(FakeQuantParamInitializer.MIN));
+        // and carry no regularization but the commit of their new state (no weight decay)
+        for (String key : List.of(FakeQuantParamInitializer.MIN, FakeQuantParamInitializer.MAX,
+                FakeQuantParamInitializer.COUNT)) {
+            assertEquals(ObserverCommit.AS_LIST, net.getLayer(0).getConfig().getRegularizationByParam(key), key);
+        }
         assertNotEquals(0.0, net.calcRegularizationScore(true), "weights are decayed");
     }
 }

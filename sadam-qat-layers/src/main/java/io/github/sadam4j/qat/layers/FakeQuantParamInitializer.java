@@ -38,6 +38,14 @@ public final class FakeQuantParamInitializer implements ParamInitializer {
         return (FakeQuantLayer) layer;
     }
 
+    /**
+     * @param key a parameter name
+     * @return true for the observer-state parameters {@link #MIN}, {@link #MAX}, {@link #COUNT}
+     */
+    public static boolean isObserverParam(String key) {
+        return MIN.equals(key) || MAX.equals(key) || COUNT.equals(key);
+    }
+
     @Override
     public long numParams(NeuralNetConfiguration conf) {
         return numParams(conf.getLayer());
