@@ -41,7 +41,8 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * <h2>Observer state</h2>
  * With a stateful range ({@link RangeSource#RUNNING_MINMAX}, {@link RangeSource#MOVING_AVERAGE}) the layer has
  * parameters {@code min}, {@code max} (one entry per tensor or per channel) and {@code count} (number of observed
- * training batches, float). They are stored like BatchNormalization's running statistics:
+ * training batches, float, saturated at {@code max(1, freezeAfter)}: without {@code freezeAfter} it only says whether
+ * the observer has seen data). They are stored like BatchNormalization's running statistics:
  * <ul>
  *   <li>in the network's flat parameter vector, so ModelSerializer saves and restores them;</li>
  *   <li>with a {@link NoOp} updater, no gradient normalization and {@code updaterDivideByMinibatch = false}; the
@@ -49,8 +50,8 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  *   {@link ObserverCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and zeroes
  *   it in the update vector: exactly one observer update per training iteration, in the update step, and nothing of it
  *   in the update that gradient sharing (ParallelWrapper {@code SHARED_GRADIENTS}, Spark {@code SharedTrainingMaster})
- *   encodes and exchanges, so every worker keeps an exact state of its own. Parameter averaging averages the
- *   states;</li>
+ *   encodes and exchanges, so every worker keeps an exact state of its own. Parameter averaging averages the states
+ *   (the saturated count stays an integer once every worker has reached it);</li>
  *   <li>so they are never trained, decayed, clipped or probed: S-Adam's loss probes perturb only parameters whose
  *   updater block is S-Adam, and extra forward passes (S-Adam probes, {@code score()}) leave the state untouched:
  *   between the backward pass and the update, every forward pass sees the state the gradient's forward pass saw.</li>
@@ -59,7 +60,10 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * updated range (PyTorch's order). In inference the stored range is used; an observer that has seen no data yet
  * ({@code count == 0}) throws {@link IllegalStateException} (train, or {@link QatLayers#calibrate calibrate}, first)
  * rather than quantizing with a meaningless range. After {@code freezeAfter} observed batches, or while
- * {@link #setObserverEnabled observing is disabled}, the range stays as it is.
+ * {@link #setObserverEnabled observing is disabled}, the range stays as it is. An invalid state (a non-finite value, a
+ * count between 0 and 1, ...: a corrupted file or distributed job) is an {@link IllegalStateException} naming the layer
+ * and its values wherever it is read; {@link QatLayers#checkObservers} checks a whole network and
+ * {@link QatLayers#resetObservers} clears the states.
  *
  * <h2>Gradient</h2>
  * The spec's straight-through estimator: identity, or clipped ({@link FakeQuantizer#steMask}). With fake quantization

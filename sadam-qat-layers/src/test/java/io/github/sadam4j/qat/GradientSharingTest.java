@@ -84,16 +84,15 @@ class GradientSharingTest {
     static void assertObserversSane(org.deeplearning4j.nn.api.Layer in, org.deeplearning4j.nn.api.Layer hidden) {
         assertEquals(LO, in.getParam("min").getFloat(0), 0f, "fq_in min");
         assertEquals(HI, in.getParam("max").getFloat(0), 0f, "fq_in max");
-        for (org.deeplearning4j.nn.api.Layer l : List.of(in, hidden)) {
-            float count = l.getParam("count").getFloat(0);
-            assertTrue(count >= 1 && count == Math.rint(count), "count " + count);
-        }
+        assertEquals(1f, in.getParam("count").getFloat(0), 0f, "fq_in count");
+        assertEquals(1f, hidden.getParam("count").getFloat(0), 0f, "fq_hidden count");
         float lo = hidden.getParam("min").getFloat(0);
         float hi = hidden.getParam("max").getFloat(0);
         assertTrue(-1 <= lo && lo < hi && hi <= 1, "fq_hidden range of a tanh: [" + lo + ", " + hi + "]");
     }
 
     static void assertObserversSane(MultiLayerNetwork net) {
+        QatLayers.checkObservers(net);
         assertObserversSane(net.getLayer(0), net.getLayer(2));
     }
 
@@ -217,6 +216,7 @@ class GradientSharingTest {
         for (DataSet ds : batches(5)) {
             g.fit(ds);
         }
+        QatLayers.checkObservers(g);
         assertObserversSane(g.getLayer("fq_in"), g.getLayer("fq_hidden"));
     }
 }
