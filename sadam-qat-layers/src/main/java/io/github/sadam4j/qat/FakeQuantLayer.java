@@ -65,6 +65,14 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * and its values wherever it is read; {@link QatLayers#checkObservers} checks a whole network and
  * {@link QatLayers#resetObservers} clears the states.
  *
+ * <h2>NaN and infinite input</h2>
+ * A training batch holding NaN or infinite values, from which the layer would take a range (an observer that is
+ * observing, or a {@link RangeSource#CURRENT} / {@link RangeSource#MEAN_ABS} range), is not observed (the state stays
+ * as it is, its "gradient" is zero) and the layer outputs NaN for it (the identity if fake quantization is disabled),
+ * so the step's loss is not finite and S-Adam skips the step; the first such batch is logged. In inference and
+ * calibration such a batch is an {@link IllegalStateException} for CURRENT / MEAN_ABS ranges and for calibrating
+ * observers; with a stored or fixed range, NaN elements stay NaN in the output (see {@link FakeQuantizer}).
+ *
  * <h2>Gradient</h2>
  * The spec's straight-through estimator: identity, or clipped ({@link FakeQuantizer#steMask}). With fake quantization
  * {@link #setFakeQuantEnabled disabled} the layer is the identity in both directions (the observer may still run):

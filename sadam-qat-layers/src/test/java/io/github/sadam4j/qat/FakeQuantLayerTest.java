@@ -231,16 +231,33 @@ class FakeQuantLayerTest {
     }
 
     @Test
-    void nanInputIsRefused() {
-        MultiLayerNetwork net = inputQuantNet(QuantSpec.activations(8), new Sgd(0.1));
+    void nanInputInInferenceIsRefusedWhereARangeIsTakenFromIt() {
+        // (training with NaN input: ObserverStateTest.aNonFiniteTrainingBatchIsNotObservedAndGivesANaNLoss)
         DataSet ds = batch(1, 4, 1);
         ds.getFeatures().putScalar(2, 1, Float.NaN);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(ds));
-        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
-        assertEquals(0f, net.getLayer(0).paramTable().get("count").getFloat(0), 0f, "state not poisoned");
-        // a CURRENT range rejects it too, in inference
+        // a CURRENT range cannot be taken from it
         MultiLayerNetwork cur = inputQuantNet(QuantSpec.paper(4), new Sgd(0.1));
-        assertThrows(IllegalStateException.class, () -> cur.output(ds.getFeatures()));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cur.output(ds.getFeatures()));
+        assertTrue(e.getMessage().contains("'fq'") && e.getMessage().contains("NaN"), e.getMessage());
+        // nor can calibration observe it
+        MultiLayerNetwork obs = inputQuantNet(QuantSpec.activations(8), new Sgd(0.1));
+        IllegalStateException c = assertThrows(IllegalStateException.class, () -> QatLayers.calibrate(obs,
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.of(ds))));
+        assertTrue(c.getMessage().contains("NaN"), c.getMessage());
+        assertEquals(0f, obs.getLayer(0).paramTable().get("count").getFloat(0), 0f, "state not poisoned");
+        // a trained observer quantizes with its stored range: NaN stays NaN, element by element
+        obs.fit(batch(2, 8, 1));
+        INDArray out = obs.feedForwardToLayer(0, ds.getFeatures(), false).get(1);
+        assertTrue(Float.isNaN(out.getFloat(2, 1)));
+        assertEquals(1, countNaN(out), "only the NaN element is NaN");
+    }
+
+    static int countNaN(INDArray a) {
+        int n = 0;
+        for (float v : a.reshape(a.length()).toFloatVector()) {
+            n += Float.isNaN(v) ? 1 : 0;
+        }
+        return n;
     }
 
     @Test

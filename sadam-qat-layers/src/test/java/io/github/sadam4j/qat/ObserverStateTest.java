@@ -52,8 +52,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Issue 9: the observer state is committed by {@link ObserverCommit} in the update step, exactly as the former
- * {@code params -= pseudo-gradient} step did, and is never in the update vector; its count saturates; invalid
- * states.
+ * {@code params -= pseudo-gradient} step did, and is never in the update vector; its count saturates; non-finite
+ * batches and states.
  */
 class ObserverStateTest {
 
@@ -276,7 +276,39 @@ class ObserverStateTest {
         assertTrue(problems.get(0).contains("'fq'") && problems.get(0).contains("0.5"), problems.get(0));
     }
 
-    // ------------------------------------------------------------------------------------------------ invalid states
+    // ------------------------------------------------------------------------------------------------ non-finite
+
+    @Test
+    void aNonFiniteTrainingBatchIsNotObservedAndGivesANaNLoss() {
+        for (QuantSpec spec : List.of(QuantSpec.activations(8), QuantSpec.paper(4))) {
+            MultiLayerNetwork net = net(spec, new Sgd(0.1));
+            net.fit(batch(1, 1));
+            for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY}) {
+                float[] before = state(net, 0);
+                float[] hidden = state(net, 2);
+                DataSet ds = batch(2, 1);
+                ds.getFeatures().putScalar(3, 2, bad);
+                INDArray out = net.feedForwardToLayer(0, ds.getFeatures(), true).get(1);
+                assertEquals(out.length(), FakeQuantLayerTest.countNaN(out), "all NaN: " + spec + " " + bad);
+                assertTrue(Double.isNaN(net.score(ds, true)), "the loss is NaN: " + spec + " " + bad);
+                net.fit(ds); // no exception
+                assertArrayEquals(before, state(net, 0), "state unchanged: " + spec + " " + bad);
+                assertArrayEquals(hidden, state(net, 2), "its NaN output is not observed downstream either");
+                assertEquals(List.of(), QatLayers.observerProblems(net));
+            }
+        }
+        // the first batch of an observer that has seen no data
+        MultiLayerNetwork fresh = net(QuantSpec.activations(8), new Sgd(0.1));
+        DataSet ds = batch(3, 1);
+        ds.getFeatures().putScalar(0, 0, Float.NaN);
+        fresh.fit(ds);
+        assertArrayEquals(new float[3], state(fresh, 0));
+        // disabled fake quantization is the identity, even for such a batch (the observer still refuses it)
+        QatLayers.setFakeQuantEnabled(fresh, false);
+        INDArray out = fresh.feedForwardToLayer(0, ds.getFeatures(), true).get(1);
+        assertArrayEquals(ds.getFeatures().reshape(48).toFloatVector(), out.reshape(48).toFloatVector());
+        assertArrayEquals(new float[3], state(fresh, 0));
+    }
 
     @Test
     void anInvalidStateIsAClearErrorAndCheckObserversFindsIt() {

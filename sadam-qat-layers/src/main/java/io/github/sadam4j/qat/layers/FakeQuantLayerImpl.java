@@ -20,6 +20,8 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime of {@link FakeQuantLayer} (see there for the semantics). Holds no arrays across calls except views of
@@ -29,6 +31,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link ObserverCommit} writes it in DL4J's update step.
  */
 public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
+    private static final Logger LOG = LoggerFactory.getLogger(FakeQuantLayerImpl.class);
+
     private INDArray paramsFlat;
     private INDArray gradientsFlat;
     private Map<String, INDArray> params = Collections.emptyMap();
@@ -43,8 +47,11 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     private boolean calibrating;
     /** True when the last forward() checked its input for NaN/Inf (a range was taken from it). */
     private boolean lastChecked;
+    /** True when the last forward() was a training pass whose batch could not be observed (NaN/Inf): output NaN. */
+    private boolean lastRefused;
     /** True when the last training forward pass quantized its input in place. */
     private boolean inPlace;
+    private boolean warnedNonFinite;
 
     /**
      * @param conf     the layer's configuration
@@ -73,7 +80,9 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
         if (out == null) {
             out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         }
-        if (qp == null) {
+        if (lastRefused && layerConf().isFakeQuantEnabled()) {
+            out.assign(Double.NaN);
+        } else if (qp == null) {
             if (out != x) {
                 out.assign(x);
             }
@@ -86,7 +95,7 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     /**
      * Computes the quantization parameters for this batch and runs the observer logic.
      *
-     * @return the parameters, or null if fake quantization is disabled
+     * @return the parameters, or null if the output is not quantized (fake quantization disabled, or a refused batch)
      */
     private QParams forward(INDArray x, boolean training, boolean cache) {
         FakeQuantLayer c = layerConf();
@@ -102,14 +111,12 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             lastNext = null;
         }
         lastChecked = false;
+        lastRefused = false;
         QParams qp = null;
         ObserverState next = null;
         if (!spec.getRange().isStateful()) {
-            if (c.isFakeQuantEnabled()) {
-                if (spec.getRange() != RangeSource.FIXED) {
-                    FakeQuantizer.checkFinite(x, where);
-                    lastChecked = true;
-                }
+            if (c.isFakeQuantEnabled() && (spec.getRange() == RangeSource.FIXED
+                    || acceptsForRange(x, training, where))) {
                 qp = FakeQuantizer.qparamsFor(x, spec, axis, where);
             }
         } else {
@@ -121,17 +128,21 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             int freeze = spec.getFreezeAfter();
             boolean observing = (training || calibrating) && c.isObserverEnabled() && !state.isFrozen(freeze);
             if (observing) {
-                FakeQuantizer.checkFinite(x, where);
-                lastChecked = true;
-                float[][] batch = FakeQuantizer.minMax(x, axis, where);
-                float[][] range = Observers.update(spec.getRange(), spec.getAveragingConstant(), state.hasData(),
-                        state.min, state.max, batch[0], batch[1]);
-                // refuse a non-finite range before it can reach the state
-                qp = FakeQuantizer.qparams(spec, range[0], range[1], axis, where);
-                next = state.next(range[0], range[1], freeze);
-                if (calibrating && !training) {
-                    next.writeTo(paramsFlat);
-                    next = null;
+                if (acceptsForRange(x, training, where)) {
+                    float[][] batch = FakeQuantizer.minMax(x, axis, where);
+                    float[][] range = Observers.update(spec.getRange(), spec.getAveragingConstant(), state.hasData(),
+                            state.min, state.max, batch[0], batch[1]);
+                    if (!isFinite(range)) {
+                        refuse(training, where, "the observed range would overflow to "
+                                + Arrays.toString(range[0]) + " .. " + Arrays.toString(range[1]));
+                    } else {
+                        qp = FakeQuantizer.qparams(spec, range[0], range[1], axis, where);
+                        next = state.next(range[0], range[1], freeze);
+                        if (calibrating && !training) {
+                            next.writeTo(paramsFlat);
+                            next = null;
+                        }
+                    }
                 }
             } else {
                 if (!state.hasData()) {
@@ -151,6 +162,48 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             lastNext = next;
         }
         return qp;
+    }
+
+    /**
+     * Whether a range may be taken from {@code x}. A batch holding NaN or infinite values has none: in training it is
+     * refused (not observed; the output is NaN, so the step's loss is not finite and S-Adam skips the step); in
+     * inference and calibration that is an error.
+     */
+    private boolean acceptsForRange(INDArray x, boolean training, String where) {
+        if (FakeQuantizer.isFinite(x)) {
+            lastChecked = true;
+            return true;
+        }
+        if (!training) {
+            FakeQuantizer.checkFinite(x, where); // throws, naming the number of bad values
+        }
+        refuse(true, where, "it holds NaN or infinite values");
+        return false;
+    }
+
+    /** Refuses a training batch (marks it: the output will be NaN), or throws outside training. */
+    private void refuse(boolean training, String where, String why) {
+        if (!training) {
+            throw new IllegalStateException(where + ": cannot take a quantization range from this batch: " + why);
+        }
+        lastRefused = true;
+        if (!warnedNonFinite) {
+            warnedNonFinite = true;
+            LOG.warn("{}: a training batch was not observed because {}; the layer outputs NaN for it, so the step's "
+                    + "loss is NaN (S-Adam skips such steps) and the observer state is unchanged. Further such batches "
+                    + "are not logged.", where, why);
+        }
+    }
+
+    private static boolean isFinite(float[][] range) {
+        for (float[] r : range) {
+            for (float v : r) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private String describe() {
