@@ -2,6 +2,7 @@ package io.github.sadam4j.qat;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
+import io.github.sadam4j.qat.layers.ObserverCommit;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -40,20 +41,37 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * <h2>Observer state</h2>
  * With a stateful range ({@link RangeSource#RUNNING_MINMAX}, {@link RangeSource#MOVING_AVERAGE}) the layer has
  * parameters {@code min}, {@code max} (one entry per tensor or per channel) and {@code count} (number of observed
- * training batches, float). They are stored like BatchNormalization's running statistics:
+ * training batches, float, saturated at {@code max(1, freezeAfter)}: without {@code freezeAfter} it only says whether
+ * the observer has seen data). They are stored like BatchNormalization's running statistics:
  * <ul>
  *   <li>in the network's flat parameter vector, so ModelSerializer saves and restores them;</li>
- *   <li>with a {@link NoOp} updater, no regularization, no gradient normalization and
- *   {@code updaterDivideByMinibatch = false}: the backward pass emits {@code old - new} as their "gradient", and the
- *   update step {@code params -= gradient} writes the new state, exactly once per training iteration;</li>
+ *   <li>with a {@link NoOp} updater, no gradient normalization and {@code updaterDivideByMinibatch = false}; the
+ *   backward pass emits {@code old - new} as their "gradient", and their one regularization,
+ *   {@link ObserverCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and zeroes
+ *   it in the update vector: exactly one observer update per training iteration, in the update step, and nothing of it
+ *   in the update that gradient sharing (ParallelWrapper {@code SHARED_GRADIENTS}, Spark {@code SharedTrainingMaster})
+ *   encodes and exchanges, so every worker keeps an exact state of its own. Parameter averaging averages the states
+ *   (the saturated count stays an integer once every worker has reached it);</li>
  *   <li>so they are never trained, decayed, clipped or probed: S-Adam's loss probes perturb only parameters whose
- *   updater block is S-Adam, and extra forward passes (S-Adam probes, {@code score()}) leave the state untouched.</li>
+ *   updater block is S-Adam, and extra forward passes (S-Adam probes, {@code score()}) leave the state untouched:
+ *   between the backward pass and the update, every forward pass sees the state the gradient's forward pass saw.</li>
  * </ul>
  * In a training forward pass the observer first takes the batch into account, then the batch is quantized with the
  * updated range (PyTorch's order). In inference the stored range is used; an observer that has seen no data yet
  * ({@code count == 0}) throws {@link IllegalStateException} (train, or {@link QatLayers#calibrate calibrate}, first)
  * rather than quantizing with a meaningless range. After {@code freezeAfter} observed batches, or while
- * {@link #setObserverEnabled observing is disabled}, the range stays as it is.
+ * {@link #setObserverEnabled observing is disabled}, the range stays as it is. An invalid state (a non-finite value, a
+ * count between 0 and 1, ...: a corrupted file or distributed job) is an {@link IllegalStateException} naming the layer
+ * and its values wherever it is read; {@link QatLayers#checkObservers} checks a whole network and
+ * {@link QatLayers#resetObservers} clears the states.
+ *
+ * <h2>NaN and infinite input</h2>
+ * A training batch holding NaN or infinite values, from which the layer would take a range (an observer that is
+ * observing, or a {@link RangeSource#CURRENT} / {@link RangeSource#MEAN_ABS} range), is not observed (the state stays
+ * as it is, its "gradient" is zero) and the layer outputs NaN for it (the identity if fake quantization is disabled),
+ * so the step's loss is not finite and S-Adam skips the step; the first such batch is logged. In inference and
+ * calibration such a batch is an {@link IllegalStateException} for CURRENT / MEAN_ABS ranges and for calibrating
+ * observers; with a stored or fixed range, NaN elements stay NaN in the output (see {@link FakeQuantizer}).
  *
  * <h2>Gradient</h2>
  * The spec's straight-through estimator: identity, or clipped ({@link FakeQuantizer#steMask}). With fake quantization
@@ -195,9 +213,18 @@ public class FakeQuantLayer extends Layer {
         return null;
     }
 
+    /**
+     * The observer parameters ({@code min}, {@code max}, {@code count}) have exactly one regularization,
+     * {@link ObserverCommit}, which writes the new state in the update step and zeroes it in the update vector; this
+     * is fixed by the layer type (not a setting, and not in the JSON).
+     *
+     * @param paramName a parameter of this layer
+     * @return {@link ObserverCommit#AS_LIST} for an observer parameter, else null
+     */
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return null;
+        return spec.getRange().isStateful() && FakeQuantParamInitializer.isObserverParam(paramName)
+                ? ObserverCommit.AS_LIST : null;
     }
 
     @Override

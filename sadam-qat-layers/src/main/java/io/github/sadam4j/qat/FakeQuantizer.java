@@ -42,8 +42,10 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * ({@link IllegalStateException} naming the quantizer), never a silently NaN scale. {@link #checkFinite} rejects
  * tensors containing NaN/Inf before a range is taken from them (ND4J's min/max reductions may skip a NaN depending on
  * its position, so the range alone does not reliably reveal one); the quantizers of this module call it whenever they
- * take a range from data. Where the range does not come from the tensor (a fixed range, a trained observer in
- * inference), a NaN element stays NaN in the output, as in float arithmetic; it is never turned into a grid value.
+ * take a range from data, except a {@link FakeQuantLayer} in training, which checks with {@link #isFinite} and refuses
+ * such a batch (NaN output, state unchanged: see there). Where the range does not come from the tensor (a fixed
+ * range, a trained observer in inference), a NaN element stays NaN in the output, as in float arithmetic; it is never
+ * turned into a grid value.
  * {@link #quantize} (the export) rejects non-finite tensors.
  */
 public final class FakeQuantizer {
@@ -92,14 +94,27 @@ public final class FakeQuantizer {
      * @throws IllegalStateException if a value is not finite
      */
     public static void checkFinite(INDArray x, String where) {
-        if (Double.isFinite(x.sumNumber().doubleValue())) {
-            return; // the common case: one cheap reduction (a NaN or an infinity makes the sum non-finite)
-        }
-        long bad = Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.notFinite())).getLong(0);
+        long bad = countNonFinite(x);
         if (bad > 0) {
             throw new IllegalStateException(where + ": the tensor to quantize contains " + bad
                     + " NaN or infinite value(s); a quantization range cannot be taken from it (has training diverged?)");
         }
+    }
+
+    /**
+     * @param x a tensor
+     * @return true if it holds no NaN and no infinity (one vectorised pass in the common, finite case)
+     */
+    public static boolean isFinite(INDArray x) {
+        return countNonFinite(x) == 0;
+    }
+
+    private static long countNonFinite(INDArray x) {
+        if (Double.isFinite(x.sumNumber().doubleValue())) {
+            return 0; // the common case: one cheap reduction (a NaN or an infinity makes the sum non-finite)
+        }
+        // the sum of finite values can overflow: count exactly
+        return Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.notFinite())).getLong(0);
     }
 
     /**

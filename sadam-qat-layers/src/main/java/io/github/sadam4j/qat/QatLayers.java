@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #calibrate(Model, DataSetIterator)}: feeds data through the observers without training.</li>
  *   <li>{@link #setFakeQuantEnabled(Model, boolean)}, {@link #setObserverEnabled(Model, boolean)}: the QAT recipe
  *   switches, for every {@link FakeQuantLayer} of a network.</li>
+ *   <li>{@link #checkObservers(Model)}, {@link #observerProblems(Model)}, {@link #resetObservers(Model)}: validate the
+ *   observer states (e.g. after a distributed job or loading a file) and clear them.</li>
  * </ul>
  */
 public final class QatLayers {
@@ -316,6 +318,52 @@ public final class QatLayers {
         for (FakeQuantLayerImpl f : fakeQuantLayers(model)) {
             f.layerConf().setObserverEnabled(enabled);
         }
+    }
+
+    /**
+     * Checks the observer state of every {@link FakeQuantLayer}: each must hold a finite range and a count that is 0
+     * (no data yet), or at least 1 and an integer (a fraction only between 1 and {@code freezeAfter}: the average of
+     * workers at different stages of warm-up). Call it after a distributed job or after loading a model from an
+     * unknown source; training and inference fail on an invalid state anyway, with the same message.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @return one message per layer with an invalid state (naming the layer, its values and how to recover); empty if
+     *         every observer is valid
+     */
+    public static List<String> observerProblems(Model model) {
+        List<String> out = new ArrayList<>();
+        for (FakeQuantLayerImpl f : fakeQuantLayers(model)) {
+            String p = f.observerProblem();
+            if (p != null) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link #observerProblems(Model)} as a check.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @throws IllegalStateException listing every layer with an invalid observer state, its values, and the way out
+     *                               ({@link #resetObservers(Model)}, then {@link #calibrate} or training)
+     */
+    public static void checkObservers(Model model) {
+        List<String> problems = observerProblems(model);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(problems.size() + " FakeQuantLayer observer state(s) invalid:\n  "
+                    + String.join("\n  ", problems));
+        }
+    }
+
+    /**
+     * Clears the observer state of every {@link FakeQuantLayer} (range and count to 0: no data yet). Follow with
+     * {@link #calibrate} or training; inference before that fails with "no data".
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     */
+    public static void resetObservers(Model model) {
+        fakeQuantLayers(model).forEach(FakeQuantLayerImpl::resetObserver);
     }
 
     /**

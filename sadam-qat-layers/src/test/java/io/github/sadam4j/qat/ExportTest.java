@@ -138,7 +138,7 @@ class ExportTest {
         assertEquals(4, m.activationQuantizers.size(), "one before each of the 4 weight layers");
         ExportManifest.ActivationQuantizerEntry a = m.activationQuantizers.get(0);
         assertFalse(a.dynamic);
-        assertEquals(4f, a.observedBatches, 0f);
+        assertEquals(1f, a.observedBatches, 0f, "the count saturates at max(1, freezeAfter)");
         assertEquals(0, (int) a.qmin);
         assertEquals(255, (int) a.qmax);
         assertTrue(a.scale[0] > 0 && a.zeroPoint[0] >= 0 && a.zeroPoint[0] <= 255);

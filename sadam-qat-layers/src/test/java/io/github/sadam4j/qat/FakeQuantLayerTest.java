@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
+import io.github.sadam4j.qat.layers.ObserverCommit;
 import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Map;
@@ -170,7 +171,7 @@ class FakeQuantLayerTest {
             Map<String, INDArray> p = net.getLayer(0).paramTable();
             assertEquals(min[0], p.get("min").getFloat(0), 1e-6f * Math.abs(min[0]), "min after " + it);
             assertEquals(max[0], p.get("max").getFloat(0), 1e-6f * Math.abs(max[0]), "max after " + it);
-            assertEquals(it + 1, p.get("count").getFloat(0), 0f);
+            assertEquals(1f, p.get("count").getFloat(0), 0f, "saturated at max(1, freezeAfter) = 1");
         }
         // inference uses the stored range: the output equals quantizing with it
         INDArray x = batch(7, 5, 3).getFeatures();
@@ -230,16 +231,33 @@ class FakeQuantLayerTest {
     }
 
     @Test
-    void nanInputIsRefused() {
-        MultiLayerNetwork net = inputQuantNet(QuantSpec.activations(8), new Sgd(0.1));
+    void nanInputInInferenceIsRefusedWhereARangeIsTakenFromIt() {
+        // (training with NaN input: ObserverStateTest.aNonFiniteTrainingBatchIsNotObservedAndGivesANaNLoss)
         DataSet ds = batch(1, 4, 1);
         ds.getFeatures().putScalar(2, 1, Float.NaN);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(ds));
-        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
-        assertEquals(0f, net.getLayer(0).paramTable().get("count").getFloat(0), 0f, "state not poisoned");
-        // a CURRENT range rejects it too, in inference
+        // a CURRENT range cannot be taken from it
         MultiLayerNetwork cur = inputQuantNet(QuantSpec.paper(4), new Sgd(0.1));
-        assertThrows(IllegalStateException.class, () -> cur.output(ds.getFeatures()));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cur.output(ds.getFeatures()));
+        assertTrue(e.getMessage().contains("'fq'") && e.getMessage().contains("NaN"), e.getMessage());
+        // nor can calibration observe it
+        MultiLayerNetwork obs = inputQuantNet(QuantSpec.activations(8), new Sgd(0.1));
+        IllegalStateException c = assertThrows(IllegalStateException.class, () -> QatLayers.calibrate(obs,
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.of(ds))));
+        assertTrue(c.getMessage().contains("NaN"), c.getMessage());
+        assertEquals(0f, obs.getLayer(0).paramTable().get("count").getFloat(0), 0f, "state not poisoned");
+        // a trained observer quantizes with its stored range: NaN stays NaN, element by element
+        obs.fit(batch(2, 8, 1));
+        INDArray out = obs.feedForwardToLayer(0, ds.getFeatures(), false).get(1);
+        assertTrue(Float.isNaN(out.getFloat(2, 1)));
+        assertEquals(1, countNaN(out), "only the NaN element is NaN");
+    }
+
+    static int countNaN(INDArray a) {
+        int n = 0;
+        for (float v : a.reshape(a.length()).toFloatVector()) {
+            n += Float.isNaN(v) ? 1 : 0;
+        }
+        return n;
     }
 
     @Test
@@ -306,16 +324,19 @@ class FakeQuantLayerTest {
         Map<String, INDArray> p = net.getLayer(0).paramTable();
         assertEquals(min[0], p.get("min").getFloat(0), 1e-6f * Math.abs(min[0]));
         assertEquals(max[0], p.get("max").getFloat(0), 1e-6f * Math.abs(max[0]));
-        assertEquals(5f, p.get("count").getFloat(0), 0f);
-        assertEquals(5f, net.getLayer(2).paramTable().get("count").getFloat(0), 0f);
+        assertEquals(1f, p.get("count").getFloat(0), 0f);
+        assertEquals(1f, net.getLayer(2).paramTable().get("count").getFloat(0), 0f);
         // the observer parameters form NoOp updater blocks; the weights are S-Adam's
         for (UpdaterBlock b : ((MultiLayerUpdater) net.getUpdater()).getUpdaterBlocks()) {
             boolean observer = b.getLayersAndVariablesInBlock().get(0).getLayer() instanceof FakeQuantLayerImpl;
             assertEquals(observer, b.getGradientUpdater() instanceof NoOpUpdater, b.getLayersAndVariablesInBlock()
                     .get(0).getParamName());
         }
-        // and carry no regularization
-        assertEquals(null, net.getLayer(0).getConfig().getRegularizationByParam(FakeQuantParamInitializer.MIN));
+        // and carry no regularization but the commit of their new state (no weight decay)
+        for (String key : List.of(FakeQuantParamInitializer.MIN, FakeQuantParamInitializer.MAX,
+                FakeQuantParamInitializer.COUNT)) {
+            assertEquals(ObserverCommit.AS_LIST, net.getLayer(0).getConfig().getRegularizationByParam(key), key);
+        }
         assertNotEquals(0.0, net.calcRegularizationScore(true), "weights are decayed");
     }
 }

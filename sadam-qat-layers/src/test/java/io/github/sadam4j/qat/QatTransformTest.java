@@ -161,6 +161,7 @@ class QatTransformTest {
         MultiLayerNetwork qat = QatTransform.apply(floatCnn(8), QatPolicy.builder().weights(QuantSpec.weights(4))
                 .activations(QuantSpec.activations(8)).build());
         qat.fit(data(16, 1));
+        float[] carried = qat.getLayer(0).params().toFloatVector();
         MultiLayerNetwork tuned = new org.deeplearning4j.nn.transferlearning.TransferLearning.Builder(qat)
                 .fineTuneConfiguration(new org.deeplearning4j.nn.transferlearning.FineTuneConfiguration.Builder()
                         .updater(io.github.sadam4j.updater.SAdam.builder().learningRate(1e-3).probes(2).build())
@@ -168,8 +169,17 @@ class QatTransformTest {
                 .build();
         io.github.sadam4j.updater.SAdam.attach(tuned);
         DataSet ds = data(16, 2);
+        assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(carried), tuned.getLayer(0).params().reshape(3),
+                "observer state carried over");
         tuned.fit(ds);
-        assertEquals(2f, tuned.getLayer(0).getParam("count").getFloat(0), 0f, "observer state carried over and updated");
+        // and updated from there (EMA from the carried range, not restarted from this batch's range)
+        float[][] expected = Observers.update(RangeSource.MOVING_AVERAGE,
+                QuantSpec.activations(8).getAveragingConstant(), true, new float[]{carried[0]}, new float[]{carried[1]},
+                new float[]{ds.getFeatures().minNumber().floatValue()},
+                new float[]{ds.getFeatures().maxNumber().floatValue()});
+        assertEquals(expected[0][0], tuned.getLayer(0).getParam("min").getFloat(0), 1e-6f);
+        assertEquals(expected[1][0], tuned.getLayer(0).getParam("max").getFloat(0), 1e-6f);
+        assertEquals(1f, tuned.getLayer(0).getParam("count").getFloat(0), 0f, "saturated count");
         for (org.deeplearning4j.nn.updater.UpdaterBlock b : ((org.deeplearning4j.nn.updater.MultiLayerUpdater) tuned
                 .getUpdater()).getUpdaterBlocks()) {
             boolean observer = b.getLayersAndVariablesInBlock().get(0).getLayer()

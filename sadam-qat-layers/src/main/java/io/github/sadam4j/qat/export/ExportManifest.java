@@ -107,7 +107,7 @@ public final class ExportManifest {
         public float[] rangeMin;
         /** Static: observed (or fixed) range, upper ends. */
         public float[] rangeMax;
-        /** Static: number of batches the observer has seen (stateful observers). */
+        /** Static: the observer's count (stateful observers): batches seen, saturated at max(1, freezeAfter). */
         public Float observedBatches;
         /** Static: float32 scales. */
         public float[] scale;

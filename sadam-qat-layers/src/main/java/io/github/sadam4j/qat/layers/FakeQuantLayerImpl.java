@@ -7,6 +7,7 @@ import io.github.sadam4j.qat.QParams;
 import io.github.sadam4j.qat.QuantSpec;
 import io.github.sadam4j.qat.RangeSource;
 import io.github.sadam4j.qat.SteMode;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,28 +20,38 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime of {@link FakeQuantLayer} (see there for the semantics). Holds no arrays across calls except views of
  * the network's parameter and gradient vectors; between a training forward pass and its backward pass it keeps the
- * quantization parameters and the observer's new range as plain Java arrays.
+ * quantization parameters and the observer's next state as plain Java values. The observer state is read, checked
+ * and advanced by {@link ObserverState}; the backward pass emits {@code old - next} as its gradient and
+ * {@link ObserverCommit} writes it in DL4J's update step.
  */
 public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
+    private static final Logger LOG = LoggerFactory.getLogger(FakeQuantLayerImpl.class);
+
     private INDArray paramsFlat;
     private INDArray gradientsFlat;
     private Map<String, INDArray> params = Collections.emptyMap();
     private Map<String, INDArray> gradientViews = Collections.emptyMap();
 
-    /** Cached by a training forward pass for its backward pass (plain Java values, no workspace arrays). */
+    /** True when a training forward pass has cached its results for the backward pass (the two fields below). */
+    private boolean lastCached;
+    /** Cached: the quantization parameters (null: identity), plain Java values, no workspace arrays. */
     private QParams lastQParams;
-    private float[][] lastNewRange;
-    private boolean lastUpdated;
+    /** Cached: the observer state to commit, or null if the pass did not observe. */
+    private ObserverState lastNext;
     private boolean calibrating;
     /** True when the last forward() checked its input for NaN/Inf (a range was taken from it). */
     private boolean lastChecked;
+    /** True when the last forward() was a training pass whose batch could not be observed (NaN/Inf): output NaN. */
+    private boolean lastRefused;
     /** True when the last training forward pass quantized its input in place. */
     private boolean inPlace;
+    private boolean warnedNonFinite;
 
     /**
      * @param conf     the layer's configuration
@@ -69,7 +80,9 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
         if (out == null) {
             out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         }
-        if (qp == null) {
+        if (lastRefused && layerConf().isFakeQuantEnabled()) {
+            out.assign(Double.NaN);
+        } else if (qp == null) {
             if (out != x) {
                 out.assign(x);
             }
@@ -82,7 +95,7 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     /**
      * Computes the quantization parameters for this batch and runs the observer logic.
      *
-     * @return the parameters, or null if fake quantization is disabled
+     * @return the parameters, or null if the output is not quantized (fake quantization disabled, or a refused batch)
      */
     private QParams forward(INDArray x, boolean training, boolean cache) {
         FakeQuantLayer c = layerConf();
@@ -93,65 +106,104 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             FakeQuantizer.checkAxis(axis, x.shape(), where);
         }
         if (cache) {
+            lastCached = false;
             lastQParams = null;
-            lastNewRange = null;
-            lastUpdated = false;
+            lastNext = null;
         }
-        QParams qp;
         lastChecked = false;
+        lastRefused = false;
+        QParams qp = null;
+        ObserverState next = null;
         if (!spec.getRange().isStateful()) {
-            if (!c.isFakeQuantEnabled()) {
-                return null;
+            if (c.isFakeQuantEnabled() && (spec.getRange() == RangeSource.FIXED
+                    || acceptsForRange(x, training, where))) {
+                qp = FakeQuantizer.qparamsFor(x, spec, axis, where);
             }
-            if (spec.getRange() != RangeSource.FIXED) {
-                FakeQuantizer.checkFinite(x, where);
-                lastChecked = true;
-            }
-            qp = FakeQuantizer.qparamsFor(x, spec, axis, where);
         } else {
             if (axis >= 0 && x.size(axis) != c.getChannels()) {
                 throw new IllegalArgumentException(where + ": input has " + x.size(axis) + " channels along axis "
                         + axis + ", the observer was configured for " + c.getChannels());
             }
-            float[][] state = state();
-            float[] min = state[0];
-            float[] max = state[1];
-            float count = state[2][0];
-            boolean hasData = count >= 1f;
+            ObserverState state = state();
             int freeze = spec.getFreezeAfter();
-            boolean observing = (training || calibrating) && c.isObserverEnabled() && (freeze == 0 || count < freeze);
-            float[][] range;
+            boolean observing = (training || calibrating) && c.isObserverEnabled() && !state.isFrozen(freeze);
             if (observing) {
-                FakeQuantizer.checkFinite(x, where);
-                lastChecked = true;
-                float[][] batch = FakeQuantizer.minMax(x, axis, where);
-                range = Observers.update(spec.getRange(), spec.getAveragingConstant(), hasData, min, max, batch[0],
-                        batch[1]);
-                // refuse a non-finite range before it can reach the state
-                qp = FakeQuantizer.qparams(spec, range[0], range[1], axis, where);
-                if (calibrating && !training) {
-                    paramsFlat.assign(Nd4j.create(flatState(range[0], range[1], count + 1f), paramsFlat.shape(),
-                            paramsFlat.ordering()).castTo(paramsFlat.dataType()));
-                } else if (cache) {
-                    lastNewRange = range;
-                    lastUpdated = true;
+                if (acceptsForRange(x, training, where)) {
+                    float[][] batch = FakeQuantizer.minMax(x, axis, where);
+                    float[][] range = Observers.update(spec.getRange(), spec.getAveragingConstant(), state.hasData(),
+                            state.min, state.max, batch[0], batch[1]);
+                    if (!isFinite(range)) {
+                        refuse(training, where, "the observed range would overflow to "
+                                + Arrays.toString(range[0]) + " .. " + Arrays.toString(range[1]));
+                    } else {
+                        qp = FakeQuantizer.qparams(spec, range[0], range[1], axis, where);
+                        next = state.next(range[0], range[1], freeze);
+                        if (calibrating && !training) {
+                            next.writeTo(paramsFlat);
+                            next = null;
+                        }
+                    }
                 }
             } else {
-                if (!hasData) {
+                if (!state.hasData()) {
                     throw new IllegalStateException(where + ": its " + spec.getRange() + " observer has seen no data "
                             + "yet, so it has no range to quantize with; run training iterations or "
                             + "QatLayers.calibrate(...) first (or use a CURRENT or FIXED range)");
                 }
-                qp = FakeQuantizer.qparams(spec, min, max, axis, where);
+                qp = FakeQuantizer.qparams(spec, state.min, state.max, axis, where);
             }
             if (!c.isFakeQuantEnabled()) {
                 qp = null;
             }
         }
         if (cache && training) {
+            lastCached = true;
             lastQParams = qp;
+            lastNext = next;
         }
         return qp;
+    }
+
+    /**
+     * Whether a range may be taken from {@code x}. A batch holding NaN or infinite values has none: in training it is
+     * refused (not observed; the output is NaN, so the step's loss is not finite and S-Adam skips the step); in
+     * inference and calibration that is an error.
+     */
+    private boolean acceptsForRange(INDArray x, boolean training, String where) {
+        if (FakeQuantizer.isFinite(x)) {
+            lastChecked = true;
+            return true;
+        }
+        if (!training) {
+            FakeQuantizer.checkFinite(x, where); // throws, naming the number of bad values
+        }
+        refuse(true, where, "it holds NaN or infinite values");
+        return false;
+    }
+
+    /** Refuses a training batch (marks it: the output will be NaN), or throws outside training. */
+    private void refuse(boolean training, String where, String why) {
+        if (!training) {
+            throw new IllegalStateException(where + ": cannot take a quantization range from this batch: " + why);
+        }
+        lastRefused = true;
+        if (!warnedNonFinite) {
+            warnedNonFinite = true;
+            LOG.warn("{}: a training batch was not observed because {}; the layer outputs NaN for it, so the step's "
+                    + "loss is NaN (S-Adam skips such steps) and the observer state is unchanged. Further such batches "
+                    + "are not logged.", where, why);
+        }
+    }
+
+    private static boolean isFinite(float[][] range) {
+        for (float[] r : range) {
+            for (float v : r) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private String describe() {
@@ -165,19 +217,16 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
         INDArray x = input.dataType() == dataType ? input : input.castTo(dataType);
-        QParams qp = lastQParams;
-        float[][] newRange = lastNewRange;
-        boolean updated = lastUpdated;
-        if (qp == null && !updated) {
+        if (!lastCached) {
             if (inPlace && layerConf().isFakeQuantEnabled()) {
                 throw new IllegalStateException(describe() + ": backward pass without its training forward pass, and "
                         + "the input was quantized in place");
             }
             // backward without a cached training forward pass: recompute (same input, same state -> same values)
-            qp = forward(x, true, true);
-            newRange = lastNewRange;
-            updated = lastUpdated;
+            forward(x, true, true);
         }
+        QParams qp = lastQParams;
+        ObserverState next = lastNext;
         INDArray out = null;
         if (epsilon != null) {  // null when the layer above returns no input gradient (e.g. an embedding)
             INDArray eps = epsilon.dataType() == x.dataType() ? epsilon : epsilon.castTo(x.dataType());
@@ -191,11 +240,9 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
 
         Gradient g = new DefaultGradient();
         if (!gradientViews.isEmpty()) {
-            if (updated && newRange != null) {
-                // the NoOp updater passes the "gradient" through and the step does params -= gradient
-                float[][] old = state();
-                gradientsFlat.assign(Nd4j.create(flatState(diff(old[0], newRange[0]), diff(old[1], newRange[1]), -1f),
-                        gradientsFlat.shape(), gradientsFlat.ordering()).castTo(gradientsFlat.dataType()));
+            if (next != null) {
+                // ObserverCommit applies it in the update step: params -= (old - next), and zeroes it
+                state().writeDeltaTo(next, gradientsFlat);
             } else {
                 gradientsFlat.assign(0);
             }
@@ -203,38 +250,54 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
                 g.setGradientFor(e.getKey(), e.getValue());
             }
         }
+        lastCached = false;
         lastQParams = null;
-        lastNewRange = null;
-        lastUpdated = false;
+        lastNext = null;
         return new Pair<>(g, out);
     }
 
-    /** The observer state {min[], max[], {count}} read from the flat parameters in one transfer. */
-    private float[][] state() {
-        float[] all = paramsFlat.dataType() == DataType.FLOAT ? paramsFlat.toFloatVector()
-                : paramsFlat.castTo(DataType.FLOAT).toFloatVector();
-        int c = (all.length - 1) / 2;
-        return new float[][]{java.util.Arrays.copyOfRange(all, 0, c), java.util.Arrays.copyOfRange(all, c, 2 * c),
-                {all[2 * c]}};
-    }
-
-    private static float[] flatState(float[] min, float[] max, float count) {
-        float[] all = new float[min.length + max.length + 1];
-        System.arraycopy(min, 0, all, 0, min.length);
-        System.arraycopy(max, 0, all, min.length, max.length);
-        all[all.length - 1] = count;
-        return all;
-    }
-
-    private static float[] diff(float[] a, float[] b) {
-        float[] d = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i] - b[i];
-        }
-        return d;
-    }
-
     // ------------------------------------------------------------------------------------------------ state
+
+    /** The observer state, checked: a clear error naming the layer, its values and the way out if it is not valid. */
+    private ObserverState state() {
+        ObserverState s = ObserverState.read(paramsFlat);
+        String problem = s.problem(layerConf().getSpec().getFreezeAfter());
+        if (problem != null) {
+            throw new IllegalStateException(invalidStateMessage(problem));
+        }
+        return s;
+    }
+
+    private String invalidStateMessage(String problem) {
+        return describe() + " has an invalid observer state: " + problem + ". Such a state comes from a corrupted "
+                + "model file or a distributed job that mixed observer states; it cannot be trained or used. Reset the "
+                + "observers with QatLayers.resetObservers(model), then run QatLayers.calibrate(model, data) or train "
+                + "(the next observed batch sets the range)";
+    }
+
+    /**
+     * Checks the observer state without using it.
+     *
+     * @return null if the layer has no observer state or a valid one; otherwise what is wrong with it (naming the
+     *         layer and the values) and how to recover
+     */
+    public String observerProblem() {
+        if (!layerConf().getSpec().getRange().isStateful() || paramsFlat == null) {
+            return null;
+        }
+        String problem = ObserverState.read(paramsFlat).problem(layerConf().getSpec().getFreezeAfter());
+        return problem == null ? null : invalidStateMessage(problem);
+    }
+
+    /**
+     * Clears the observer state (range and count to 0: the observer has seen no data), e.g. to recover from an invalid
+     * state. No effect on a layer without observer state.
+     */
+    public void resetObserver() {
+        if (paramsFlat != null && paramsFlat.length() > 0) {
+            paramsFlat.assign(0);
+        }
+    }
 
     /**
      * Calibration mode: while on, inference forward passes update the observer (directly in the parameters) as
@@ -251,7 +314,7 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
      * null for a {@link RangeSource#CURRENT} range (they depend on each batch) or when fake quantization is off.
      *
      * @return the parameters, or null
-     * @throws IllegalStateException if the observer has no data yet
+     * @throws IllegalStateException if the observer has no data yet, or an invalid state
      */
     public QParams inferenceQParams() {
         FakeQuantLayer c = layerConf();
@@ -264,15 +327,15 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
             int n = c.getResolvedAxis() < 0 ? 1 : (int) c.getChannels();
             float[] mn = new float[Math.max(n, 1)];
             float[] mx = new float[Math.max(n, 1)];
-            java.util.Arrays.fill(mn, (float) spec.getFixedMin());
-            java.util.Arrays.fill(mx, (float) spec.getFixedMax());
+            Arrays.fill(mn, (float) spec.getFixedMin());
+            Arrays.fill(mx, (float) spec.getFixedMax());
             return FakeQuantizer.qparams(spec, mn, mx, c.getResolvedAxis(), describe());
         }
-        float[][] st = state();
-        if (st[2][0] < 1f) {
+        ObserverState st = state();
+        if (!st.hasData()) {
             throw new IllegalStateException(describe() + ": its observer has seen no data yet");
         }
-        return FakeQuantizer.qparams(spec, st[0], st[1], c.getResolvedAxis(), describe());
+        return FakeQuantizer.qparams(spec, st.min, st.max, c.getResolvedAxis(), describe());
     }
 
     @Override
@@ -284,9 +347,9 @@ public class FakeQuantLayerImpl extends AbstractLayer<FakeQuantLayer> {
     public void clear() {
         super.clear();
         inPlace = false;
+        lastCached = false;
         lastQParams = null;
-        lastNewRange = null;
-        lastUpdated = false;
+        lastNext = null;
     }
 
     // ------------------------------------------------------------------------------------------------ params

@@ -21,7 +21,10 @@ public final class FakeQuantParamInitializer implements ParamInitializer {
     public static final String MIN = "min";
     /** Observer state: upper end of the range. */
     public static final String MAX = "max";
-    /** Observer state: number of observed training (or calibration) batches. */
+    /**
+     * Observer state: number of observed training (or calibration) batches, saturated at
+     * {@code max(1, freezeAfter)} (so with no {@code freezeAfter} it is 0 before the first batch and 1 after).
+     */
     public static final String COUNT = "count";
 
     private static final FakeQuantParamInitializer INSTANCE = new FakeQuantParamInitializer();
@@ -36,6 +39,14 @@ public final class FakeQuantParamInitializer implements ParamInitializer {
 
     private static FakeQuantLayer fq(Layer layer) {
         return (FakeQuantLayer) layer;
+    }
+
+    /**
+     * @param key a parameter name
+     * @return true for the observer-state parameters {@link #MIN}, {@link #MAX}, {@link #COUNT}
+     */
+    public static boolean isObserverParam(String key) {
+        return MIN.equals(key) || MAX.equals(key) || COUNT.equals(key);
     }
 
     @Override
