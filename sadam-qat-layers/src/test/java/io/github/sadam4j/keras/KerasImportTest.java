@@ -342,6 +342,22 @@ class KerasImportTest {
     }
 
     @Test
+    void quantizedRetrainingKeepsTheSoftmaxOutputNextToItsLoss() {
+        // issue 11: keras-retrain --bits 4 put an 8-bit quantizer between Dense(softmax) and the loss layer the
+        // import adds; probabilities quantized to exactly 0 made the loss log(0) and training diverged
+        ImportedKerasModel keras = KerasImport.load(sequentialDense(new Random(7), new INDArray[4]));
+        MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder()
+                .quantization(io.github.sadam4j.qat.transform.QatPolicy.builder()
+                        .weights(io.github.sadam4j.qat.QuantSpec.weights(4))
+                        .activations(io.github.sadam4j.qat.QuantSpec.activations(8))
+                        .placement(io.github.sadam4j.qat.transform.QatPolicy.ActivationPlacement.OUTPUTS).build())
+                .build().prepare(keras);
+        List<String> names = net.getLayerWiseConfigurations().getConfs().stream()
+                .map(c -> c.getLayer().getLayerName()).toList();
+        assertEquals(List.of("dense_1", "dense_1_fq_out", "dense_2", "dense_2_loss"), names);
+    }
+
+    @Test
     void freezingMoreLayersThanTheModelHasIsAClearError() {
         ImportedKerasModel keras = KerasImport.load(sequentialDense(new Random(6), new INDArray[4]));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

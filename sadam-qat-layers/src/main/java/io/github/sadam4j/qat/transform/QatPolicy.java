@@ -35,7 +35,10 @@ public final class QatPolicy {
     public enum ActivationPlacement {
         /** Quantize each selected layer's input (the paper quantizes every conv input). */
         INPUTS,
-        /** Quantize each selected layer's output, after its activation function (TFLite/PyTorch style); not after output layers. */
+        /**
+         * Quantize each selected layer's output, after its activation function (TFLite/PyTorch style); never after
+         * output layers, nor between the network's last activation and its loss (see {@link QatTransform}).
+         */
         OUTPUTS
     }
 
