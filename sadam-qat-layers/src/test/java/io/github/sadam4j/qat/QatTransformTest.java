@@ -341,4 +341,59 @@ class QatTransformTest {
                 Nd4j.zeros(DataType.FLOAT, 16, 8)}));
         assertTrue(Double.isFinite(q.score()));
     }
+
+    // ------------------------------------------------------------------------------------------------ nothing left
+
+    @Test
+    void aPolicyThatLeavesEveryLayerInFloatSaysWhy() {
+        MultiLayerConfiguration twoLayers = new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().name("a").nIn(4).nOut(5).build())
+                .layer(new OutputLayer.Builder().name("out").nIn(5).nOut(2).build())
+                .build();
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                twoLayers, QatPolicy.builder().weights(QuantSpec.weights(4)).excludeFirst(true).excludeLast(true)
+                        .build()));
+        assertTrue(both.getMessage().startsWith("nothing to quantize: QatPolicy{"), both.getMessage());
+        assertTrue(both.getMessage().contains("layer 0 'a' (DenseLayer): excluded as the first weight layer "
+                + "(excludeFirst); layer 1 'out' (OutputLayer): excluded as the last weight layer (excludeLast)"),
+                both.getMessage());
+
+        IllegalArgumentException names = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                twoLayers, QatPolicy.builder().weights(QuantSpec.weights(4)).exclude("a")
+                        .include(l -> !"out".equals(l.getLayerName())).build()));
+        assertTrue(names.getMessage().contains("layer 0 'a' (DenseLayer): excluded by name; layer 1 'out' "
+                + "(OutputLayer): not selected by the include predicate"), names.getMessage());
+
+        MultiLayerConfiguration prelu = new NeuralNetConfiguration.Builder().list()
+                .layer(new PReLULayer.Builder().name("p").inputShape(4).build())
+                .layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).name("loss").build())
+                .build();
+        IllegalArgumentException unsupported = assertThrows(IllegalArgumentException.class,
+                () -> QatTransform.apply(prelu, QatPolicy.builder().weights(QuantSpec.weights(4)).build()));
+        assertTrue(unsupported.getMessage().contains("layer 0 'p' (PReLULayer): its weights cannot be quantized"),
+                unsupported.getMessage());
+
+        MultiLayerConfiguration noWeights = new NeuralNetConfiguration.Builder().list()
+                .layer(new ActivationLayer.Builder().activation(Activation.TANH).build())
+                .layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).build())
+                .setInputType(InputType.feedForward(3)).build();
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> QatTransform.apply(noWeights, OUTPUTS_4_8));
+        assertTrue(none.getMessage().contains("it has no layer with weights"), none.getMessage());
+
+        // activations only, and the only selected layer feeds the loss: nothing may be inserted
+        IllegalArgumentException lossOnly = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                withLoss(new DenseLayer.Builder().name("out").nIn(8).nOut(3).activation(Activation.SOFTMAX).build()),
+                QatPolicy.builder().activations(QuantSpec.activations(8))
+                        .placement(QatPolicy.ActivationPlacement.OUTPUTS).excludeFirst(true).build()));
+        assertTrue(lossOnly.getMessage().contains("layer 1 'out' (DenseLayer): selected, but the policy has no weight "
+                + "spec for DenseLayer and its output is the network's output or feeds the loss directly"),
+                lossOnly.getMessage());
+
+        IllegalArgumentException graph = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                floatGraph().getConfiguration(), QatPolicy.builder().weights(QuantSpec.weights(4))
+                        .include(l -> false).build()));
+        assertTrue(graph.getMessage().contains("vertex 'c1' (ConvolutionLayer): not selected by the include "
+                + "predicate"), graph.getMessage());
+    }
 }

@@ -119,7 +119,19 @@ public final class QatPolicy {
      * @return true if the user's predicate and name exclusions select it
      */
     public boolean selects(Layer layer) {
-        return (layer.getLayerName() == null || !excludedNames.contains(layer.getLayerName())) && include.test(layer);
+        return whyNotSelected(layer) == null;
+    }
+
+    /**
+     * @param layer a candidate layer
+     * @return why the name exclusions or the user's predicate leave it out ("excluded by name",
+     *         "not selected by the include predicate"), or null when they select it
+     */
+    public String whyNotSelected(Layer layer) {
+        if (layer.getLayerName() != null && excludedNames.contains(layer.getLayerName())) {
+            return "excluded by name";
+        }
+        return include.test(layer) ? null : "not selected by the include predicate";
     }
 
     /** @return true if unsupported selected layers are an error rather than skipped */

@@ -76,6 +76,8 @@ import org.slf4j.LoggerFactory;
  *   that feeds a separate softmax (an {@code ActivationLayer}, or a {@code LossLayer} with its own activation) is
  *   allowed: that quantizes the logits, before the last activation. INPUTS placement puts no quantizer before
  *   embedding layers (their input is integer indices).</li>
+ *   <li>A policy that leaves the whole network in float (every weight layer excluded, unselected or unsupported) is
+ *   an {@link IllegalArgumentException} that names each layer and why it was left alone.</li>
  * </ul>
  */
 public final class QatTransform {
@@ -126,11 +128,17 @@ public final class QatTransform {
             }
         }
         Set<Integer> selected = new HashSet<>();
+        List<String> leftAlone = new ArrayList<>();
         for (int i : weightLayers) {
             boolean first = i == weightLayers.get(0);
             boolean last = i == weightLayers.get(weightLayers.size() - 1);
-            if (isSelected(confs.get(i).getLayer(), first, last, policy, "layer " + i)) {
+            org.deeplearning4j.nn.conf.layers.Layer layer = confs.get(i).getLayer();
+            String where = describe(i, layer);
+            String reason = skipReason(layer, first, last, policy, where);
+            if (reason == null) {
                 selected.add(i);
+            } else {
+                leftAlone.add(where + ": " + reason);
             }
         }
         List<org.deeplearning4j.nn.conf.layers.Layer> layers = confs.stream().map(NeuralNetConfiguration::getLayer)
@@ -147,6 +155,7 @@ public final class QatTransform {
             InputPreProcessor p = conf.getInputPreProcessors().get(i);
             boolean sel = selected.contains(i);
             String name = layer.getLayerName() != null ? layer.getLayerName() : String.valueOf(i);
+            int changes = log.size();
             QuantSpec act = policy.getActivations();
             if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS
                     && !takesIndices(layer)) {
@@ -176,7 +185,11 @@ public final class QatTransform {
                     log.add(fq.getLayerName());
                 }
             }
+            if (sel && log.size() == changes) {
+                leftAlone.add(describe(i, layer) + ": " + untouched(layer, policy));
+            }
         }
+        requireSomethingQuantized(log, weightLayers.isEmpty(), leftAlone, policy);
         conf.setConfs(out);
         conf.setInputPreProcessors(pre);
         QatLayers.verify(conf);
@@ -211,15 +224,20 @@ public final class QatTransform {
         Topology<String> topology = new Topology<>(
                 v -> originalVertices.get(v) instanceof LayerVertex l ? l.getLayerConf().getLayer() : null,
                 v -> consumers.getOrDefault(v, List.of()), networkOutputs::contains);
+        List<String> leftAlone = new ArrayList<>();
         for (String name : new ArrayList<>(vertices.keySet())) {
             if (!weightVertices.contains(name)) {
                 continue;
             }
             LayerVertex lv = (LayerVertex) vertices.get(name);
             org.deeplearning4j.nn.conf.layers.Layer layer = lv.getLayerConf().getLayer();
-            if (!isSelected(layer, first.contains(name), last.contains(name), policy, "vertex '" + name + "'")) {
+            String where = "vertex '" + name + "' (" + layer.getClass().getSimpleName() + ")";
+            String reason = skipReason(layer, first.contains(name), last.contains(name), policy, where);
+            if (reason != null) {
+                leftAlone.add(where + ": " + reason);
                 continue;
             }
+            int changes = log.size();
             QuantSpec ws = policy.weightSpecFor(layer);
             if (ws != null) {
                 lv.getLayerConf().setLayer(QatLayers.quantizeWeights(layer, ws));
@@ -251,7 +269,11 @@ public final class QatTransform {
                     log.add(fqName);
                 }
             }
+            if (log.size() == changes) {
+                leftAlone.add(where + ": " + untouched(layer, policy));
+            }
         }
+        requireSomethingQuantized(log, weightVertices.isEmpty(), leftAlone, policy);
         c.setTopologicalOrder(null);
         c.setTopologicalOrderStr(null);
         c.validate();
@@ -279,20 +301,60 @@ public final class QatTransform {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static boolean isSelected(org.deeplearning4j.nn.conf.layers.Layer layer, boolean first, boolean last,
-                                      QatPolicy policy, String where) {
-        if (first && policy.isExcludeFirst() || last && policy.isExcludeLast() || !policy.selects(layer)) {
-            return false;
+    /**
+     * Why the policy leaves a weight layer alone, or null when it selects it.
+     *
+     * @throws IllegalArgumentException for a selected layer whose weights cannot be quantized, with
+     *                                  {@link QatPolicy#isFailOnUnsupported()}
+     */
+    private static String skipReason(org.deeplearning4j.nn.conf.layers.Layer layer, boolean first, boolean last,
+                                     QatPolicy policy, String where) {
+        boolean asFirst = first && policy.isExcludeFirst();
+        boolean asLast = last && policy.isExcludeLast();
+        if (asFirst || asLast) {
+            return "excluded as the " + (asFirst && asLast ? "first and the last weight layer (excludeFirst, "
+                    + "excludeLast)" : asFirst ? "first weight layer (excludeFirst)" : "last weight layer (excludeLast)");
+        }
+        String notSelected = policy.whyNotSelected(layer);
+        if (notSelected != null) {
+            return notSelected;
         }
         if (policy.weightSpecFor(layer) != null && !QatLayers.canQuantizeWeights(layer)) {
-            String msg = where + " (" + layer.getClass().getSimpleName() + ") has weights that cannot be quantized";
+            String msg = where + " has weights that cannot be quantized";
             if (policy.isFailOnUnsupported()) {
                 throw new IllegalArgumentException(msg);
             }
             LOG.info("{}: left in float", msg);
-            return false;
+            return "its weights cannot be quantized (unsupported layer type)";
         }
-        return true;
+        return null;
+    }
+
+    /** Why a selected layer got neither quantized weights nor an activation quantizer. */
+    private static String untouched(org.deeplearning4j.nn.conf.layers.Layer layer, QatPolicy policy) {
+        String noWeights = "selected, but the policy has no weight spec for " + layer.getClass().getSimpleName();
+        if (policy.getActivations() == null) {
+            return noWeights + " and no activation spec";
+        }
+        return noWeights + " and " + (policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS
+                ? "its input is integer indices (no activation quantizer before an embedding)"
+                : "its output is the network's output or feeds the loss directly (no quantizer may sit between the "
+                + "last activation and the loss)");
+    }
+
+    /** A transform that would change nothing is a mistake in the policy (or the network): say why. */
+    private static void requireSomethingQuantized(List<String> changes, boolean noWeightLayers, List<String> leftAlone,
+                                                  QatPolicy policy) {
+        if (!changes.isEmpty()) {
+            return;
+        }
+        throw new IllegalArgumentException("nothing to quantize: " + policy + " leaves the whole network in float ("
+                + (noWeightLayers ? "it has no layer with weights" : String.join("; ", leftAlone)) + ")");
+    }
+
+    private static String describe(int index, org.deeplearning4j.nn.conf.layers.Layer layer) {
+        return "layer " + index + (layer.getLayerName() == null ? "" : " '" + layer.getLayerName() + "'") + " ("
+                + layer.getClass().getSimpleName() + ")";
     }
 
     /**
