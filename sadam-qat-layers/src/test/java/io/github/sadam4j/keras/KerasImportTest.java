@@ -124,6 +124,14 @@ class KerasImportTest {
         double[][] expected = forwardDense(forwardDense(x.toDoubleMatrix(), w[0], w[1], "relu"), w[2], w[3], "softmax");
         assertClose(expected, keras.output(x)[0], 1e-5);
 
+        assertEquals("KerasModelFile{dense.h5: Keras 2.2.4 sequential, inputs {dense_1=[4]}, outputs "
+                + "{dense_2=softmax}, losses {dense_2=categorical_crossentropy}, channels last}", keras.file().toString());
+        assertEquals("ImportedKerasModel{dense.h5 (Keras 2.2.4 sequential) as MultiLayerNetwork, 3 layers (with the "
+                + "loss layers), 67 parameters, losses {dense_2=categorical_crossentropy}}", keras.toString());
+        KerasRetrainer retrainer = KerasRetrainer.builder().freezeFirst(1).weightDecay(0.01).seed(7).build();
+        assertTrue(retrainer.toString().matches("KerasRetrainer\\{updater=SAdam\\{lr=.*}, freezeFirst=1, "
+                + "weightDecay=0.01, probes on, seed=7, quantization=none}"), retrainer.toString());
+
         // retrain with S-Adam and probes: the loss goes down
         MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder()
                 .updater(SAdam.builder().learningRate(0.02).probes(3).build()).build().prepare(keras);

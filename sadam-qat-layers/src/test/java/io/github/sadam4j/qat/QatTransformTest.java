@@ -152,6 +152,11 @@ class QatTransformTest {
         // per-type override and predicate
         QatPolicy typed = QatPolicy.builder().weights(QuantSpec.weights(4)).weightsFor(OutputLayer.class,
                 QuantSpec.weights(8)).include(l -> !"a".equals(l.getLayerName())).build();
+        assertEquals("QatPolicy{weights=" + QuantSpec.weights(4) + ", byType={OutputLayer=" + QuantSpec.weights(8)
+                + "}, activations=null, placement=INPUTS, excludeFirst=false, excludeLast=false, include=<predicate>}",
+                typed.toString());
+        assertTrue(QatPolicy.builder().weights(QuantSpec.weights(4)).failOnUnsupported(true).build().toString()
+                .endsWith(", failOnUnsupported}"));
         MultiLayerConfiguration t = QatTransform.apply(conf, typed);
         assertNull(((BaseLayer) t.getConf(0).getLayer()).getWeightNoise());
         assertEquals(8, ((WeightQuantizer) ((BaseLayer) t.getConf(3).getLayer()).getWeightNoise()).getSpec().getBits());

@@ -50,6 +50,7 @@ public final class QatPolicy {
     private final boolean excludeLast;
     private final Set<String> excludedNames;
     private final Predicate<Layer> include;
+    private final boolean customInclude;
     private final boolean failOnUnsupported;
 
     private QatPolicy(Builder b) {
@@ -61,6 +62,7 @@ public final class QatPolicy {
         this.excludeLast = b.excludeLast;
         this.excludedNames = Set.copyOf(b.excludedNames);
         this.include = b.include;
+        this.customInclude = b.customInclude;
         this.failOnUnsupported = b.failOnUnsupported;
     }
 
@@ -141,9 +143,18 @@ public final class QatPolicy {
 
     @Override
     public String toString() {
-        return "QatPolicy{weights=" + weights + (weightsByType.isEmpty() ? "" : ", byType=" + weightsByType)
+        return "QatPolicy{weights=" + weights + (weightsByType.isEmpty() ? "" : ", byType=" + byTypeNames())
                 + ", activations=" + activations + ", placement=" + placement + ", excludeFirst=" + excludeFirst
-                + ", excludeLast=" + excludeLast + (excludedNames.isEmpty() ? "" : ", excluded=" + excludedNames) + "}";
+                + ", excludeLast=" + excludeLast + (excludedNames.isEmpty() ? "" : ", excluded=" + excludedNames)
+                + (customInclude ? ", include=<predicate>" : "") + (failOnUnsupported ? ", failOnUnsupported" : "")
+                + "}";
+    }
+
+    /** The per-type specs by simple class name (the full names made the policy unreadable in logs). */
+    private Map<String, QuantSpec> byTypeNames() {
+        Map<String, QuantSpec> m = new LinkedHashMap<>();
+        weightsByType.forEach((type, spec) -> m.put(type.getSimpleName(), spec));
+        return m;
     }
 
     /** Builder of {@link QatPolicy}. */
@@ -156,6 +167,7 @@ public final class QatPolicy {
         private boolean excludeLast;
         private final Set<String> excludedNames = new LinkedHashSet<>();
         private Predicate<Layer> include = l -> true;
+        private boolean customInclude;
         private boolean failOnUnsupported;
 
         private Builder() {
@@ -258,6 +270,7 @@ public final class QatPolicy {
                 throw new IllegalArgumentException("predicate must not be null");
             }
             this.include = predicate;
+            this.customInclude = true;
             return this;
         }
 
