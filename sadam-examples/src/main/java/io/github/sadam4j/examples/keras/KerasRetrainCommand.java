@@ -48,6 +48,7 @@ import picocli.CommandLine.Option;
                         + "columns are the m targets), 'fashion-mnist' (resized to the model's input; 10-class "
                         + "models), or 'synthetic' (N(0,1) inputs labelled by a perturbed copy of the model)."})
 public final class KerasRetrainCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KerasRetrainCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -216,22 +217,24 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                 }
             });
             net.addListeners(new MetricsListener(record, csv, bar));
+            long iteration = 0;
+            double lastLoss = Double.NaN;
             for (int epoch = 0; epoch < epochs && !session.stopRequested(); epoch++) {
                 for (org.nd4j.linalg.dataset.MultiDataSet b : d.batches(batch, seed, epoch)) {
                     if (session.stopRequested()) {
                         break;
                     }
+                    TrainingFailure.Progress at = new TrainingFailure.Progress(++iteration, (long) steps * epochs,
+                            epoch + 1, lastLoss);
                     try {
                         fit(net, b);
                     } catch (RuntimeException e) {
-                        bar.close();
-                        PrintWriter err = spec.commandLine().getErr();
-                        err.println("Error: DL4J could not train this model: " + rootMessage(e) + ". The model "
-                                + "imports and predicts; a layer whose backward pass DL4J 1.0.0-M2.1 cannot run (for "
-                                + "example PReLU on channels-last input) can be kept out of training with --freeze N "
-                                + "(freezes the first N layers).");
-                        err.flush();
-                        return 1;
+                        LOG.debug("training step failed", e);
+                        return stopTraining(bar, TrainingFailure.of(e, at, divergenceAdvice()));
+                    }
+                    lastLoss = net.score();
+                    if (!Double.isFinite(lastLoss)) {
+                        return stopTraining(bar, TrainingFailure.nonFiniteLoss(lastLoss, at, divergenceAdvice()));
                     }
                 }
                 Evaluation e = Evaluation.of(net, d.test, keras);
@@ -315,12 +318,20 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
+    /** What the user can change when training diverges, with the values used. */
+    private String divergenceAdvice() {
+        return "Try a lower --lr (now " + lr + ")" + (bits == null ? "" : ", a gentler quantization (more --bits than "
+                + bits + ", or --activation-bits 0 to keep activations in float)") + " or stronger S-Adam damping "
+                + "(a larger --lambda than " + lambda + ").";
+    }
+
+    /** Ends training on an error: the progress bar first, then the one-line message on stderr; exit code 1. */
+    private int stopTraining(ProgressBar bar, String message) {
+        bar.close();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(message);
+        err.flush();
+        return 1;
     }
 
     private static void fit(Model net, org.nd4j.linalg.dataset.MultiDataSet b) {

@@ -140,6 +140,17 @@ class KerasRetrainCommandTest {
     }
 
     @Test
+    void aDivergingRunSaysSoWithTheIterationAndTheLoss() {
+        // issue 11: a diverged run was reported as a DL4J/PReLU problem with a --freeze hint
+        Result res = run("keras-retrain", "--model", denseModel.toString(), "--lr", "1e6", "--epochs", "3",
+                "--progress", "off", "-o", dir.resolve("diverge").toString());
+        assertEquals(1, res.code(), res.out());
+        assertTrue(res.err().startsWith("Error: training diverged at iteration "), res.err());
+        assertTrue(res.err().contains("Try a lower --lr (now 1000000.0)"), res.err());
+        assertTrue(!res.err().contains("PReLU") && !res.err().contains("--freeze"), res.err());
+    }
+
+    @Test
     void problemsAreOneClearLine() throws Exception {
         Path zip = dir.resolve("model.keras");
         try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
