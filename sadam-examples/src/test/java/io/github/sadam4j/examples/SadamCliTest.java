@@ -3,10 +3,15 @@ package io.github.sadam4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -37,6 +42,41 @@ class SadamCliTest {
             assertEquals(0, cli.execute(cmd, "--help"), cmd);
             assertTrue(o.toString().startsWith("Usage: sadam4j " + cmd), o.toString());
         }
+    }
+
+    /** The root command and every subcommand, however deeply nested. */
+    static List<CommandLine> allCommands(CommandLine cli) {
+        List<CommandLine> all = new ArrayList<>(List.of(cli));
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            all.addAll(allCommands(sub));
+        }
+        return all;
+    }
+
+    @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings() {
+        // issue 11: an unescaped % in a description (picocli descriptions are format strings) printed three
+        // "[picocli WARN] Could not format" lines before keras-retrain's help and every usage error
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        List<String> names = new ArrayList<>();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8)); // picocli's tracer writes here
+        try {
+            for (CommandLine c : allCommands(SadamCli.commandLine())) {
+                String name = c.getCommandSpec().qualifiedName();
+                names.add(name);
+                StringWriter o = new StringWriter();
+                c.setOut(new PrintWriter(o, true));
+                assertEquals(0, c.execute("--help"), name);
+                assertTrue(o.toString().contains("Usage: " + name), o.toString());
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertTrue(names.containsAll(List.of("sadam4j", "sadam4j qat", "sadam4j toy", "sadam4j keras-retrain",
+                "sadam4j bench", "sadam4j data")), names.toString());
+        assertTrue(!warnings.toString(StandardCharsets.UTF_8).contains("[picocli"),
+                warnings.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     int testLimit;
 
     @Option(names = "--synthetic-examples", paramLabel = "N", defaultValue = "512",
-            description = "Synthetic data: number of examples (80% train). Default: ${DEFAULT-VALUE}.")
+            description = "Synthetic data: number of examples (80%% train). Default: ${DEFAULT-VALUE}.")
     int syntheticExamples;
 
     @Option(names = "--loss", paramLabel = "KERAS_LOSS",
