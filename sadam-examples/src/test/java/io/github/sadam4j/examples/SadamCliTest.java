@@ -80,6 +80,27 @@ class SadamCliTest {
     }
 
     @Test
+    void aUsageErrorIsTheMessageTheUsageLineAndAPointerToHelp() {
+        // issue 11: usage errors printed the whole help (about 70 lines for keras-retrain) after the message
+        assertEquals(2, run("keras-retrain"));
+        assertEquals(List.of("Missing required option: '--model=FILE.h5'",
+                "Usage: sadam4j keras-retrain [OPTIONS] --model=FILE.h5",
+                "Try 'sadam4j keras-retrain --help' for more information."), err.toString().lines().toList());
+        assertEquals("", out.toString());
+
+        StringWriter typo = new StringWriter();
+        CommandLine cli = SadamCli.commandLine();
+        cli.setErr(new PrintWriter(typo, true));
+        assertEquals(2, cli.execute("toy", "--step", "5"));
+        List<String> lines = typo.toString().lines().toList();
+        assertEquals("Unknown options: '--step', '5'", lines.get(0));
+        assertTrue(typo.toString().contains("--steps"), "suggests the option meant: " + typo);
+        assertTrue(lines.get(lines.size() - 2).startsWith("Usage: sadam4j toy [OPTIONS]"), typo.toString());
+        assertEquals("Try 'sadam4j toy --help' for more information.", lines.get(lines.size() - 1));
+        assertTrue(lines.size() <= 5 && !typo.toString().contains("Default:"), "no option list: " + typo);
+    }
+
+    @Test
     void dataCommandDescribesTheEmbeddedSubset() {
         assertEquals(0, run("data", "--dataset", "embedded"), err.toString());
         String o = out.toString();
