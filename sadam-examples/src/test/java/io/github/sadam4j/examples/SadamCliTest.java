@@ -117,7 +117,7 @@ class SadamCliTest {
                 + "10, 10]"), out.toString());
         assertTrue(out.toString().contains("test images:     20 (28x28), per class [2, 2"), out.toString());
         assertEquals(2, run("data", "--dataset", "embedded", "--train-limit", "0"));
-        assertTrue(err.toString().contains("--train-limit and --test-limit must be > 0"), err.toString());
+        assertTrue(err.toString().startsWith("--train-limit = 0 is invalid: allowed >= 1"), err.toString());
     }
 
     @Test
