@@ -2,6 +2,7 @@ package io.github.sadam4j.examples;
 
 import io.github.sadam4j.examples.benchcmd.BenchCommand;
 import io.github.sadam4j.examples.cli.DataCommand;
+import io.github.sadam4j.examples.cli.ShortUsageErrors;
 import io.github.sadam4j.examples.keras.KerasRetrainCommand;
 import io.github.sadam4j.examples.qat.QatCommand;
 import io.github.sadam4j.examples.toy.ToyCommand;
@@ -35,6 +36,7 @@ public final class SadamCli implements Runnable {
     public static CommandLine commandLine() {
         return new CommandLine(new SadamCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(new ShortUsageErrors())
                 .setExecutionExceptionHandler(SadamCli::handleExecutionException);
     }
 

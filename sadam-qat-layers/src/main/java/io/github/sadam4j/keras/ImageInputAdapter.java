@@ -55,6 +55,14 @@ public final class ImageInputAdapter implements DataSetPreProcessor {
         return s * s == f ? s : -1;
     }
 
+    /** @return e.g. {@code ImageInputAdapter{to [28, 28, 1], channels last}} or {@code {to flat [100] (10 x 10)}} */
+    @Override
+    public String toString() {
+        return "ImageInputAdapter{to " + (target.length == 1 ? "flat " + Arrays.toString(target) + " (" + side(target[0])
+                + " x " + side(target[0]) + ")" : Arrays.toString(target) + ", channels " + (channelsLast ? "last"
+                : "first")) + "}";
+    }
+
     @Override
     public void preProcess(DataSet ds) {
         ds.setFeatures(adapt(ds.getFeatures()));

@@ -85,6 +85,20 @@ public final class ImportedKerasModel {
         return java.util.Arrays.stream(probe).map(a -> a.size(a.rank() - 1)).toList();
     }
 
+    /**
+     * @return e.g. {@code ImportedKerasModel{adam.h5 (Keras 2.0.9 sequential) as MultiLayerNetwork, 3 layers, 6922
+     *         parameters, losses {dense_2=categorical_crossentropy}}}
+     */
+    @Override
+    public String toString() {
+        long layers = network instanceof MultiLayerNetwork net ? net.getnLayers()
+                : ((ComputationGraph) network).getNumLayers();
+        return "ImportedKerasModel{" + file.path().getFileName() + " (Keras " + file.kerasVersion() + " "
+                + file.kind().name().toLowerCase(java.util.Locale.ROOT) + ") as " + network.getClass().getSimpleName()
+                + ", " + layers + " layers (with the loss layers), " + network.numParams() + " parameters, losses "
+                + kerasLosses + "}";
+    }
+
     private INDArray[] zeros() {
         INDArray[] in = new INDArray[file.inputShapes().size()];
         for (int i = 0; i < in.length; i++) {

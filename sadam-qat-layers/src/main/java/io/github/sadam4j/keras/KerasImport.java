@@ -111,10 +111,9 @@ public final class KerasImport {
         Map<String, ILossFunction> losses = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : kerasLosses.entrySet()) {
             try {
-                losses.put(e.getKey(), KerasLossUtils.mapLossFunction(e.getValue(), new Keras2LayerConfiguration()));
-            } catch (UnsupportedKerasConfigurationException ex) {
-                throw new KerasImportException("The Keras loss '" + e.getValue() + "' of output '" + e.getKey()
-                        + "' has no DL4J equivalent; choose another loss: " + ex.getMessage(), ex);
+                losses.put(e.getKey(), lossFunction(e.getValue()));
+            } catch (KerasImportException ex) {
+                throw new KerasImportException("Output '" + e.getKey() + "': " + ex.getMessage(), ex);
             }
         }
         Model trainable = withLossLayers(imported, info, losses);
@@ -145,6 +144,23 @@ public final class KerasImport {
             }
         }
         return n;
+    }
+
+    /**
+     * DL4J's equivalent of a Keras loss (through DL4J's {@code KerasLossUtils}); lets a caller check a loss name
+     * before importing anything.
+     *
+     * @param kerasLoss a Keras loss name, e.g. {@code mse}, {@code categorical_crossentropy}
+     * @return the DL4J loss function
+     * @throws KerasImportException if DL4J has no equivalent
+     */
+    public static ILossFunction lossFunction(String kerasLoss) {
+        try {
+            return KerasLossUtils.mapLossFunction(kerasLoss, new Keras2LayerConfiguration());
+        } catch (UnsupportedKerasConfigurationException ex) {
+            throw new KerasImportException("The Keras loss '" + kerasLoss + "' has no DL4J equivalent; choose another "
+                    + "loss: " + ex.getMessage(), ex);
+        }
     }
 
     static String defaultLoss(String activation) {

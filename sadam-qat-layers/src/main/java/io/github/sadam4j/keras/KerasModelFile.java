@@ -362,4 +362,20 @@ public final class KerasModelFile {
     public boolean channelsLast() {
         return channelsLast;
     }
+
+    /**
+     * @return e.g. {@code KerasModelFile{adam.h5: Keras 2.0.9 sequential, inputs {dense_1=[100]}, outputs
+     *         {dense_2=softmax}, losses {dense_2=categorical_crossentropy}, channels last}}
+     */
+    @Override
+    public String toString() {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        for (int i = 0; i < inputNames.size(); i++) {
+            inputs.put(inputNames.get(i), Arrays.toString(inputShapes.get(i)));
+        }
+        return "KerasModelFile{" + path.getFileName() + ": Keras " + kerasVersion + " "
+                + kind.name().toLowerCase(java.util.Locale.ROOT) + ", inputs " + inputs + ", outputs "
+                + outputActivations + ", losses " + (losses.isEmpty() ? "none (no training configuration)" : losses)
+                + ", channels " + (channelsLast ? "last" : "first") + "}";
+    }
 }

@@ -108,6 +108,17 @@ public final class KerasRetrainer {
         return net;
     }
 
+    /**
+     * @return e.g. {@code KerasRetrainer{updater=SAdam{...}, freezeFirst=2, weightDecay=0.01, probes on, seed=42,
+     *         quantization=none}}
+     */
+    @Override
+    public String toString() {
+        return "KerasRetrainer{updater=" + updater + ", freezeFirst=" + freezeFirst + ", weightDecay=" + weightDecay
+                + ", probes " + (attachProbes ? "on" : "off") + ", seed=" + seed + ", quantization="
+                + (quantization == null ? "none" : quantization) + "}";
+    }
+
     /** Decoupled decay on weights and biases of a trainable layer (frozen layers are not BaseLayers). */
     private void applyWeightDecay(org.deeplearning4j.nn.conf.layers.Layer layer) {
         if (weightDecay > 0 && layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl) {

@@ -39,7 +39,8 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * {@code torch.round} and {@code std::nearbyint}. The 1-bit quantizer is {@code x_hat = x >= 0 ? s : -s}.
  *
  * <p>Non-finite values: a range ({@code min}, {@code max}) that is NaN or infinite is an error
- * ({@link IllegalStateException} naming the quantizer), never a silently NaN scale. {@link #checkFinite} rejects
+ * ({@link NonFiniteValuesException}, an {@link IllegalStateException}, naming the quantizer), never a silently NaN
+ * scale. {@link #checkFinite} rejects
  * tensors containing NaN/Inf before a range is taken from them (ND4J's min/max reductions may skip a NaN depending on
  * its position, so the range alone does not reliably reveal one); the quantizers of this module call it whenever they
  * take a range from data, except a {@link FakeQuantLayer} in training, which checks with {@link #isFinite} and refuses
@@ -91,12 +92,12 @@ public final class FakeQuantizer {
      *
      * @param x     the tensor
      * @param where what is being quantized, for the error message
-     * @throws IllegalStateException if a value is not finite
+     * @throws NonFiniteValuesException if a value is not finite
      */
     public static void checkFinite(INDArray x, String where) {
         long bad = countNonFinite(x);
         if (bad > 0) {
-            throw new IllegalStateException(where + ": the tensor to quantize contains " + bad
+            throw new NonFiniteValuesException(where + ": the tensor to quantize contains " + bad
                     + " NaN or infinite value(s); a quantization range cannot be taken from it (has training diverged?)");
         }
     }
@@ -238,7 +239,7 @@ public final class FakeQuantizer {
      * @param axis  the channel axis of the tensor these parameters will be applied to, -1 for per tensor
      * @param where for error messages
      * @return the parameters
-     * @throws IllegalStateException if a range end is NaN or infinite
+     * @throws NonFiniteValuesException if a range end is NaN or infinite
      */
     public static QParams qparams(QuantSpec spec, float[] min, float[] max, int axis, String where) {
         if (min.length != max.length || min.length == 0) {
@@ -260,7 +261,7 @@ public final class FakeQuantizer {
             float lo = min[i];
             float hi = max[i];
             if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
-                throw new IllegalStateException(where + ": quantization range " + (n > 1 ? "of channel " + i + " " : "")
+                throw new NonFiniteValuesException(where + ": quantization range " + (n > 1 ? "of channel " + i + " " : "")
                         + "is not finite: [" + lo + ", " + hi + "]; refusing to compute a NaN/infinite scale");
             }
             if (spec.isBinary()) {

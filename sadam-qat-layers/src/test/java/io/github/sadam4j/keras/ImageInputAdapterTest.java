@@ -42,6 +42,14 @@ class ImageInputAdapterTest {
     }
 
     @Test
+    void describesItsTarget() {
+        assertEquals("ImageInputAdapter{to [14, 14, 3], channels last}",
+                new ImageInputAdapter(new long[]{14, 14, 3}, true).toString());
+        assertEquals("ImageInputAdapter{to flat [100] (10 x 10)}", new ImageInputAdapter(new long[]{100}, true)
+                .toString());
+    }
+
+    @Test
     void shapesThatDoNotFitAreClearErrors() {
         KerasImportException e = assertThrows(KerasImportException.class,
                 () -> new ImageInputAdapter(new long[]{37}, true));

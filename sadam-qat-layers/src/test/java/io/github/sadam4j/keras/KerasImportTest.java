@@ -124,6 +124,14 @@ class KerasImportTest {
         double[][] expected = forwardDense(forwardDense(x.toDoubleMatrix(), w[0], w[1], "relu"), w[2], w[3], "softmax");
         assertClose(expected, keras.output(x)[0], 1e-5);
 
+        assertEquals("KerasModelFile{dense.h5: Keras 2.2.4 sequential, inputs {dense_1=[4]}, outputs "
+                + "{dense_2=softmax}, losses {dense_2=categorical_crossentropy}, channels last}", keras.file().toString());
+        assertEquals("ImportedKerasModel{dense.h5 (Keras 2.2.4 sequential) as MultiLayerNetwork, 3 layers (with the "
+                + "loss layers), 67 parameters, losses {dense_2=categorical_crossentropy}}", keras.toString());
+        KerasRetrainer retrainer = KerasRetrainer.builder().freezeFirst(1).weightDecay(0.01).seed(7).build();
+        assertTrue(retrainer.toString().matches("KerasRetrainer\\{updater=SAdam\\{lr=.*}, freezeFirst=1, "
+                + "weightDecay=0.01, probes on, seed=7, quantization=none}"), retrainer.toString());
+
         // retrain with S-Adam and probes: the loss goes down
         MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder()
                 .updater(SAdam.builder().learningRate(0.02).probes(3).build()).build().prepare(keras);
@@ -339,6 +347,22 @@ class KerasImportTest {
         assertFalse(keras.isClassifier());
         assertEquals(Map.of("d", "mean_absolute_error"),
                 KerasImport.load(f, Map.of("d", "mean_absolute_error")).kerasLosses());
+    }
+
+    @Test
+    void quantizedRetrainingKeepsTheSoftmaxOutputNextToItsLoss() {
+        // issue 11: keras-retrain --bits 4 put an 8-bit quantizer between Dense(softmax) and the loss layer the
+        // import adds; probabilities quantized to exactly 0 made the loss log(0) and training diverged
+        ImportedKerasModel keras = KerasImport.load(sequentialDense(new Random(7), new INDArray[4]));
+        MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder()
+                .quantization(io.github.sadam4j.qat.transform.QatPolicy.builder()
+                        .weights(io.github.sadam4j.qat.QuantSpec.weights(4))
+                        .activations(io.github.sadam4j.qat.QuantSpec.activations(8))
+                        .placement(io.github.sadam4j.qat.transform.QatPolicy.ActivationPlacement.OUTPUTS).build())
+                .build().prepare(keras);
+        List<String> names = net.getLayerWiseConfigurations().getConfs().stream()
+                .map(c -> c.getLayer().getLayerName()).toList();
+        assertEquals(List.of("dense_1", "dense_1_fq_out", "dense_2", "dense_2_loss"), names);
     }
 
     @Test

@@ -142,6 +142,15 @@ class ExportTest {
         assertEquals(0, (int) a.qmin);
         assertEquals(255, (int) a.qmax);
         assertTrue(a.scale[0] > 0 && a.zeroPoint[0] >= 0 && a.zeroPoint[0] <= 255);
+        // readable descriptions (not object ids): format, bit widths, counts
+        assertEquals("ExportManifest{sadam4j-qat-export v1, MultiLayerNetwork FLOAT, " + m.layers.size() + " layers, "
+                + m.layers.stream().mapToInt(e -> e.params.size()).sum() + " tensors (4 quantized: 4-bit), 4 activation "
+                + "quantizers (8-bit)}", m.toString());
+        assertEquals("LayerEntry{#" + conv.index + " " + conv.name + " (ConvolutionLayer): [b float32 [4], W 4-bit "
+                + "int4 [4, 1, 3, 3] axis 0]}", conv.toString());
+        assertEquals("TensorEntry{W 4-bit int4 [4, 1, 3, 3] axis 0, file " + w.file + "}", w.toString());
+        assertTrue(a.toString().matches("ActivationQuantizerEntry\\{\\S+ \\(layer\\) 8-bit, static, range "
+                + "\\[-?[0-9.E-]+, [0-9.E-]+]}"), a.toString());
         // the reloaded network computes with dequantized weights, without weight quantizers
         MultiLayerNetwork loaded = QatModelLoader.loadMultiLayerNetwork(dir);
         assertNull(((BaseLayer) loaded.getLayer(conv.index).conf().getLayer()).getWeightNoise());

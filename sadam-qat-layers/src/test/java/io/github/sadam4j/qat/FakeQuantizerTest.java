@@ -314,13 +314,13 @@ class FakeQuantizerTest {
         IllegalArgumentException ax = assertThrows(IllegalArgumentException.class, () -> FakeQuantizer.qparamsFor(x,
                 QuantSpec.builder().perChannel(2).build(), 2, "layer 'dense' W"));
         assertTrue(ax.getMessage().contains("axis 2") && ax.getMessage().contains("layer 'dense' W"), ax.getMessage());
-        // a NaN range is refused, never turned into a NaN scale
-        IllegalStateException nan = assertThrows(IllegalStateException.class, () -> FakeQuantizer.qparams(
+        // a NaN range is refused, never turned into a NaN scale; the type says "non-finite values" (divergence)
+        NonFiniteValuesException nan = assertThrows(NonFiniteValuesException.class, () -> FakeQuantizer.qparams(
                 QuantSpec.builder().build(), new float[]{Float.NaN}, new float[]{1f}, -1, "act"));
         assertTrue(nan.getMessage().contains("not finite"), nan.getMessage());
-        assertThrows(IllegalStateException.class, () -> FakeQuantizer.qparams(QuantSpec.builder().build(),
+        assertThrows(NonFiniteValuesException.class, () -> FakeQuantizer.qparams(QuantSpec.builder().build(),
                 new float[]{0f}, new float[]{Float.POSITIVE_INFINITY}, -1, "act"));
-        assertThrows(IllegalStateException.class,
+        assertThrows(NonFiniteValuesException.class,
                 () -> FakeQuantizer.checkFinite(f(1f, Float.NaN, 2f), "act"));
         FakeQuantizer.checkFinite(f(1f, -2f), "act");
         // stateful ranges cannot be used without a layer to hold the state

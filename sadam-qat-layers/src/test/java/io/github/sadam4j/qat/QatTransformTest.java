@@ -16,9 +16,12 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PReLULayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -149,6 +152,11 @@ class QatTransformTest {
         // per-type override and predicate
         QatPolicy typed = QatPolicy.builder().weights(QuantSpec.weights(4)).weightsFor(OutputLayer.class,
                 QuantSpec.weights(8)).include(l -> !"a".equals(l.getLayerName())).build();
+        assertEquals("QatPolicy{weights=" + QuantSpec.weights(4) + ", byType={OutputLayer=" + QuantSpec.weights(8)
+                + "}, activations=null, placement=INPUTS, excludeFirst=false, excludeLast=false, include=<predicate>}",
+                typed.toString());
+        assertTrue(QatPolicy.builder().weights(QuantSpec.weights(4)).failOnUnsupported(true).build().toString()
+                .endsWith(", failOnUnsupported}"));
         MultiLayerConfiguration t = QatTransform.apply(conf, typed);
         assertNull(((BaseLayer) t.getConf(0).getLayer()).getWeightNoise());
         assertEquals(8, ((WeightQuantizer) ((BaseLayer) t.getConf(3).getLayer()).getWeightNoise()).getSpec().getBits());
@@ -247,5 +255,160 @@ class QatTransformTest {
         assertEquals(List.of("c1_fq_out"), oc.getVertexInputs().get("a"));
         assertTrue(!oc.getVertices().containsKey("out_fq_out"));
         outs.output(data(4, 32).getFeatures());
+    }
+
+    // ------------------------------------------------------------------------------------------------ the loss
+
+    /** input 4 -> dense "h" (relu) -> the given tail -> a loss layer, as a Keras import builds it. */
+    static MultiLayerConfiguration withLoss(org.deeplearning4j.nn.conf.layers.Layer... tail) {
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                .updater(new Adam(0.01)).list()
+                .layer(new DenseLayer.Builder().name("h").nIn(4).nOut(8).activation(Activation.RELU).build());
+        for (org.deeplearning4j.nn.conf.layers.Layer l : tail) {
+            b.layer(l);
+        }
+        return b.layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).name("loss")
+                .activation(Activation.IDENTITY).build()).build();
+    }
+
+    static List<String> layerNames(MultiLayerConfiguration c) {
+        return c.getConfs().stream().map(x -> x.getLayer().getLayerName()).toList();
+    }
+
+    static final QatPolicy OUTPUTS_4_8 = QatPolicy.builder().weights(QuantSpec.weights(4))
+            .activations(QuantSpec.activations(8)).placement(QatPolicy.ActivationPlacement.OUTPUTS).build();
+
+    @Test
+    void outputsPlacementPutsNoQuantizerBetweenASoftmaxLayerAndItsLossLayer() {
+        // issue 11: Dense(softmax) -> LossLayer (a Keras import) got a quantizer on the probabilities: some became
+        // exactly 0 and the loss log(0)
+        MultiLayerConfiguration conf = withLoss(new DenseLayer.Builder().name("out").nIn(8).nOut(3)
+                .activation(Activation.SOFTMAX).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        net.getLayer(1).setParam("W", net.getLayer(1).getParam("W").mul(40)); // confident: tiny probabilities
+        MultiLayerNetwork qat = QatTransform.apply(net, OUTPUTS_4_8);
+        assertEquals(List.of("h", "h_fq_out", "out", "loss"), layerNames(qat.getLayerWiseConfigurations()));
+
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 64, 4);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 64, 3);
+        for (int i = 0; i < 64; i++) {
+            y.putScalar(i, i % 3, 1);
+        }
+        DataSet ds = new DataSet(x, y);
+        QatLayers.calibrate(qat, new ListDataSetIterator<>(List.of(ds)));
+        assertTrue(qat.output(x).minNumber().doubleValue() > 0, "float softmax probabilities are never exactly 0");
+        assertTrue(Double.isFinite(qat.score(ds)), "loss " + qat.score(ds));
+        qat.fit(ds);
+        assertTrue(Double.isFinite(qat.score()), "loss after a step " + qat.score());
+    }
+
+    @Test
+    void outputsPlacementLooksThroughParameterFreeLayersToTheLoss() {
+        // softmax -> dropout -> loss: the dropout layer passes the final activation on, no quantizer before it
+        MultiLayerConfiguration dropout = QatTransform.apply(withLoss(new DenseLayer.Builder().name("out").nIn(8)
+                .nOut(3).activation(Activation.SOFTMAX).build(), new DropoutLayer.Builder(0.9).name("drop").build()),
+                OUTPUTS_4_8);
+        assertEquals(List.of("h", "h_fq_out", "out", "drop", "loss"), layerNames(dropout));
+
+        // logits -> ActivationLayer(softmax) -> loss: the quantizer sits before the last activation (on the logits)
+        MultiLayerConfiguration separate = QatTransform.apply(withLoss(new DenseLayer.Builder().name("out").nIn(8)
+                .nOut(3).activation(Activation.IDENTITY).build(), new ActivationLayer.Builder()
+                .activation(Activation.SOFTMAX).name("softmax").build()), OUTPUTS_4_8);
+        assertEquals(List.of("h", "h_fq_out", "out", "out_fq_out", "softmax", "loss"), layerNames(separate));
+
+        // a regression output (identity) feeding an MSE loss keeps its float value too
+        MultiLayerConfiguration regression = QatTransform.apply(withLoss(new DenseLayer.Builder().name("out")
+                .nIn(8).nOut(3).activation(Activation.IDENTITY).build()), OUTPUTS_4_8);
+        assertEquals(List.of("h", "h_fq_out", "out", "loss"), layerNames(regression));
+        new MultiLayerNetwork(separate).init();
+    }
+
+    @Test
+    void graphOutputsPlacementQuantizesOnlyTheConsumersThatTakeAHiddenActivation() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Adam(0.01)).graphBuilder()
+                .addInputs("in")
+                .addLayer("h", new DenseLayer.Builder().nIn(4).nOut(8).activation(Activation.TANH).build(), "in")
+                .addLayer("out", new DenseLayer.Builder().nIn(8).nOut(3).activation(Activation.SOFTMAX).build(), "h")
+                .addLayer("out_loss", new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .activation(Activation.IDENTITY).build(), "out")
+                // a second loss straight on h: it must read h in float, while "out" reads h's quantizer
+                .addLayer("h_loss", new LossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build(), "h")
+                .setOutputs("out_loss", "h_loss").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        ComputationGraph q = QatTransform.apply(g, OUTPUTS_4_8);
+        ComputationGraphConfiguration c = q.getConfiguration();
+        assertEquals(List.of("h_fq_out"), c.getVertexInputs().get("out"));
+        assertEquals(List.of("h"), c.getVertexInputs().get("h_loss"), "a loss reads the float activation");
+        assertEquals(List.of("out"), c.getVertexInputs().get("out_loss"), "no quantizer on the probabilities");
+        assertTrue(!c.getVertices().containsKey("out_fq_out"));
+        Nd4j.getRandom().setSeed(6);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 16, 4);
+        INDArray y1 = Nd4j.zeros(DataType.FLOAT, 16, 3);
+        for (int i = 0; i < 16; i++) {
+            y1.putScalar(i, i % 3, 1);
+        }
+        q.fit(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{y1,
+                Nd4j.zeros(DataType.FLOAT, 16, 8)}));
+        assertTrue(Double.isFinite(q.score()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ nothing left
+
+    @Test
+    void aPolicyThatLeavesEveryLayerInFloatSaysWhy() {
+        MultiLayerConfiguration twoLayers = new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().name("a").nIn(4).nOut(5).build())
+                .layer(new OutputLayer.Builder().name("out").nIn(5).nOut(2).build())
+                .build();
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                twoLayers, QatPolicy.builder().weights(QuantSpec.weights(4)).excludeFirst(true).excludeLast(true)
+                        .build()));
+        assertTrue(both.getMessage().startsWith("nothing to quantize: QatPolicy{"), both.getMessage());
+        assertTrue(both.getMessage().contains("layer 0 'a' (DenseLayer): excluded as the first weight layer "
+                + "(excludeFirst); layer 1 'out' (OutputLayer): excluded as the last weight layer (excludeLast)"),
+                both.getMessage());
+
+        IllegalArgumentException names = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                twoLayers, QatPolicy.builder().weights(QuantSpec.weights(4)).exclude("a")
+                        .include(l -> !"out".equals(l.getLayerName())).build()));
+        assertTrue(names.getMessage().contains("layer 0 'a' (DenseLayer): excluded by name; layer 1 'out' "
+                + "(OutputLayer): not selected by the include predicate"), names.getMessage());
+
+        MultiLayerConfiguration prelu = new NeuralNetConfiguration.Builder().list()
+                .layer(new PReLULayer.Builder().name("p").inputShape(4).build())
+                .layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).name("loss").build())
+                .build();
+        IllegalArgumentException unsupported = assertThrows(IllegalArgumentException.class,
+                () -> QatTransform.apply(prelu, QatPolicy.builder().weights(QuantSpec.weights(4)).build()));
+        assertTrue(unsupported.getMessage().contains("layer 0 'p' (PReLULayer): its weights cannot be quantized"),
+                unsupported.getMessage());
+
+        MultiLayerConfiguration noWeights = new NeuralNetConfiguration.Builder().list()
+                .layer(new ActivationLayer.Builder().activation(Activation.TANH).build())
+                .layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).build())
+                .setInputType(InputType.feedForward(3)).build();
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> QatTransform.apply(noWeights, OUTPUTS_4_8));
+        assertTrue(none.getMessage().contains("it has no layer with weights"), none.getMessage());
+
+        // activations only, and the only selected layer feeds the loss: nothing may be inserted
+        IllegalArgumentException lossOnly = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                withLoss(new DenseLayer.Builder().name("out").nIn(8).nOut(3).activation(Activation.SOFTMAX).build()),
+                QatPolicy.builder().activations(QuantSpec.activations(8))
+                        .placement(QatPolicy.ActivationPlacement.OUTPUTS).excludeFirst(true).build()));
+        assertTrue(lossOnly.getMessage().contains("layer 1 'out' (DenseLayer): selected, but the policy has no weight "
+                + "spec for DenseLayer and its output is the network's output or feeds the loss directly"),
+                lossOnly.getMessage());
+
+        IllegalArgumentException graph = assertThrows(IllegalArgumentException.class, () -> QatTransform.apply(
+                floatGraph().getConfiguration(), QatPolicy.builder().weights(QuantSpec.weights(4))
+                        .include(l -> false).build()));
+        assertTrue(graph.getMessage().contains("vertex 'c1' (ConvolutionLayer): not selected by the include "
+                + "predicate"), graph.getMessage());
     }
 }

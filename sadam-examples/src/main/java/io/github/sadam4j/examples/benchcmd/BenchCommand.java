@@ -1,6 +1,7 @@
 package io.github.sadam4j.examples.benchcmd;
 
 import io.github.sadam4j.examples.cli.DataOptions;
+import io.github.sadam4j.examples.cli.OptionChecks;
 import io.github.sadam4j.examples.data.FashionMnist;
 import io.github.sadam4j.examples.qat.NativeThreads;
 import io.github.sadam4j.examples.qat.QatOptimizer;
@@ -103,11 +104,15 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (steps < rounds || rounds < 1 || warmup < 0 || batchCount < 1 || threads < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "need --rounds >= 1, --steps >= --rounds, "
-                    + "--warmup >= 0, --batches >= 1 and --threads >= 0; got rounds " + rounds + ", steps " + steps
-                    + ", warmup " + warmup + ", batches " + batchCount + ", threads " + threads);
-        }
+        // every option before the data is loaded
+        OptionChecks.atLeast(spec, "--rounds", rounds, 1);
+        OptionChecks.require(spec, steps >= rounds, "--steps", steps, ">= --rounds (" + rounds + "): at least one "
+                + "timed step per round");
+        OptionChecks.atLeast(spec, "--warmup", warmup, 0);
+        OptionChecks.atLeast(spec, "--batches", batchCount, 1);
+        OptionChecks.require(spec, threads >= 0, "--threads", threads, "0 (ND4J's default) or >= 1");
+        OptionChecks.writableFile(spec, "--markdown", markdown);
+        OptionChecks.writableFile(spec, "--csv", csv);
         List<BenchVariant> distinct = variants.stream().distinct().toList();
         QatSettings settings;
         try {

@@ -64,6 +64,20 @@ public final class DataOptions {
     }
 
     /**
+     * Checks these options before anything is looked up or loaded ({@link #load} calls it first).
+     *
+     * @throws ParameterException naming the option, its value and the allowed range
+     */
+    public void validate() {
+        if (trainLimit != null) {
+            OptionChecks.atLeast(mixee, "--train-limit", trainLimit, 1);
+        }
+        if (testLimit != null) {
+            OptionChecks.atLeast(mixee, "--test-limit", testLimit, 1);
+        }
+    }
+
+    /**
      * @return the dataset chosen by these options
      * @throws IOException if it cannot be found, downloaded or verified (the message says what to do)
      */
@@ -81,10 +95,7 @@ public final class DataOptions {
      * @throws IOException if it cannot be found, downloaded or verified (the message says what to do)
      */
     public FashionMnist load(Integer defaultTrainLimit, Integer defaultTestLimit) throws IOException {
-        if ((trainLimit != null && trainLimit <= 0) || (testLimit != null && testLimit <= 0)) {
-            throw new ParameterException(mixee.commandLine(), "--train-limit and --test-limit must be > 0, got "
-                    + trainLimit + " and " + testLimit);
-        }
+        validate();
         Integer trainN = trainLimit != null ? trainLimit : defaultTrainLimit;
         Integer testN = testLimit != null ? testLimit : defaultTestLimit;
         FashionMnist ds = locator().load(mode);

@@ -7,13 +7,18 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Command-line options for where results go and how progress is shown ({@code @Mixin} them into a command). */
 public final class OutputOptions {
     /** Root folder of the default result folders. */
     public static final Path DEFAULT_ROOT = Paths.get("results");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR",
             description = "Result folder (created; files in it are overwritten). Default: results/<command>-<date>-<time>.")
@@ -23,6 +28,17 @@ public final class OutputOptions {
             description = "Progress display on stderr: auto (a live bar on a terminal, else a line every 10%% and at "
                     + "least every 30 s), bar, lines or off. Default: ${DEFAULT-VALUE}.")
     ProgressBar.Mode progress;
+
+    /**
+     * Checks {@code --out} before the command does any work: an existing file (not a folder) cannot be the result
+     * folder.
+     *
+     * @throws picocli.CommandLine.ParameterException if it is one
+     */
+    public void validate() {
+        OptionChecks.require(mixee, out == null || !Files.exists(out) || Files.isDirectory(out), "--out", out,
+                "a folder (created if missing), not an existing file");
+    }
 
     /** @return the progress mode */
     public ProgressBar.Mode progress() {

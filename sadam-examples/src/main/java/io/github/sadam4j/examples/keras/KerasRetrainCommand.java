@@ -3,11 +3,14 @@ package io.github.sadam4j.examples.keras;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import io.github.sadam4j.examples.cli.OptionChecks;
 import io.github.sadam4j.examples.cli.OutputOptions;
 import io.github.sadam4j.examples.data.DatasetMode;
 import io.github.sadam4j.examples.data.FashionMnist;
@@ -48,6 +51,7 @@ import picocli.CommandLine.Option;
                         + "columns are the m targets), 'fashion-mnist' (resized to the model's input; 10-class "
                         + "models), or 'synthetic' (N(0,1) inputs labelled by a perturbed copy of the model)."})
 public final class KerasRetrainCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KerasRetrainCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -76,7 +80,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     int testLimit;
 
     @Option(names = "--synthetic-examples", paramLabel = "N", defaultValue = "512",
-            description = "Synthetic data: number of examples (80% train). Default: ${DEFAULT-VALUE}.")
+            description = "Synthetic data: number of examples (80%% train). Default: ${DEFAULT-VALUE}.")
     int syntheticExamples;
 
     @Option(names = "--loss", paramLabel = "KERAS_LOSS",
@@ -149,7 +153,8 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        SAdam sadam = sadam();
+        validateOptions();
+        KerasRetrainer retrainer = retrainer();
         ImportedKerasModel keras;
         try {
             keras = KerasImport.load(model, loss == null ? java.util.Map.of()
@@ -184,9 +189,8 @@ public final class KerasRetrainCommand implements Callable<Integer> {
 
         Model net;
         try {
-            net = KerasRetrainer.builder().updater(sadam).freezeFirst(freeze).weightDecay(weightDecay).seed(seed)
-                    .quantization(quantization()).build().prepare(keras);
-        } catch (IllegalArgumentException e) {
+            net = retrainer.prepare(keras);
+        } catch (IllegalArgumentException e) { // --freeze beyond the model's layers, nothing to quantize
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path dir = output.prepare("keras-retrain");
@@ -216,22 +220,24 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                 }
             });
             net.addListeners(new MetricsListener(record, csv, bar));
+            long iteration = 0;
+            double lastLoss = Double.NaN;
             for (int epoch = 0; epoch < epochs && !session.stopRequested(); epoch++) {
                 for (org.nd4j.linalg.dataset.MultiDataSet b : d.batches(batch, seed, epoch)) {
                     if (session.stopRequested()) {
                         break;
                     }
+                    TrainingFailure.Progress at = new TrainingFailure.Progress(++iteration, (long) steps * epochs,
+                            epoch + 1, lastLoss);
                     try {
                         fit(net, b);
                     } catch (RuntimeException e) {
-                        bar.close();
-                        PrintWriter err = spec.commandLine().getErr();
-                        err.println("Error: DL4J could not train this model: " + rootMessage(e) + ". The model "
-                                + "imports and predicts; a layer whose backward pass DL4J 1.0.0-M2.1 cannot run (for "
-                                + "example PReLU on channels-last input) can be kept out of training with --freeze N "
-                                + "(freezes the first N layers).");
-                        err.flush();
-                        return 1;
+                        LOG.debug("training step failed", e);
+                        return stopTraining(bar, TrainingFailure.of(e, at, divergenceAdvice()));
+                    }
+                    lastLoss = net.score();
+                    if (!Double.isFinite(lastLoss)) {
+                        return stopTraining(bar, TrainingFailure.nonFiniteLoss(lastLoss, at, divergenceAdvice()));
                     }
                 }
                 Evaluation e = Evaluation.of(net, d.test, keras);
@@ -269,25 +275,80 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         return m;
     }
 
+    /**
+     * Every option that can be checked without the model or the data, before either is read: a bad value is a usage
+     * error naming the option and the allowed range, not a failure after a long import. S-Adam's values, --freeze
+     * and --weight-decay are checked where they are defined, by building the retrainer ({@link #retrainer()}), also
+     * before the import; --freeze's upper bound and --label-column's depend on the model and the CSV and are checked
+     * when those are read.
+     */
+    private void validateOptions() {
+        CommandLine.Model.CommandSpec c = spec;
+        if (bits != null) {
+            OptionChecks.inRange(c, "--bits", bits, 2, 8);
+        }
+        OptionChecks.require(c, activationBits == 0 || activationBits >= 2 && activationBits <= 8,
+                "--activation-bits", activationBits, "0 (activations stay float) or 2..8");
+        OptionChecks.atLeast(c, "--epochs", epochs, 1);
+        OptionChecks.atLeast(c, "--batch", batch, 1);
+        OptionChecks.atLeast(c, "--skip-lines", skipLines, 0);
+        if (labelColumn != null) {
+            OptionChecks.atLeast(c, "--label-column", labelColumn, 0);
+        }
+        OptionChecks.atLeast(c, "--train-limit", trainLimit, 1);
+        OptionChecks.atLeast(c, "--test-limit", testLimit, 1);
+        OptionChecks.atLeast(c, "--synthetic-examples", syntheticExamples, RetrainData.MIN_EXAMPLES);
+        OptionChecks.nonNegative(c, "--check-tolerance", checkTolerance);
+        if (inputShape != null) {
+            OptionChecks.require(c, inputShape.length > 0 && Arrays.stream(inputShape).allMatch(d -> d >= 1),
+                    "--input-shape", Arrays.toString(inputShape), "dimensions >= 1, e.g. 12,12,3");
+        }
+        OptionChecks.existingFile(c, "--check-predictions", checkPredictions);
+        if (loss != null) {
+            try {
+                KerasImport.lossFunction(loss);
+            } catch (KerasImportException e) {
+                OptionChecks.require(c, false, "--loss", loss, "a Keras loss DL4J knows (e.g. mse, "
+                        + "categorical_crossentropy, binary_crossentropy): " + e.getMessage());
+            }
+        }
+        String dir = data.startsWith("fashion-mnist:") ? data.substring("fashion-mnist:".length()) : null;
+        boolean fashion = data.equals("fashion-mnist")
+                || dir != null && !dir.isEmpty() && existing(dir, Files::isDirectory);
+        OptionChecks.require(c, data.equals("synthetic") || fashion || existing(data, Files::isRegularFile), "--data",
+                data, "synthetic, fashion-mnist, fashion-mnist:DIR with an existing folder DIR, or an existing CSV "
+                        + "file");
+        output.validate();
+    }
+
+    private static boolean existing(String path, java.util.function.Predicate<Path> test) {
+        try {
+            return test.test(Path.of(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /** The retrainer, built (and so validated: S-Adam's values, --freeze, --weight-decay) before the import. */
+    private KerasRetrainer retrainer() {
+        try {
+            SAdam sadam = SAdam.builder().learningRate(lr).probes(probes).sigma(sigma).lambda(lambda).seed(seed)
+                    .build();
+            return KerasRetrainer.builder().updater(sadam).freezeFirst(freeze).weightDecay(weightDecay).seed(seed)
+                    .quantization(quantization()).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** The QAT policy of --bits / --activation-bits (already validated), or null to stay in float. */
     private QatPolicy quantization() {
         if (bits == null) {
             return null;
         }
-        if (bits < 2 || bits > 8 || activationBits < 0 || activationBits == 1 || activationBits > 8) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be in 2..8 and "
-                    + "--activation-bits 0 or in 2..8, got " + bits + " and " + activationBits);
-        }
         return QatPolicy.builder().weights(QuantSpec.weights(bits))
                 .activations(activationBits == 0 ? null : QuantSpec.activations(activationBits))
                 .placement(QatPolicy.ActivationPlacement.OUTPUTS).build();
-    }
-
-    private SAdam sadam() {
-        try {
-            return SAdam.builder().learningRate(lr).probes(probes).sigma(sigma).lambda(lambda).seed(seed).build();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
     }
 
     private RetrainData data(ImportedKerasModel keras) throws IOException {
@@ -300,7 +361,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                     .limit(trainLimit, testLimit, io.github.sadam4j.examples.cli.DataOptions.LIMIT_SEED);
             return RetrainData.fashionMnist(fm, keras);
         }
-        return RetrainData.csv(Path.of(data), keras, labelColumn, skipLines, 0.2, seed);
+        return RetrainData.csv(Path.of(data), keras, labelColumn, skipLines, RetrainData.TEST_FRACTION, seed);
     }
 
     /** Gives the activation quantizers' observers a range (from the training data) before the first evaluation. */
@@ -315,12 +376,20 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
+    /** What the user can change when training diverges, with the values used. */
+    private String divergenceAdvice() {
+        return "Try a lower --lr (now " + lr + ")" + (bits == null ? "" : ", a gentler quantization (more --bits than "
+                + bits + ", or --activation-bits 0 to keep activations in float)") + " or stronger S-Adam damping "
+                + "(a larger --lambda than " + lambda + ").";
+    }
+
+    /** Ends training on an error: the progress bar first, then the one-line message on stderr; exit code 1. */
+    private int stopTraining(ProgressBar bar, String message) {
+        bar.close();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(message);
+        err.flush();
+        return 1;
     }
 
     private static void fit(Model net, org.nd4j.linalg.dataset.MultiDataSet b) {

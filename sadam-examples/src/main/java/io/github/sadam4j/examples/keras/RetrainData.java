@@ -31,6 +31,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * labelled by a perturbed copy of the model itself (a teacher), for models that fit neither.
  */
 final class RetrainData {
+    /** The share of the examples held out as the test set (CSV and synthetic data). */
+    static final double TEST_FRACTION = 0.2;
+    /** The fewest examples whose {@link #TEST_FRACTION} split leaves at least one test and one training example. */
+    static final int MIN_EXAMPLES = 3;
+
     final MultiDataSet train;
     final MultiDataSet test;
     final String description;
@@ -203,8 +208,8 @@ final class RetrainData {
                 y[i] = y[i].gt(0.5).castTo(DataType.FLOAT);
             }
         }
-        return split(new MultiDataSet(x, y), 0.2, seed, "synthetic: " + n + " N(0,1) inputs labelled by a perturbed "
-                + "copy of the model (teacher)");
+        return split(new MultiDataSet(x, y), TEST_FRACTION, seed, "synthetic: " + n + " N(0,1) inputs labelled by a "
+                + "perturbed copy of the model (teacher)");
     }
 
     private static INDArray oneHot(INDArray argmax, long[] shape) {

@@ -181,6 +181,7 @@ public final class QatCommand implements Callable<Integer> {
         QatSettings settings = settings();
         List<QatOptimizer> selected = selectedOptimizers();
         List<Double> grid = sweep ? sweepGrid() : List.of();
+        output.validate();
         NativeThreads.apply(threads);
         FashionMnist ds = data.load(paper ? null : DEFAULT_TRAIN_LIMIT, null);
         if (paper && !ds.source().isFullDataset()) {

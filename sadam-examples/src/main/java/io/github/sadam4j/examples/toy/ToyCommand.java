@@ -106,6 +106,7 @@ public final class ToyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ToySettings settings = settings();
+        output.validate();
         Path dir = output.prepare("toy");
         SummaryTable.writeAtomically(dir.resolve("settings.txt"), describe(settings));
         List<ToyTrajectory> runs = Collections.synchronizedList(new ArrayList<>());

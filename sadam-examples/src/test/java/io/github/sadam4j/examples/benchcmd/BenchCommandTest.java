@@ -81,8 +81,22 @@ class BenchCommandTest {
         assertEquals(2, run("bench", "--variants", "sgd"));
         assertTrue(err.toString().contains("unknown variant 'sgd'"), err.toString());
         assertEquals(2, run("bench", "--steps", "2", "--rounds", "5"));
-        assertTrue(err.toString().contains("--steps >= --rounds"), err.toString());
+        assertTrue(err.toString().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), err.toString());
         assertEquals(2, run("bench", "--bits", "5"));
+    }
+
+    @Test
+    void outputFilesAreCheckedBeforeTheDataIsLoaded() {
+        // --markdown naming a folder used to fail only after the whole benchmark; the missing --data folder shows
+        // that nothing was loaded first
+        String missingData = tmp.resolve("no-data").toString();
+        assertEquals(2, run("bench", "--markdown", tmp.toString(), "--data", missingData));
+        assertTrue(err.toString().startsWith("--markdown = " + tmp + " is invalid: allowed a file to write, not a "
+                + "folder"), err.toString());
+        assertEquals(2, run("bench", "--csv", tmp.toString(), "--data", missingData));
+        assertTrue(err.toString().contains("--csv = " + tmp + " is invalid"), err.toString());
+        assertEquals(2, run("bench", "--rounds", "0", "--data", missingData));
+        assertTrue(err.toString().contains("--rounds = 0 is invalid: allowed >= 1"), err.toString());
     }
 
     @Test

@@ -140,6 +140,61 @@ class KerasRetrainCommandTest {
     }
 
     @Test
+    void aDivergingRunSaysSoWithTheIterationAndTheLoss() {
+        // issue 11: a diverged run was reported as a DL4J/PReLU problem with a --freeze hint
+        Result res = run("keras-retrain", "--model", denseModel.toString(), "--lr", "1e6", "--epochs", "3",
+                "--progress", "off", "-o", dir.resolve("diverge").toString());
+        assertEquals(1, res.code(), res.out());
+        assertTrue(res.err().startsWith("Error: training diverged at iteration "), res.err());
+        assertTrue(res.err().contains("Try a lower --lr (now 1000000.0)"), res.err());
+        assertTrue(!res.err().contains("PReLU") && !res.err().contains("--freeze"), res.err());
+    }
+
+    @Test
+    void everyBadOptionFailsBeforeTheModelIsRead() throws Exception {
+        // issue 11: --bits 9 was checked only after the import and the data load; with a model path that does not
+        // exist, every case below must still be a usage error about its option, not "model file not found"
+        String missing = dir.resolve("no-such-model.h5").toString();
+        Path aFile = Files.writeString(dir.resolve("a-file.txt"), "x");
+        Path never = dir.resolve("never");
+        String[][] cases = {
+            {"--bits", "9"}, {"--bits = 9 is invalid: allowed 2..8"},
+            {"--bits", "4", "--activation-bits", "1"}, {"--activation-bits = 1 is invalid: allowed 0"},
+            {"--epochs", "0"}, {"--epochs = 0 is invalid: allowed >= 1"},
+            {"--batch", "0"}, {"--batch = 0 is invalid: allowed >= 1"},
+            {"--skip-lines", "-1"}, {"--skip-lines = -1 is invalid: allowed >= 0"},
+            {"--label-column", "-2"}, {"--label-column = -2 is invalid: allowed >= 0"},
+            {"--train-limit", "0"}, {"--train-limit = 0 is invalid: allowed >= 1"},
+            {"--test-limit", "0"}, {"--test-limit = 0 is invalid: allowed >= 1"},
+            {"--synthetic-examples", "2"}, {"--synthetic-examples = 2 is invalid: allowed >= 3"},
+            {"--check-tolerance", "-1"}, {"--check-tolerance = -1.0 is invalid: allowed a finite value >= 0"},
+            {"--input-shape", "12,0,3"}, {"--input-shape = [12, 0, 3] is invalid: allowed dimensions >= 1"},
+            {"--check-predictions", missing}, {"--check-predictions = " + missing + " is invalid: allowed an "
+                    + "existing file"},
+            {"--loss", "nonsense"}, {"--loss = nonsense is invalid: allowed a Keras loss DL4J knows"},
+            {"--data", "missing.csv"}, {"--data = missing.csv is invalid: allowed synthetic, fashion-mnist"},
+            {"--data", "fashion-mnist:" + never}, {"--data = fashion-mnist:" + never + " is invalid"},
+            {"--out", aFile.toString()}, {"--out = " + aFile + " is invalid: allowed a folder"},
+            {"--freeze", "-1"}, {"freezeFirst = -1 is invalid: allowed range is >= 0"},
+            {"--weight-decay", "-1"}, {"weightDecay = -1.0 is invalid: allowed range is >= 0"},
+            {"--lr", "-1"}, {"SAdam learningRate = -1.0 is invalid"},
+            {"--sigma", "0"}, {"SAdam sigma = 0.0 is invalid"},
+        };
+        for (int i = 0; i < cases.length; i += 2) {
+            List<String> args = new java.util.ArrayList<>(List.of("keras-retrain", "--model", missing));
+            args.addAll(List.of(cases[i]));
+            if (!args.contains("--out")) {
+                args.addAll(List.of("--out", never.toString()));
+            }
+            Result res = run(args.toArray(new String[0]));
+            String what = String.join(" ", cases[i]) + ": " + res.err();
+            assertEquals(2, res.code(), what);
+            assertTrue(res.err().startsWith(cases[i + 1][0]), what);
+        }
+        assertTrue(Files.notExists(never), "no result folder for a usage error");
+    }
+
+    @Test
     void problemsAreOneClearLine() throws Exception {
         Path zip = dir.resolve("model.keras");
         try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {

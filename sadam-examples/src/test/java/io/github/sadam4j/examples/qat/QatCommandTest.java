@@ -160,7 +160,7 @@ class QatCommandTest {
     }
 
     @Test
-    void badOptionsAreUsageErrors() {
+    void badOptionsAreUsageErrors() throws Exception {
         String[][] cases = {
             {"--bits", "3"}, {"bits = 3 is invalid: allowed 2, 4, 8"},
             {"--optimizers", "adamw-matched"}, {"adamw-matched needs S-Adam's measured alpha"},
@@ -185,6 +185,12 @@ class QatCommandTest {
             assertTrue(err.toString().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + err);
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
+
+        // --out naming a file is caught before the data is loaded (the missing --data folder is never looked at)
+        Path file = Files.writeString(tmp.resolve("taken"), "x");
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
+        assertTrue(err.toString().startsWith("--out = " + file + " is invalid: allowed a folder"), err.toString());
     }
 
     @Test

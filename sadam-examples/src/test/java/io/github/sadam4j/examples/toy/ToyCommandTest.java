@@ -150,4 +150,11 @@ class ToyCommandTest {
         assertTrue(err.toString().contains("sigma = -1.0 is invalid"), err.toString());
         assertEquals(2, run("toy", "--progress", "fancy"));
     }
+
+    @Test
+    void anOutFolderThatIsAFileIsAUsageError() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("taken"), "x");
+        assertEquals(2, run("toy", "--steps", "5", "--out", file.toString()));
+        assertTrue(err.toString().startsWith("--out = " + file + " is invalid: allowed a folder"), err.toString());
+    }
 }

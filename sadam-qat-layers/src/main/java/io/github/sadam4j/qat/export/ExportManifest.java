@@ -2,7 +2,11 @@ package io.github.sadam4j.qat.export;
 
 import io.github.sadam4j.qat.QuantSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.nd4j.shade.jackson.annotation.JsonInclude;
 
 /**
@@ -35,6 +39,32 @@ public final class ExportManifest {
     /** Every activation quantizer (FakeQuantLayer, FakeQuantActivation), in network order. */
     public List<ActivationQuantizerEntry> activationQuantizers = new ArrayList<>();
 
+    /**
+     * @return e.g. {@code ExportManifest{sadam4j-qat-export v1, MultiLayerNetwork FLOAT, 2 layers, 4 tensors
+     *         (2 quantized: 4-bit), 1 activation quantizer (8-bit)}}
+     */
+    @Override
+    public String toString() {
+        List<TensorEntry> tensors = layers.stream().flatMap(l -> l.params.stream()).toList();
+        List<TensorEntry> quantized = tensors.stream().filter(t -> QatExporter.QUANTIZED.equals(t.kind)).toList();
+        return "ExportManifest{" + format + " v" + version + ", " + modelType + " " + dataType + ", "
+                + count(layers.size(), "layer") + ", " + count(tensors.size(), "tensor") + " (" + quantized.size()
+                + " quantized" + (quantized.isEmpty() ? "" : ": " + widths(quantized.stream().map(t -> t.bits)))
+                + "), " + count(activationQuantizers.size(), "activation quantizer")
+                + (activationQuantizers.isEmpty() ? "" : " (" + widths(activationQuantizers.stream()
+                .map(a -> a.spec == null ? null : a.spec.getBits())) + ")") + "}";
+    }
+
+    private static String count(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
+    }
+
+    /** The distinct bit widths, e.g. {@code 2-bit, 4-bit}. */
+    private static String widths(Stream<Integer> bits) {
+        return bits.filter(Objects::nonNull).distinct().sorted().map(b -> b + "-bit")
+                .collect(Collectors.joining(", "));
+    }
+
     /** A layer and its parameters. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static final class LayerEntry {
@@ -46,6 +76,13 @@ public final class ExportManifest {
         public String type;
         /** The layer's parameters, in DL4J's parameter order. */
         public List<TensorEntry> params = new ArrayList<>();
+
+        /** @return e.g. {@code LayerEntry{#0 dense (DenseLayer): [W 4-bit int4 [4, 8] axis 1, b float32 [1, 8]]}} */
+        @Override
+        public String toString() {
+            return "LayerEntry{#" + index + " " + name + " (" + type + "): " + params.stream().map(TensorEntry::describe)
+                    .collect(Collectors.joining(", ", "[", "]")) + "}";
+        }
     }
 
     /** One parameter tensor: integer codes with their scales, or plain floats. */
@@ -79,6 +116,18 @@ public final class ExportManifest {
         public float[] rangeMin;
         /** Quantized: the range the scales were computed from (upper ends). */
         public float[] rangeMax;
+
+        /** @return e.g. {@code TensorEntry{W 4-bit int4 [4, 8] axis 1, file W.bin}} */
+        @Override
+        public String toString() {
+            return "TensorEntry{" + describe() + ", file " + file + "}";
+        }
+
+        private String describe() {
+            String s = key + " " + (QatExporter.QUANTIZED.equals(kind) ? bits + "-bit " : "") + dtype + " "
+                    + Arrays.toString(shape);
+            return axis != null && axis >= 0 ? s + " axis " + axis : s;
+        }
     }
 
     /** An activation quantizer and the integer parameters it applies at inference. */
@@ -113,5 +162,14 @@ public final class ExportManifest {
         public float[] scale;
         /** Static: zero points. */
         public int[] zeroPoint;
+
+        /** @return e.g. {@code ActivationQuantizerEntry{dense_fq_out (layer) 8-bit, static, range [0.0, 2.5]}} */
+        @Override
+        public String toString() {
+            String range = rangeMin == null || rangeMax == null ? "" : rangeMin.length == 1
+                    ? ", range [" + rangeMin[0] + ", " + rangeMax[0] + "]" : ", " + rangeMin.length + " channel ranges";
+            return "ActivationQuantizerEntry{" + layer + " (" + location + ") " + (spec == null ? "?" : spec.getBits())
+                    + "-bit, " + (enabled ? "" : "disabled, ") + (dynamic ? "dynamic" : "static" + range) + "}";
+        }
     }
 }

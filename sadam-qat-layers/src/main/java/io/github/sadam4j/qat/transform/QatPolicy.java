@@ -35,7 +35,10 @@ public final class QatPolicy {
     public enum ActivationPlacement {
         /** Quantize each selected layer's input (the paper quantizes every conv input). */
         INPUTS,
-        /** Quantize each selected layer's output, after its activation function (TFLite/PyTorch style); not after output layers. */
+        /**
+         * Quantize each selected layer's output, after its activation function (TFLite/PyTorch style); never after
+         * output layers, nor between the network's last activation and its loss (see {@link QatTransform}).
+         */
         OUTPUTS
     }
 
@@ -47,6 +50,7 @@ public final class QatPolicy {
     private final boolean excludeLast;
     private final Set<String> excludedNames;
     private final Predicate<Layer> include;
+    private final boolean customInclude;
     private final boolean failOnUnsupported;
 
     private QatPolicy(Builder b) {
@@ -58,6 +62,7 @@ public final class QatPolicy {
         this.excludeLast = b.excludeLast;
         this.excludedNames = Set.copyOf(b.excludedNames);
         this.include = b.include;
+        this.customInclude = b.customInclude;
         this.failOnUnsupported = b.failOnUnsupported;
     }
 
@@ -116,7 +121,19 @@ public final class QatPolicy {
      * @return true if the user's predicate and name exclusions select it
      */
     public boolean selects(Layer layer) {
-        return (layer.getLayerName() == null || !excludedNames.contains(layer.getLayerName())) && include.test(layer);
+        return whyNotSelected(layer) == null;
+    }
+
+    /**
+     * @param layer a candidate layer
+     * @return why the name exclusions or the user's predicate leave it out ("excluded by name",
+     *         "not selected by the include predicate"), or null when they select it
+     */
+    public String whyNotSelected(Layer layer) {
+        if (layer.getLayerName() != null && excludedNames.contains(layer.getLayerName())) {
+            return "excluded by name";
+        }
+        return include.test(layer) ? null : "not selected by the include predicate";
     }
 
     /** @return true if unsupported selected layers are an error rather than skipped */
@@ -126,9 +143,18 @@ public final class QatPolicy {
 
     @Override
     public String toString() {
-        return "QatPolicy{weights=" + weights + (weightsByType.isEmpty() ? "" : ", byType=" + weightsByType)
+        return "QatPolicy{weights=" + weights + (weightsByType.isEmpty() ? "" : ", byType=" + byTypeNames())
                 + ", activations=" + activations + ", placement=" + placement + ", excludeFirst=" + excludeFirst
-                + ", excludeLast=" + excludeLast + (excludedNames.isEmpty() ? "" : ", excluded=" + excludedNames) + "}";
+                + ", excludeLast=" + excludeLast + (excludedNames.isEmpty() ? "" : ", excluded=" + excludedNames)
+                + (customInclude ? ", include=<predicate>" : "") + (failOnUnsupported ? ", failOnUnsupported" : "")
+                + "}";
+    }
+
+    /** The per-type specs by simple class name (the full names made the policy unreadable in logs). */
+    private Map<String, QuantSpec> byTypeNames() {
+        Map<String, QuantSpec> m = new LinkedHashMap<>();
+        weightsByType.forEach((type, spec) -> m.put(type.getSimpleName(), spec));
+        return m;
     }
 
     /** Builder of {@link QatPolicy}. */
@@ -141,6 +167,7 @@ public final class QatPolicy {
         private boolean excludeLast;
         private final Set<String> excludedNames = new LinkedHashSet<>();
         private Predicate<Layer> include = l -> true;
+        private boolean customInclude;
         private boolean failOnUnsupported;
 
         private Builder() {
@@ -243,6 +270,7 @@ public final class QatPolicy {
                 throw new IllegalArgumentException("predicate must not be null");
             }
             this.include = predicate;
+            this.customInclude = true;
             return this;
         }
 

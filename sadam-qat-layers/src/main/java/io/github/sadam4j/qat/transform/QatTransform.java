@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -22,6 +24,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
@@ -34,6 +38,8 @@ import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,8 +68,16 @@ import org.slf4j.LoggerFactory;
  *   {@code layer0, layer1, ...}) and takes over the layer's input preprocessor, so it quantizes exactly what the
  *   layer sees. Per-channel activation quantizers get their channel count from the layer's {@code nIn}
  *   ({@code nOut} for OUTPUTS) and their axis from its data format.</li>
- *   <li>OUTPUTS placement puts no quantizer after output layers (IOutputLayer) or graph outputs; INPUTS placement
- *   puts none before embedding layers (their input is integer indices).</li>
+ *   <li>No quantizer ever sits between a network's last activation and its loss: OUTPUTS placement puts none after
+ *   output layers (IOutputLayer), and a layer's output quantizer is read only by its consumers that take a hidden
+ *   activation. A network output keeps its float value, and so does a loss layer without an activation of its own
+ *   (the {@code LossLayer} a Keras import adds after a softmax {@code Dense}), also when only parameter-free layers
+ *   without an activation (dropout, pooling, reshape, merge, ...) lie between the two. Quantizing a layer's output
+ *   that feeds a separate softmax (an {@code ActivationLayer}, or a {@code LossLayer} with its own activation) is
+ *   allowed: that quantizes the logits, before the last activation. INPUTS placement puts no quantizer before
+ *   embedding layers (their input is integer indices).</li>
+ *   <li>A policy that leaves the whole network in float (every weight layer excluded, unselected or unsupported) is
+ *   an {@link IllegalArgumentException} that names each layer and why it was left alone.</li>
  * </ul>
  */
 public final class QatTransform {
@@ -114,13 +128,23 @@ public final class QatTransform {
             }
         }
         Set<Integer> selected = new HashSet<>();
+        List<String> leftAlone = new ArrayList<>();
         for (int i : weightLayers) {
             boolean first = i == weightLayers.get(0);
             boolean last = i == weightLayers.get(weightLayers.size() - 1);
-            if (isSelected(confs.get(i).getLayer(), first, last, policy, "layer " + i)) {
+            org.deeplearning4j.nn.conf.layers.Layer layer = confs.get(i).getLayer();
+            String where = describe(i, layer);
+            String reason = skipReason(layer, first, last, policy, where);
+            if (reason == null) {
                 selected.add(i);
+            } else {
+                leftAlone.add(where + ": " + reason);
             }
         }
+        List<org.deeplearning4j.nn.conf.layers.Layer> layers = confs.stream().map(NeuralNetConfiguration::getLayer)
+                .toList();
+        Topology<Integer> chain = new Topology<>(layers::get,
+                i -> i + 1 < n ? List.of(i + 1) : List.of(), i -> i == n - 1);
         List<NeuralNetConfiguration> out = new ArrayList<>();
         Map<Integer, InputPreProcessor> pre = new HashMap<>();
         int[] newIndex = new int[n];
@@ -131,6 +155,7 @@ public final class QatTransform {
             InputPreProcessor p = conf.getInputPreProcessors().get(i);
             boolean sel = selected.contains(i);
             String name = layer.getLayerName() != null ? layer.getLayerName() : String.valueOf(i);
+            int changes = log.size();
             QuantSpec act = policy.getActivations();
             if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS
                     && !takesIndices(layer)) {
@@ -145,22 +170,26 @@ public final class QatTransform {
             if (p != null) {
                 pre.put(out.size(), p);
             }
-            if (sel) {
-                QuantSpec ws = policy.weightSpecFor(layer);
-                if (ws != null) {
-                    c.setLayer(QatLayers.quantizeWeights(layer, ws));
-                    log.add(name + " weights " + ws.getBits() + "-bit");
-                }
+            QuantSpec ws = sel ? policy.weightSpecFor(layer) : null;
+            if (ws != null) {
+                c.setLayer(QatLayers.quantizeWeights(layer, ws));
+                log.add(name + " weights " + ws.getBits() + "-bit");
             }
             newIndex[i] = out.size();
             out.add(c);
-            if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.OUTPUTS
-                    && !isOutputLayer(layer) && i < n - 1) {
-                FakeQuantLayer fq = fakeQuant(act, name + "_fq_out", outputChannels(layer), outputAxis(layer));
-                out.add(layerConf(c, fq));
-                log.add(fq.getLayerName());
+            if (sel && act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.OUTPUTS) {
+                // no quantizer between the network's last activation and its loss
+                if (!isOutputLayer(layer) && !quantizedConsumers(i, chain).isEmpty()) {
+                    FakeQuantLayer fq = fakeQuant(act, name + "_fq_out", outputChannels(layer), outputAxis(layer));
+                    out.add(layerConf(c, fq));
+                    log.add(fq.getLayerName());
+                }
+            }
+            if (sel && log.size() == changes) {
+                leftAlone.add(describe(i, layer) + ": " + untouched(layer, policy));
             }
         }
+        requireSomethingQuantized(log, weightLayers.isEmpty(), leftAlone, policy);
         conf.setConfs(out);
         conf.setInputPreProcessors(pre);
         QatLayers.verify(conf);
@@ -189,29 +218,33 @@ public final class QatTransform {
         Map<String, List<String>> consumers = consumers(inputs);
         Set<String> first = boundaryLayers(weightVertices, inputs, c.getNetworkInputs());
         Set<String> last = boundaryLayers(weightVertices, consumers, c.getNetworkOutputs());
-        // snapshot: the loop inserts vertices
+        // the graph as it was: the loop below inserts vertices and rewires inputs
+        Map<String, GraphVertex> originalVertices = new HashMap<>(vertices);
+        List<String> networkOutputs = List.copyOf(c.getNetworkOutputs());
+        Topology<String> topology = new Topology<>(
+                v -> originalVertices.get(v) instanceof LayerVertex l ? l.getLayerConf().getLayer() : null,
+                v -> consumers.getOrDefault(v, List.of()), networkOutputs::contains);
+        List<String> leftAlone = new ArrayList<>();
         for (String name : new ArrayList<>(vertices.keySet())) {
             if (!weightVertices.contains(name)) {
                 continue;
             }
             LayerVertex lv = (LayerVertex) vertices.get(name);
             org.deeplearning4j.nn.conf.layers.Layer layer = lv.getLayerConf().getLayer();
-            if (!isSelected(layer, first.contains(name), last.contains(name), policy, "vertex '" + name + "'")) {
+            String where = "vertex '" + name + "' (" + layer.getClass().getSimpleName() + ")";
+            String reason = skipReason(layer, first.contains(name), last.contains(name), policy, where);
+            if (reason != null) {
+                leftAlone.add(where + ": " + reason);
                 continue;
             }
+            int changes = log.size();
             QuantSpec ws = policy.weightSpecFor(layer);
             if (ws != null) {
                 lv.getLayerConf().setLayer(QatLayers.quantizeWeights(layer, ws));
                 log.add(name + " weights " + ws.getBits() + "-bit");
             }
             QuantSpec act = policy.getActivations();
-            if (act == null) {
-                continue;
-            }
-            if (policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS) {
-                if (takesIndices(layer)) {
-                    continue;
-                }
+            if (act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS && !takesIndices(layer)) {
                 String fqName = unique(name + "_fq_in", vertices);
                 FakeQuantLayer fq = fakeQuant(act, fqName, inputChannels(layer), inputAxis(layer));
                 LayerVertex fqv = new LayerVertex(layerConf(lv.getLayerConf(), fq), lv.getPreProcessor());
@@ -220,17 +253,27 @@ public final class QatTransform {
                 inputs.put(fqName, new ArrayList<>(inputs.get(name)));
                 inputs.put(name, new ArrayList<>(List.of(fqName)));
                 log.add(fqName);
-            } else if (!isOutputLayer(layer) && !c.getNetworkOutputs().contains(name)) {
-                String fqName = unique(name + "_fq_out", vertices);
-                FakeQuantLayer fq = fakeQuant(act, fqName, outputChannels(layer), outputAxis(layer));
-                vertices.put(fqName, new LayerVertex(layerConf(lv.getLayerConf(), fq), null));
-                for (List<String> in : inputs.values()) {
-                    in.replaceAll(s -> s.equals(name) ? fqName : s);
+            }
+            if (act != null && policy.getPlacement() == QatPolicy.ActivationPlacement.OUTPUTS) {
+                // no quantizer between the network's last activation and its loss: a network output and the losses
+                // computed on this layer's output keep reading it in float; its other consumers read the quantizer
+                List<String> readers = isOutputLayer(layer) ? List.of() : quantizedConsumers(name, topology);
+                if (!readers.isEmpty()) {
+                    String fqName = unique(name + "_fq_out", vertices);
+                    FakeQuantLayer fq = fakeQuant(act, fqName, outputChannels(layer), outputAxis(layer));
+                    vertices.put(fqName, new LayerVertex(layerConf(lv.getLayerConf(), fq), null));
+                    for (String reader : readers) {
+                        inputs.get(reader).replaceAll(s -> s.equals(name) ? fqName : s);
+                    }
+                    inputs.put(fqName, new ArrayList<>(List.of(name)));
+                    log.add(fqName);
                 }
-                inputs.put(fqName, new ArrayList<>(List.of(name)));
-                log.add(fqName);
+            }
+            if (log.size() == changes) {
+                leftAlone.add(where + ": " + untouched(layer, policy));
             }
         }
+        requireSomethingQuantized(log, weightVertices.isEmpty(), leftAlone, policy);
         c.setTopologicalOrder(null);
         c.setTopologicalOrderStr(null);
         c.validate();
@@ -258,20 +301,110 @@ public final class QatTransform {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static boolean isSelected(org.deeplearning4j.nn.conf.layers.Layer layer, boolean first, boolean last,
-                                      QatPolicy policy, String where) {
-        if (first && policy.isExcludeFirst() || last && policy.isExcludeLast() || !policy.selects(layer)) {
-            return false;
+    /**
+     * Why the policy leaves a weight layer alone, or null when it selects it.
+     *
+     * @throws IllegalArgumentException for a selected layer whose weights cannot be quantized, with
+     *                                  {@link QatPolicy#isFailOnUnsupported()}
+     */
+    private static String skipReason(org.deeplearning4j.nn.conf.layers.Layer layer, boolean first, boolean last,
+                                     QatPolicy policy, String where) {
+        boolean asFirst = first && policy.isExcludeFirst();
+        boolean asLast = last && policy.isExcludeLast();
+        if (asFirst || asLast) {
+            return "excluded as the " + (asFirst && asLast ? "first and the last weight layer (excludeFirst, "
+                    + "excludeLast)" : asFirst ? "first weight layer (excludeFirst)" : "last weight layer (excludeLast)");
+        }
+        String notSelected = policy.whyNotSelected(layer);
+        if (notSelected != null) {
+            return notSelected;
         }
         if (policy.weightSpecFor(layer) != null && !QatLayers.canQuantizeWeights(layer)) {
-            String msg = where + " (" + layer.getClass().getSimpleName() + ") has weights that cannot be quantized";
+            String msg = where + " has weights that cannot be quantized";
             if (policy.isFailOnUnsupported()) {
                 throw new IllegalArgumentException(msg);
             }
             LOG.info("{}: left in float", msg);
-            return false;
+            return "its weights cannot be quantized (unsupported layer type)";
         }
-        return true;
+        return null;
+    }
+
+    /** Why a selected layer got neither quantized weights nor an activation quantizer. */
+    private static String untouched(org.deeplearning4j.nn.conf.layers.Layer layer, QatPolicy policy) {
+        String noWeights = "selected, but the policy has no weight spec for " + layer.getClass().getSimpleName();
+        if (policy.getActivations() == null) {
+            return noWeights + " and no activation spec";
+        }
+        return noWeights + " and " + (policy.getPlacement() == QatPolicy.ActivationPlacement.INPUTS
+                ? "its input is integer indices (no activation quantizer before an embedding)"
+                : "its output is the network's output or feeds the loss directly (no quantizer may sit between the "
+                + "last activation and the loss)");
+    }
+
+    /** A transform that would change nothing is a mistake in the policy (or the network): say why. */
+    private static void requireSomethingQuantized(List<String> changes, boolean noWeightLayers, List<String> leftAlone,
+                                                  QatPolicy policy) {
+        if (!changes.isEmpty()) {
+            return;
+        }
+        throw new IllegalArgumentException("nothing to quantize: " + policy + " leaves the whole network in float ("
+                + (noWeightLayers ? "it has no layer with weights" : String.join("; ", leftAlone)) + ")");
+    }
+
+    private static String describe(int index, org.deeplearning4j.nn.conf.layers.Layer layer) {
+        return "layer " + index + (layer.getLayerName() == null ? "" : " '" + layer.getLayerName() + "'") + " ("
+                + layer.getClass().getSimpleName() + ")";
+    }
+
+    /**
+     * The wiring that decides where OUTPUTS quantizers may go.
+     *
+     * @param layer     the layer configuration of a vertex, null for a vertex without a layer (merge, reshape, ...)
+     * @param consumers the vertices that read a vertex's output
+     * @param isOutput  true for a network output
+     */
+    private record Topology<V>(Function<V, org.deeplearning4j.nn.conf.layers.Layer> layer,
+                               Function<V, List<V>> consumers, Predicate<V> isOutput) {
+    }
+
+    /** The consumers of {@code v} that may read its output through a quantizer: all but the losses computed on it. */
+    private static <V> List<V> quantizedConsumers(V v, Topology<V> t) {
+        return t.consumers().apply(v).stream().filter(c -> !readsFinalActivation(c, t)).toList();
+    }
+
+    /**
+     * True when {@code v} takes a network's final activation: a loss layer that applies no activation of its own
+     * (what Keras imports add after a softmax layer), or a vertex that neither has parameters nor applies an
+     * activation (dropout, pooling, merge, reshape, an identity activation layer, ...) on the way to such a loss or to
+     * a network output. A layer with parameters or a non-identity activation (an ActivationLayer with softmax, an
+     * OutputLayer, a LossLayer with its own softmax) reads a hidden activation, which may be quantized.
+     */
+    private static <V> boolean readsFinalActivation(V v, Topology<V> t) {
+        org.deeplearning4j.nn.conf.layers.Layer layer = t.layer().apply(v);
+        if (layer != null) {
+            org.deeplearning4j.nn.conf.layers.Layer l = inner(layer);
+            if (isOutputLayer(l)) {
+                return isLossLayer(l) && isIdentity(((BaseLayer) l).getActivationFn());
+            }
+            if (layer.initializer().numParams(layer) > 0
+                    || l instanceof ActivationLayer a && !isIdentity(a.getActivationFn())) {
+                return false;
+            }
+            // other parameter-free layers apply no activation (a DropoutLayer ignores the one it is configured with)
+        }
+        return t.isOutput().test(v) || t.consumers().apply(v).stream().anyMatch(c -> readsFinalActivation(c, t));
+    }
+
+    /** The loss layers without parameters, which compute the loss on their input after their own activation. */
+    private static boolean isLossLayer(org.deeplearning4j.nn.conf.layers.Layer l) {
+        return l instanceof LossLayer || l instanceof org.deeplearning4j.nn.conf.layers.RnnLossLayer
+                || l instanceof org.deeplearning4j.nn.conf.layers.CnnLossLayer
+                || l instanceof org.deeplearning4j.nn.conf.layers.Cnn3DLossLayer;
+    }
+
+    private static boolean isIdentity(IActivation fn) {
+        return fn == null || fn instanceof ActivationIdentity;
     }
 
     /** Embedding layers read integer indices: there is no activation to quantize before them. */
@@ -282,10 +415,7 @@ public final class QatTransform {
     }
 
     private static boolean isOutputLayer(org.deeplearning4j.nn.conf.layers.Layer layer) {
-        return layer instanceof BaseOutputLayer || layer instanceof LossLayer
-                || layer instanceof org.deeplearning4j.nn.conf.layers.RnnLossLayer
-                || layer instanceof org.deeplearning4j.nn.conf.layers.CnnLossLayer
-                || layer instanceof org.deeplearning4j.nn.conf.layers.Cnn3DLossLayer
+        return layer instanceof BaseOutputLayer || isLossLayer(layer)
                 || IOutputLayer.class.isAssignableFrom(layer.getClass());
     }
 
