@@ -224,7 +224,7 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
     }
 
     private ModelProbes stateFor(Model model) {
-        return models.get(model, m -> new ModelProbes(NetworkAdapter.of(m), WorkerContext.current()));
+        return models.get(model, m -> new ModelProbes(NetworkAdapter.of(m)));
     }
 
     @Override

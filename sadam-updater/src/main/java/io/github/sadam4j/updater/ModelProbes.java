@@ -30,7 +30,7 @@ final class ModelProbes {
     private static final long DIRECTION_SALT = 0x64697273L;
 
     private final NetworkAdapter net;
-    private final WorkerContext worker;
+    private WorkerContext worker = WorkerContext.current();
     private Layout layout;
     private int layoutsBuilt;
     private boolean warnedNonFiniteProbe;
@@ -38,14 +38,26 @@ final class ModelProbes {
     private long skippedSteps;
     private long skippedReported;
     private Skip pendingSkip;
+    /** The DL4J iteration of the latest probed step and the step key it got (see {@link #stepKey}). */
+    private int lastIteration = Integer.MIN_VALUE;
+    private int lastStep;
 
-    ModelProbes(NetworkAdapter net, WorkerContext worker) {
+    ModelProbes(NetworkAdapter net) {
         this.net = net;
-        this.worker = worker;
     }
 
+    /** @return the worker this network trained for at its latest step */
     WorkerContext worker() {
         return worker;
+    }
+
+    /**
+     * The step number that keys the probe directions and dropout masks: DL4J's iteration count, as long as it
+     * advances (every engine but one); when it does not (Spark's SharedTrainingMaster restarts it, or reports 0 on a
+     * cluster), the previous step's key + 1, so directions and masks never repeat.
+     */
+    private int stepKey(int iteration) {
+        return iteration > lastIteration ? iteration : lastStep + 1;
     }
 
     List<LgiEstimate> last() {
@@ -67,7 +79,7 @@ final class ModelProbes {
         INDArray params = net.flatParams();
         Layout lay = layout;
         if (lay == null || lay.updater != updater || !sameBuffer(lay.params, params)) {
-            lay = new Layout(net, updater, params, worker);
+            lay = new Layout(net, updater, params);
             layout = lay;
             layoutsBuilt++;
         }
@@ -83,7 +95,8 @@ final class ModelProbes {
     // ------------------------------------------------------------------------------------------------ callbacks
 
     void onEpochStart() {
-        reseedMasks(layout(), BaseOptimizer.getIterationCount(net.model()));
+        worker = WorkerContext.current();
+        reseedMasks(layout(), stepKey(BaseOptimizer.getIterationCount(net.model())));
     }
 
     void onEpochEnd() {
@@ -101,12 +114,15 @@ final class ModelProbes {
         pendingSkip = null;
         if (skip != null && skip.iteration == iteration) {
             skip.undo(net);
-            // DL4J increments the count right after this callback: the skipped step does not count
+            // DL4J increments the count right after this callback: the skipped step does not count, and the next
+            // step gets the directions and masks this one had
             BaseOptimizer.incrementIterationCount(net.model(), -1);
-            reseedMasks(lay, iteration);
+            lastIteration = iteration - 1;
+            lastStep = skip.step - 1;
+            reseedMasks(lay, skip.step);
             return;
         }
-        reseedMasks(lay, iteration + 1);
+        reseedMasks(lay, lastIteration == iteration ? lastStep + 1 : iteration + 1);
     }
 
     void onGradientCalculation(LossProbeListener owner) {
@@ -119,9 +135,13 @@ final class ModelProbes {
         Model model = net.model();
         int iteration = BaseOptimizer.getIterationCount(model);
         int epoch = BaseOptimizer.getEpochCount(model);
+        int step = stepKey(iteration);
+        lastIteration = iteration;
+        lastStep = step;
+        worker = WorkerContext.current();
         double score = model.score();
         if (!Double.isFinite(score) || !allFinite(net.flatGradient())) {
-            refuseNonFiniteStep(lay, iteration, epoch, score);
+            refuseNonFiniteStep(lay, iteration, step, epoch, score);
             return;
         }
         List<ProbeGroup> probed = lay.groups.stream().filter(g -> g.config().usesLossProbes()).toList();
@@ -129,11 +149,12 @@ final class ModelProbes {
             return;
         }
         net.captureBatch();
+        net.clearNoiseWeightParams();
         Replicas replicas = null;
         try {
             double regularization = lay.hasRegularization ? net.regularizationScore() : 0.0;
             double trainingLoss = score - regularization;
-            long maskSeed = lay.maskSeed(iteration);
+            long maskSeed = maskSeed(lay, step);
             // The gradient's masks were drawn after our reseed at the end of the previous iteration, unless something
             // reseeded the global RNG since (another network trained in between on this thread, user code): then
             // evaluate L0 with the replayed masks instead, so that L0 and every L_i still share one set of masks.
@@ -153,18 +174,19 @@ final class ModelProbes {
                     baseLoss = replayedLoss;
                 }
                 IntConsumer replay = sameMasks ? probe -> Nd4j.getRandom().setSeed(maskSeed)
-                        : probe -> Nd4j.getRandom().setSeed(lay.freshMaskSeed(iteration, probe));
-                DirectionSource ds = owner.directions(lay.directions.get(g.index()));
+                        : probe -> Nd4j.getRandom().setSeed(freshMaskSeed(lay, step, probe));
+                DirectionSource ds = owner.directions(
+                        new GaussianDirections(worker.seed(g.config().getSeed(), DIRECTION_SALT)));
                 int threads = owner.probeThreads(g.config().getProbes(), worker);
                 long t0 = System.nanoTime();
                 double[] losses;
                 if (threads <= 1) {
-                    losses = g.probeLossesInOrder(lay.targets.get(g.index()), ds, iteration, replay, dataLoss(net, lay));
+                    losses = g.probeLossesInOrder(lay.targets.get(g.index()), ds, step, replay, dataLoss(net, lay));
                 } else {
                     if (replicas == null) {
                         replicas = lay.replicas(net, threads - 1);
                     }
-                    losses = probeInParallel(lay, g, ds, iteration, replay, replicas, threads);
+                    losses = probeInParallel(lay, g, ds, step, replay, replicas, threads);
                 }
                 LgiEstimate e = g.estimate(iteration, epoch, baseLoss, losses, System.nanoTime() - t0);
                 if (e.nonFinite() && !warnedNonFiniteProbe) {
@@ -190,7 +212,7 @@ final class ModelProbes {
      * replicas holding a copy of its parameters. Probe i always uses the direction and dropout masks of probe i, so
      * the losses are those of the one-after-another order.
      */
-    private double[] probeInParallel(Layout lay, ProbeGroup g, DirectionSource ds, int iteration, IntConsumer replay,
+    private double[] probeInParallel(Layout lay, ProbeGroup g, DirectionSource ds, int step, IntConsumer replay,
                                      Replicas replicas, int threads) {
         int k = g.config().getProbes();
         double[] losses = new double[k];
@@ -207,14 +229,14 @@ final class ModelProbes {
                         t.backup();
                         DoubleSupplier loss = dataLoss(r.net, lay);
                         for (int i = next.getAndIncrement(); i < k; i = next.getAndIncrement()) {
-                            losses[i] = g.probeLoss(t, ds, iteration, i, replay, loss);
+                            losses[i] = g.probeLoss(t, ds, step, i, replay, loss);
                         }
                     }
                 }));
             }
             DoubleSupplier loss = dataLoss(net, lay);
             for (int i = next.getAndIncrement(); i < k; i = next.getAndIncrement()) {
-                losses[i] = g.probeLoss(master, ds, iteration, i, replay, loss);
+                losses[i] = g.probeLoss(master, ds, step, i, replay, loss);
             }
         } finally {
             master.restore();
@@ -248,7 +270,7 @@ final class ModelProbes {
 
     // ------------------------------------------------------------------------------------------------ non-finite
 
-    private void refuseNonFiniteStep(Layout lay, int iteration, int epoch, double score) {
+    private void refuseNonFiniteStep(Layout lay, int iteration, int step, int epoch, double score) {
         boolean lossFinite = Double.isFinite(score);
         String what = lossFinite ? "gradient holds NaN or infinite values" : "minibatch loss is " + score;
         boolean throwing = lay.groups.stream().anyMatch(g -> g.config().getNonFiniteSteps() == NonFiniteSteps.THROW);
@@ -257,7 +279,7 @@ final class ModelProbes {
                     + " of " + net.describe() + "; nothing was updated (nonFiniteSteps = THROW). Check the "
                     + "minibatch for NaN/Inf values, or lower the learning rate if the training diverged.");
         }
-        pendingSkip = new Skip(iteration, net);
+        pendingSkip = new Skip(iteration, step, net);
         net.flatGradient().assign(0);
         List<LgiEstimate> estimates = new ArrayList<>();
         for (ProbeGroup g : lay.groups) {
@@ -289,11 +311,13 @@ final class ModelProbes {
     /** A refused step: the parameters and updater state from before it, put back after DL4J's step. */
     private static final class Skip {
         final int iteration;
+        final int step;
         final INDArray params;
         final INDArray updaterState;
 
-        Skip(int iteration, NetworkAdapter net) {
+        Skip(int iteration, int step, NetworkAdapter net) {
             this.iteration = iteration;
+            this.step = step;
             try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
                 this.params = net.flatParams().dup();
                 INDArray state = net.updaterState();
@@ -309,10 +333,20 @@ final class ModelProbes {
         }
     }
 
-    private void reseedMasks(Layout lay, int iteration) {
+    private void reseedMasks(Layout lay, int step) {
         if (!lay.groups.isEmpty()) {
-            Nd4j.getRandom().setSeed(lay.maskSeed(iteration));
+            Nd4j.getRandom().setSeed(maskSeed(lay, step));
         }
+    }
+
+    /** @return the seed of the dropout masks of a step's gradient (and of the probes that replay them) */
+    private long maskSeed(Layout lay, int step) {
+        return GaussianDirections.mix(worker.seed(lay.seed, MASK_SALT), MASK_SALT, step);
+    }
+
+    /** @return the seed of probe i's own masks in {@link ProbeMasks#FRESH} mode */
+    private long freshMaskSeed(Layout lay, int step, int probe) {
+        return GaussianDirections.mix(worker.seed(lay.seed, FRESH_MASK_SALT), FRESH_MASK_SALT, step, probe);
     }
 
     // ------------------------------------------------------------------------------------------------ layout
@@ -349,16 +383,15 @@ final class ModelProbes {
         final INDArray params;
         final List<ProbeGroup> groups = new ArrayList<>();
         final List<ProbeTarget> targets = new ArrayList<>();
-        final List<DirectionSource> directions = new ArrayList<>();
         /** S-Adam updaters whose parameters are all frozen: no group, but they too must skip a refused step. */
         final List<SAdamUpdater> unprobedUpdaters = new ArrayList<>();
         final boolean hasRegularization;
         final boolean stochastic;
-        private final long maskSeedBase;
-        private final long freshMaskSeedBase;
+        /** The seed of the first group: it keys the dropout masks (one set of masks per network and step). */
+        final long seed;
         private final List<Replica> replicas = new ArrayList<>();
 
-        Layout(NetworkAdapter net, Object updater, INDArray params, WorkerContext worker) {
+        Layout(NetworkAdapter net, Object updater, INDArray params) {
             this.updater = updater;
             this.params = params;
             this.stochastic = net.stochasticInTraining();
@@ -411,21 +444,8 @@ final class ModelProbes {
                         tensorSizes.stream().mapToLong(Long::longValue).toArray());
                 groups.add(g);
                 targets.add(g.targetOn(params));
-                directions.add(new GaussianDirections(worker.seed(config.getSeed(), DIRECTION_SALT)));
             }
-            long seed = groups.isEmpty() ? 0 : groups.get(0).config().getSeed();
-            this.maskSeedBase = worker.seed(seed, MASK_SALT);
-            this.freshMaskSeedBase = worker.seed(seed, FRESH_MASK_SALT);
-        }
-
-        /** @return the seed of the dropout masks of an iteration's gradient (and of the probes that replay them) */
-        long maskSeed(int iteration) {
-            return GaussianDirections.mix(maskSeedBase, MASK_SALT, iteration);
-        }
-
-        /** @return the seed of probe i's own masks in {@link ProbeMasks#FRESH} mode */
-        long freshMaskSeed(int iteration, int probe) {
-            return GaussianDirections.mix(freshMaskSeedBase, FRESH_MASK_SALT, iteration, probe);
+            this.seed = groups.isEmpty() ? 0 : groups.get(0).config().getSeed();
         }
 
         /** @return {@code count} replicas, with the trained network's current parameters */

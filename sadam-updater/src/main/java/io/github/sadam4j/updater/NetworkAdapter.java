@@ -90,6 +90,15 @@ abstract class NetworkAdapter {
     /** Forgets the captured minibatch (no references kept between iterations). */
     abstract void releaseBatch();
 
+    /**
+     * Drops the weights-after-weight-noise (e.g. quantized weights) that the layers cached for the training pass.
+     * DL4J 1.0.0-M2.1's helper path of {@code ConvolutionLayer.backpropGradient} (oneDNN, cuDNN) returns before it
+     * clears that cache, so the probes' next training-mode forward pass would reuse the stale, unperturbed weights
+     * (with workspaces: "leaked workspace pointer from WS_ALL_LAYERS_ACT"). Nothing reads the cache after the
+     * gradient is computed; DL4J's own path has cleared it by then.
+     */
+    abstract void clearNoiseWeightParams();
+
     /** @return the regularisation part of DL4J's score at the current parameters */
     abstract double regularizationScore();
 
@@ -288,6 +297,11 @@ abstract class NetworkAdapter {
         void releaseBatch() {
             batch = null;
         }
+
+        @Override
+        void clearNoiseWeightParams() {
+            net.clearNoiseWeightParams();
+        }
     }
 
     private static final class Cg extends NetworkAdapter {
@@ -417,6 +431,13 @@ abstract class NetworkAdapter {
         @Override
         void releaseBatch() {
             batch = null;
+        }
+
+        @Override
+        void clearNoiseWeightParams() {
+            for (Layer l : cg.getLayers()) {
+                l.clearNoiseWeightParams();
+            }
         }
     }
 }

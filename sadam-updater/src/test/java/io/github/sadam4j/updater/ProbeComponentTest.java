@@ -157,6 +157,25 @@ class ProbeComponentTest {
     }
 
     @Test
+    void directionsDoNotRepeatWhenTheIterationCountIsStuck() {
+        // Spark's SharedTrainingMaster restarts (or, on a cluster, never advances) DL4J's iteration count
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
+        List<Integer> keys = new ArrayList<>();
+        SAdam.attach(net).setDirectionSource((it, g, i, t) -> {
+            if (i == 0) {
+                keys.add(it);
+            }
+            t.assign(1);
+        });
+        for (int i = 0; i < 3; i++) {
+            net.fit(Nets.classification(8, i));
+            net.getLayerWiseConfigurations().setIterationCount(0);
+        }
+        assertEquals(List.of(0, 1, 2), keys);
+        assertEquals(0, SAdam.lastEstimates(net).get(0).iteration(), "the estimate keeps DL4J's iteration");
+    }
+
+    @Test
     void probingANetworkWithoutSAdamIsAClearError() {
         MultiLayerNetwork adam = Nets.mlp(new Adam(0.01), false);
         adam.addListeners(SAdam.probes());
