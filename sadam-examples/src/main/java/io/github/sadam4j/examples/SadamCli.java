@@ -6,6 +6,7 @@ import io.github.sadam4j.examples.cli.ShortUsageErrors;
 import io.github.sadam4j.examples.keras.KerasRetrainCommand;
 import io.github.sadam4j.examples.qat.QatCommand;
 import io.github.sadam4j.examples.toy.ToyCommand;
+import io.github.sadam4j.onednn.OneDnn;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +25,37 @@ public final class SadamCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * {@code --dl4j-helpers on|off}, for every command: DL4J's layer helpers, i.e. oneDNN for convolutions and pooling
+     * when the oneDNN build of nd4j-native is loaded (the default on linux-x86_64; docs/benchmarks.md). Applied while
+     * the command line is parsed, before any network is built.
+     *
+     * @param on true for on
+     */
+    @CommandLine.Option(names = "--dl4j-helpers", scope = CommandLine.ScopeType.INHERIT, defaultValue = "on",
+            paramLabel = "on|off", converter = OnOff.class,
+            description = "DL4J's layer helpers: oneDNN convolutions and pooling when the oneDNN build of "
+                    + "nd4j-native is loaded (the default on linux-x86_64). Default: ${DEFAULT-VALUE}.")
+    void setDl4jHelpers(boolean on) {
+        if (on) {
+            OneDnn.enable();
+        } else {
+            OneDnn.disable();
+        }
+    }
+
+    /** picocli converter of "on"/"off". */
+    static final class OnOff implements CommandLine.ITypeConverter<Boolean> {
+        @Override
+        public Boolean convert(String value) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "on", "true" -> true;
+                case "off", "false" -> false;
+                default -> throw new CommandLine.TypeConversionException("'" + value + "' is not on or off");
+            };
+        }
+    }
 
     /**
      * @param args command-line arguments

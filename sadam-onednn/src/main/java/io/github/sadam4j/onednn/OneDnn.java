@@ -105,8 +105,8 @@ public final class OneDnn {
             info = "unknown (" + e + ")";
         }
         boolean helpers = !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE_PROPERTY, "true"));
-        return new Status(info == null ? "unknown" : info.trim(), info != null && info.contains("HAVE_ONEDNN"),
-                helpers);
+        return new Status(info == null ? "unknown" : info.trim().replaceAll("\\s*\\R\\s*", ", "),
+                info != null && info.contains("HAVE_ONEDNN"), helpers);
     }
 
     /**

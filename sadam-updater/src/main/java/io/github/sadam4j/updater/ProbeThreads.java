@@ -39,6 +39,15 @@ final class ProbeThreads {
     }
 
     /**
+     * @return how many threads one ND4J operation may use: the smaller of libnd4j's thread limits (its "max threads"
+     *         does not go below the core count in 1.0.0-M2.1; "max master threads" follows
+     *         {@code setMaxMasterThreads})
+     */
+    static int nd4jThreadsPerOperation() {
+        return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()));
+    }
+
+    /**
      * The automatic number of threads for a step's probes: as many as keep the cores busy without oversubscribing
      * ND4J's own threads (cores / ND4J's threads per operation), at most k; one on a worker of ParallelWrapper or
      * Spark, whose other workers already use the other cores.
@@ -51,7 +60,7 @@ final class ProbeThreads {
         if (worker.distributed()) {
             return 1;
         }
-        int perOp = Math.max(1, Nd4j.getEnvironment().maxThreads());
+        int perOp = nd4jThreadsPerOperation();
         return Math.max(1, Math.min(probes, Runtime.getRuntime().availableProcessors() / perOp));
     }
 }

@@ -9,6 +9,7 @@ import io.github.sadam4j.examples.qat.QatSettings;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.ProgressBar;
 import io.github.sadam4j.examples.report.SummaryTable;
+import io.github.sadam4j.onednn.OneDnn;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,6 +90,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Threads per native ND4J operation; 0 = ND4J's default. Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--probe-threads", defaultValue = "0", paramLabel = "N",
+            description = "Threads that run S-Adam's k probes of a step (results do not depend on it): 0 = automatic "
+                    + "(cores / --threads, at most k), 1 = one after another. Default: ${DEFAULT-VALUE}.")
+    int probeThreads;
+
     @Option(names = "--no-breakdown", negatable = false, description = "Skip the breakdown of an AdamW step.")
     boolean noBreakdown;
 
@@ -111,6 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
         OptionChecks.atLeast(spec, "--warmup", warmup, 0);
         OptionChecks.atLeast(spec, "--batches", batchCount, 1);
         OptionChecks.require(spec, threads >= 0, "--threads", threads, "0 (ND4J's default) or >= 1");
+        OptionChecks.require(spec, probeThreads >= 0, "--probe-threads", probeThreads, "0 (automatic) or >= 1");
         OptionChecks.writableFile(spec, "--markdown", markdown);
         OptionChecks.writableFile(spec, "--csv", csv);
         List<BenchVariant> distinct = variants.stream().distinct().toList();
@@ -125,7 +133,9 @@ public final class BenchCommand implements Callable<Integer> {
         FashionMnist ds = data.load();
         List<DataSet> batches = BenchRunner.minibatches(ds.train(), batchCount, settings.batchSize(), 42);
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        BenchRunner.Plan plan = new BenchRunner.Plan(settings, distinct, warmup, steps / rounds, rounds);
+        BenchRunner.Plan plan = new BenchRunner.Plan(settings, distinct, warmup, steps / rounds, rounds,
+                probeThreads);
+        String layers = OneDnn.describe(BenchRunner.network(distinct.get(0), settings, probeThreads));
         List<BenchRunner.Timings> timings;
         try (ProgressBar bar = ProgressBar.create("bench", plan.totalSteps(), progress)) {
             timings = BenchRunner.run(plan, batches, v -> {
@@ -139,7 +149,7 @@ public final class BenchCommand implements Callable<Integer> {
                     Math.max(1, steps / rounds), rounds);
         }
         double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        String md = markdown(plan, timings, breakdown, loadBefore, loadAfter);
+        String md = markdown(plan, timings, breakdown, loadBefore, loadAfter, layers);
         PrintWriter out = spec.commandLine().getOut();
         out.print(md);
         out.flush();
@@ -164,7 +174,7 @@ public final class BenchCommand implements Callable<Integer> {
      * @return the Markdown report
      */
     static String markdown(BenchRunner.Plan plan, List<BenchRunner.Timings> timings, StepBreakdown breakdown,
-                           double loadBefore, double loadAfter) {
+                           double loadBefore, double loadAfter, String layers) {
         QatSettings s = plan.settings();
         int stepsPerEpoch = (FULL_TRAIN_IMAGES + s.batchSize() - 1) / s.batchSize();
         StringBuilder sb = new StringBuilder();
@@ -174,6 +184,10 @@ public final class BenchCommand implements Callable<Integer> {
                         + "interleaved. Java %s, %d cores, system load average %.2f before / %.2f after.%n%n",
                 plan.warmupSteps(), plan.rounds(), plan.stepsPerRound(), System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+        sb.append(String.format(Locale.ROOT, "Backend: %s. Layers of the timed networks: %s. ND4J threads per "
+                + "operation: %d; S-Adam probe threads: %s.%n%n", OneDnn.status(), layers,
+                Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()),
+                plan.probeThreadsText()));
         BenchRunner.Timings adamw = timings.stream().filter(t -> t.variant().optimizer() == QatOptimizer.ADAMW)
                 .findFirst().orElse(null);
         SummaryTable table = new SummaryTable(List.of("optimizer", "step ms (mean)", "median", "p10", "p90",

@@ -30,19 +30,26 @@ public final class BenchRunner {
      * @param warmupSteps   untimed steps per variant before the first round
      * @param stepsPerRound timed steps per variant and round
      * @param rounds        rounds
+     * @param probeThreads  S-Adam's probe threads ({@code LossProbeListener.probeThreads}: 0 = automatic)
      */
     public record Plan(QatSettings settings, List<BenchVariant> variants, int warmupSteps, int stepsPerRound,
-                       int rounds) {
+                       int rounds, int probeThreads) {
         /** Validates. */
         public Plan {
             if (variants.isEmpty()) {
                 throw new IllegalArgumentException("no variant to time");
             }
-            if (warmupSteps < 0 || stepsPerRound < 1 || rounds < 1) {
-                throw new IllegalArgumentException("warmup >= 0, steps per round >= 1 and rounds >= 1 needed, got "
-                        + warmupSteps + ", " + stepsPerRound + ", " + rounds);
+            if (warmupSteps < 0 || stepsPerRound < 1 || rounds < 1 || probeThreads < 0) {
+                throw new IllegalArgumentException("warmup >= 0, steps per round >= 1, rounds >= 1 and probe "
+                        + "threads >= 0 needed, got " + warmupSteps + ", " + stepsPerRound + ", " + rounds + ", "
+                        + probeThreads);
             }
             variants = List.copyOf(variants);
+        }
+
+        /** @return the probe threads as the report states them */
+        public String probeThreadsText() {
+            return probeThreads == 0 ? "automatic" : String.valueOf(probeThreads);
         }
 
         /** @return steps run in total (warm-up included) */
@@ -122,7 +129,7 @@ public final class BenchRunner {
         int n = plan.variants().size();
         List<MultiLayerNetwork> nets = new ArrayList<>();
         for (BenchVariant v : plan.variants()) {
-            nets.add(network(v, plan.settings()));
+            nets.add(network(v, plan.settings(), plan.probeThreads()));
         }
         int[] cursor = new int[n];
         for (int i = 0; i < n; i++) {
@@ -153,10 +160,11 @@ public final class BenchRunner {
 
     /**
      * @param v        a variant
-     * @param settings the settings (k is replaced by the variant's)
+     * @param settings     the settings (k is replaced by the variant's)
+     * @param probeThreads S-Adam's probe threads (0 = automatic)
      * @return an initialised network, S-Adam's probes attached
      */
-    public static MultiLayerNetwork network(BenchVariant v, QatSettings settings) {
+    public static MultiLayerNetwork network(BenchVariant v, QatSettings settings, int probeThreads) {
         QatSettings s = new QatSettings(settings.bits(), settings.epochs(), settings.batchSize(),
                 settings.evalBatchSize(), settings.learningRate(), settings.proxLearningRate(), settings.momentum(),
                 settings.l1(), settings.weightDecay(), v.optimizer() == QatOptimizer.SADAM ? v.probes()
@@ -166,7 +174,7 @@ public final class BenchRunner {
                 s.seeds().get(0)));
         net.init();
         if (v.optimizer() == QatOptimizer.SADAM) {
-            SAdam.attach(net);
+            SAdam.attach(net).probeThreads(probeThreads);
         }
         return net;
     }

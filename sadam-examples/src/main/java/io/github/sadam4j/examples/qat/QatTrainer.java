@@ -6,6 +6,7 @@ import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProgressBar;
 import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.onednn.OneDnn;
 import io.github.sadam4j.updater.LossProbeListener;
 import io.github.sadam4j.updater.SAdam;
 import java.util.List;
@@ -67,6 +68,8 @@ public final class QatTrainer {
             LossProbeListener probes = SAdam.attach(net);
             probes.addObserver(e -> probeNanos.addAndGet(e.probeNanos()));
         }
+        // DL4J M2.1's oneDNN helper path keeps the quantized conv weights of a step for the next one (OneDnn)
+        net.addListeners(OneDnn.clearWeightNoiseCache());
         net.addListeners(new MetricsListener(run.record(), csv, progress));
         FashionMnistIterator train = FashionMnistIterator.shuffled(data.train(), settings.batchSize(), run.seed());
         StoppableIterator stoppable = new StoppableIterator(train, stop);
