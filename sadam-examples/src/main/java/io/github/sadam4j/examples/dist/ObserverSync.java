@@ -1,0 +1,97 @@
+package io.github.sadam4j.examples.dist;
+
+import io.github.sadam4j.qat.ObserverStates;
+import io.github.sadam4j.qat.QatLayers;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.CollectionAccumulator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+
+/**
+ * Brings the QAT observer state of Spark workers back to the driver under gradient sharing. DL4J's SharedTrainingMaster
+ * builds the driver's network from the initial parameters plus every worker's encoded updates, and observer state
+ * never travels as an update (each worker commits it locally), so without this the driver's observers keep their
+ * initial, empty state. The {@link #listener()} records, after every step, the {@link ObserverStates} of the network
+ * each executor trains (one per executor, or per ParallelWrapper thread in it) into an accumulator; after {@code fit},
+ * {@link #applyTo(Model)} writes their average into the driver's network. Parameter averaging does not need it (the
+ * observer state is averaged with the parameters).
+ */
+public final class ObserverSync implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** One worker's observer state at one of its steps ({@code nanoTime}: when, in that worker's JVM). */
+    record Snapshot(String worker, long nanoTime, ObserverStates states) implements Serializable {
+    }
+
+    private final String id = UUID.randomUUID().toString();
+    private final CollectionAccumulator<Snapshot> accumulator;
+
+    /** @param sc the driver's context */
+    public ObserverSync(JavaSparkContext sc) {
+        this.accumulator = sc.sc().collectionAccumulator("sadam4j observer states");
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        TaskCopies.register(id, accumulator);
+    }
+
+    /** @return the listener to add to the Spark network (it records after every step) */
+    public BaseTrainingListener listener() {
+        return new Recorder(this);
+    }
+
+    /**
+     * Writes the average of the workers' latest observer states (one per executor network) into the driver's network
+     * and checks it.
+     *
+     * @param driver the network the Spark network returned
+     * @return the averaged states
+     * @throws IllegalStateException if no worker reported a state, or the result is invalid
+     */
+    public ObserverStates applyTo(Model driver) {
+        Map<String, Snapshot> latest = new HashMap<>();
+        for (Snapshot s : accumulator.value()) {
+            latest.merge(s.worker(), s, (a, b) -> a.nanoTime() >= b.nanoTime() ? a : b);
+        }
+        if (latest.isEmpty()) {
+            throw new IllegalStateException("no Spark worker reported its QAT observer state: was ObserverSync's "
+                    + "listener given to the Spark network (sparkNet.setListeners(..., sync.listener()))?");
+        }
+        ObserverStates avg = ObserverStates.average(latest.values().stream().map(Snapshot::states).toList());
+        avg.applyTo(driver);
+        QatLayers.checkObservers(driver);
+        return avg;
+    }
+
+    /** The listener: records the state after every step (cheap: a few floats per FakeQuantLayer). */
+    private static final class Recorder extends BaseTrainingListener implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final ObserverSync sync;
+
+        Recorder(ObserverSync sync) {
+            this.sync = sync;
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            ObserverStates states = ObserverStates.of(model);
+            if (!states.layers().isEmpty()) {
+                TaskCopies.current(sync.id, sync.accumulator).add(new Snapshot(
+                        WorkerStepRecorder.sparkExecutorWorker(), System.nanoTime(), states));
+            }
+        }
+    }
+
+    /** @return how many snapshots arrived (tests) */
+    int snapshots() {
+        return List.copyOf(accumulator.value()).size();
+    }
+}

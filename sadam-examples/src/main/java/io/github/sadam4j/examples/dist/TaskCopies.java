@@ -1,0 +1,49 @@
+package io.github.sadam4j.examples.dist;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.AccumulatorV2;
+
+/**
+ * The copy of an accumulator that the Spark task running on the calling thread deserialized: only that copy's
+ * additions reach the driver when the task ends. Needed because DL4J's SharedTrainingMaster keeps one network (with the
+ * listeners that came with the first task that built it) per executor and trains it inside later tasks, whose own
+ * copies of the listeners sit unused.
+ */
+final class TaskCopies {
+    /** (owner id, task attempt) to the accumulator copy that task deserialized. */
+    private static final Map<String, AccumulatorV2<?, ?>> COPIES = new ConcurrentHashMap<>();
+
+    private TaskCopies() {
+    }
+
+    /**
+     * Called when an object holding an accumulator is deserialized: remembers the copy for the current task (until the
+     * task ends).
+     *
+     * @param owner       an id of the object (the same in every copy)
+     * @param accumulator its deserialized accumulator
+     */
+    static void register(String owner, AccumulatorV2<?, ?> accumulator) {
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            String key = owner + "/" + task.taskAttemptId();
+            COPIES.put(key, accumulator);
+            task.addTaskCompletionListener((TaskContext t) -> COPIES.remove(key));
+        }
+    }
+
+    /**
+     * @param owner    the id given to {@link #register}
+     * @param fallback this copy's own accumulator
+     * @param <A>      the accumulator type
+     * @return the copy of the task running on this thread, or {@code fallback} (on the driver, on non-task threads)
+     */
+    @SuppressWarnings("unchecked")
+    static <A extends AccumulatorV2<?, ?>> A current(String owner, A fallback) {
+        TaskContext task = TaskContext.get();
+        A copy = task == null ? null : (A) COPIES.get(owner + "/" + task.taskAttemptId());
+        return copy != null ? copy : fallback;
+    }
+}
