@@ -6,6 +6,7 @@ import java.util.Objects;
 import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
+import io.github.sadam4j.updater.Estimator;
 import io.github.sadam4j.updater.SAdam;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -60,7 +61,10 @@ public final class KerasRetrainer {
     public Model prepare(ImportedKerasModel model) {
         // weight decay is set per layer after the build: FineTuneConfiguration with weightDecay and weightDecayBias
         // throws ConcurrentModificationException in DL4J 1.0.0-M2.1 (LayerValidation.configureBaseLayer)
-        FineTuneConfiguration.Builder ft = new FineTuneConfiguration.Builder().updater(updater).seed(seed);
+        FineTuneConfiguration.Builder ft = new FineTuneConfiguration.Builder()
+                // without the probes S-Adam uses LINEARIZED on purpose (no "probes did not run" warning)
+                .updater(attachProbes ? updater : updater.toBuilder().estimator(Estimator.LINEARIZED).build())
+                .seed(seed);
         Model net;
         if (model.network() instanceof MultiLayerNetwork imported) {
             MultiLayerNetwork mln = quantization == null ? imported : QatTransform.apply(imported, quantization);

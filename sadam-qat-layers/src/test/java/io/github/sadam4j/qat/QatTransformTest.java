@@ -41,8 +41,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class QatTransformTest {
 
     static MultiLayerNetwork floatCnn(long seed) {
+        return floatCnn(seed, new Adam(0.01));
+    }
+
+    static MultiLayerNetwork floatCnn(long seed, org.nd4j.linalg.learning.config.IUpdater updater) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
-                .updater(new Adam(0.01)).list()
+                .updater(updater).list()
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(2, 2).stride(2, 2).build())
                 .layer(new ConvolutionLayer.Builder(2, 2).nOut(6).activation(Activation.RELU).build())
@@ -63,6 +67,18 @@ class QatTransformTest {
             y.putScalar(i, i % 3, 1);
         }
         return new DataSet(x, y);
+    }
+
+    @Test
+    void theTwinKeepsSAdamsProbes() {
+        MultiLayerNetwork net = floatCnn(1, new io.github.sadam4j.updater.SAdam(0.01));
+        io.github.sadam4j.updater.LossProbeListener probes = io.github.sadam4j.updater.SAdam.attach(net);
+        net.addListeners(new org.deeplearning4j.optimize.listeners.ScoreIterationListener(10));
+        MultiLayerNetwork twin = QatTransform.apply(net, QatPolicy.builder().weights(QuantSpec.weights(4)).build());
+        assertEquals(List.of(probes), List.copyOf(twin.getListeners()), "the probes, not the other listeners");
+        twin.fit(data(8, 2));
+        assertEquals(io.github.sadam4j.updater.Estimator.LOSS_PROBES,
+                io.github.sadam4j.updater.SAdam.lastEstimates(twin).get(0).estimator());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.github.sadam4j.qat.transform;
 import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantSpec;
+import io.github.sadam4j.updater.LossProbeListener;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,6 +39,7 @@ import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -100,6 +102,9 @@ public final class QatTransform {
     /**
      * The QAT twin of a (trained) network, with every parameter of the original copied.
      *
+     * S-Adam's probe listener, when the original has one, is carried over (DL4J drops listeners on a new network);
+     * other listeners stay with the original.
+     *
      * @param net    an initialised network (not modified)
      * @param policy the policy
      * @return a new, initialised network
@@ -111,7 +116,16 @@ public final class QatTransform {
         for (int i = 0; i < net.getnLayers(); i++) {
             copyParams(net.getLayer(i), out.getLayer(r.newIndex[i]));
         }
+        carryProbes(net.getListeners(), out);
         return out;
+    }
+
+    /** Adds the original's S-Adam probe listener (if any) to the twin: it keeps each network's state apart. */
+    private static void carryProbes(java.util.Collection<TrainingListener> original,
+                                    org.deeplearning4j.nn.api.Model twin) {
+        if (original != null) {
+            original.stream().filter(l -> l instanceof LossProbeListener).forEach(twin::addListeners);
+        }
     }
 
     private record MlnResult(MultiLayerConfiguration conf, int[] newIndex) {
@@ -285,6 +299,8 @@ public final class QatTransform {
     /**
      * The QAT twin of a (trained) graph, with every parameter of the original copied (by vertex name).
      *
+     * S-Adam's probe listener, when the original has one, is carried over.
+     *
      * @param graph  an initialised graph (not modified)
      * @param policy the policy
      * @return a new, initialised graph
@@ -296,6 +312,7 @@ public final class QatTransform {
             String name = l.conf().getLayer().getLayerName();
             copyParams(l, out.getLayer(name));
         }
+        carryProbes(graph.getListeners(), out);
         return out;
     }
 
