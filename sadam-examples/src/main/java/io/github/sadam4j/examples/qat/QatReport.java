@@ -402,8 +402,8 @@ public final class QatReport {
                     + "S-Adam's measured mean damping alpha (lr %s). It ends at %.2f%% against S-Adam's %.2f%% (%s). "
                     + "Whatever S-Adam gains over AdamW and the control does not is the part of its effect that a "
                     + "smaller step explains.", SummaryTable.formatNumber(matched.lr()), matched.accMean(),
-                    sadam.accMean(), Math.abs(d) < 2 ? "within 2 points: S-Adam's advantage here is mostly its smaller "
-                            + "effective step" : d > 0 ? "S-Adam higher by " + String.format(Locale.ROOT, "%.2f", d)
+                    sadam.accMean(), Math.abs(d) < 2 ? "within 2 points of S-Adam: plain AdamW with the smaller step does "
+                            + "about as well" : d > 0 ? "S-Adam higher by " + String.format(Locale.ROOT, "%.2f", d)
                             + " points" : "the control higher by " + String.format(Locale.ROOT, "%.2f", -d)
                             + " points"));
         }
@@ -541,7 +541,10 @@ public final class QatReport {
         String of = seeds > 1 ? " (mean of " + seeds + " seeds)" : "";
         Plots.savePng(Plots.trainingLoss(titlePrefix() + "training loss" + of + ", S-Adam's rho dashed",
                 meanRecords(byLabel), Plots.DEFAULT_EMA_BETA), dir.resolve("loss.png"));
-        Plots.savePng(Plots.accuracyPerEpoch(titlePrefix() + "test accuracy per epoch" + of, meanRecords(byLabel)),
+        List<RunRecord> means = meanRecords(byLabel);
+        boolean oneEpoch = started.stream().allMatch(r -> r.plannedEpochs() <= 1);
+        Plots.savePng(oneEpoch ? Plots.accuracyBars(titlePrefix() + "test accuracy after the epoch" + of, means)
+                : Plots.accuracyPerEpoch(titlePrefix() + "test accuracy per epoch" + of, means),
                 dir.resolve("accuracy.png"));
         if (seeds > 1) {
             Map<Long, List<QatRun>> bySeed = new TreeMap<>();
