@@ -402,8 +402,8 @@ public final class QatReport {
                     + "S-Adam's measured mean damping alpha (lr %s). It ends at %.2f%% against S-Adam's %.2f%% (%s). "
                     + "Whatever S-Adam gains over AdamW and the control does not is the part of its effect that a "
                     + "smaller step explains.", SummaryTable.formatNumber(matched.lr()), matched.accMean(),
-                    sadam.accMean(), Math.abs(d) < 2 ? "within 2 points of S-Adam: plain AdamW with the smaller step does "
-                            + "about as well" : d > 0 ? "S-Adam higher by " + String.format(Locale.ROOT, "%.2f", d)
+                    sadam.accMean(), Math.abs(d) < 2
+                            ? "within 2 points of S-Adam: plain AdamW with the smaller step does about as well" : d > 0 ? "S-Adam higher by " + String.format(Locale.ROOT, "%.2f", d)
                             + " points" : "the control higher by " + String.format(Locale.ROOT, "%.2f", -d)
                             + " points"));
         }

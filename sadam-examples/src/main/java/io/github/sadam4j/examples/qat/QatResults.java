@@ -312,7 +312,8 @@ public final class QatResults {
                 continue;
             }
             String[] c = line.split(",", -1);
-            its.add(new RunRecord.Iteration(Long.parseLong(c[col[0]]), Integer.parseInt(c[col[1]]), csvNumber(c[col[2]]),
+            its.add(new RunRecord.Iteration(Long.parseLong(c[col[0]]), Integer.parseInt(c[col[1]]),
+                    csvNumber(c[col[2]]),
                     csvNumber(c[col[3]]), csvNumber(c[col[4]]), csvNumber(c[col[5]])));
         }
         return its;

@@ -64,7 +64,8 @@ class PlotsTest {
         return r;
     }
 
-    private BufferedImage saveAndRead(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, String name) throws IOException {
+    private BufferedImage saveAndRead(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, String name)
+            throws IOException {
         Path png = tmp.resolve(name);
         Plots.savePng(chart, png);
         BufferedImage img = ImageIO.read(png.toFile());
