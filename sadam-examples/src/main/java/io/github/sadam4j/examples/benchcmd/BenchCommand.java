@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.benchcmd;
 
+import io.github.sadam4j.examples.cli.IdConverter;
 import io.github.sadam4j.examples.cli.DataOptions;
 import io.github.sadam4j.examples.cli.OptionChecks;
 import io.github.sadam4j.examples.data.FashionMnist;
@@ -260,14 +261,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** picocli converter for {@link BenchVariant} ids. */
-    static final class VariantConverter implements CommandLine.ITypeConverter<BenchVariant> {
-        @Override
-        public BenchVariant convert(String value) {
-            try {
-                return BenchVariant.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class VariantConverter extends IdConverter<BenchVariant> {
+        VariantConverter() {
+            super(BenchVariant::parse);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.cli.IdConverter;
 import io.github.sadam4j.examples.cli.DataOptions;
+import io.github.sadam4j.examples.cli.OptionChecks;
 import io.github.sadam4j.examples.cli.OutputOptions;
 import io.github.sadam4j.examples.data.FashionMnist;
 import io.github.sadam4j.examples.data.FashionMnistIterator;
@@ -15,13 +17,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.EnumMap;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import io.github.sadam4j.onednn.OneDnn;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -45,16 +51,22 @@ import picocli.CommandLine.Spec;
                     + "0.25 -> dense 800->10 (quantized W), softmax cross-entropy. Quantizer: per tensor, symmetric, "
                     + "scale c/(max|x|+1e-5), 2-bit c=1.5 on [-2,1], 4-bit c=7 on [-8,7], 8-bit c=127 on "
                     + "[-128,127]; --bits 32 is the same network without quantization.",
-            "Without options: a short run (a few minutes on 2 cores): 1 epoch on a 12000-image stratified training "
-                    + "subset (the whole embedded subset when the full dataset is not installed), the full test set, "
-                    + "one seed, all five optimizers. --paper runs the full recipe: all 60000 training images, 3 "
-                    + "epochs, 3 seeds (42, 43, 44). Explicit options override both.",
-            "Writes, into the result folder: <run>.csv per run (iteration, epoch, loss, rho, alpha, elapsed_ms), "
-                    + "runs.csv/.md, epochs.csv, summary.csv/.md (mean and std over seeds, loss oscillation, seconds "
-                    + "per epoch, and S-Adam against each baseline in plain words), loss.png, accuracy.png "
-                    + "(loss-seed<S>.png per seed; with --lr-sweep accuracy-vs-lr.png and loss-lr<lr>.png) and "
-                    + "settings.txt. Prints the summary and the folder. Ctrl-C keeps everything written so far and "
-                    + "writes a partial summary and plots."},
+            "Without options: the short default (70-80 s on the 2 shared cores measured): 1 epoch (938 steps) "
+                    + "on all 60000 training images (the embedded 2000-image subset when the full dataset is not "
+                    + "installed), the "
+                    + "full test set, one seed, sadam, adamw and adamw-matched: long enough for AdamW at lr 0.005 to "
+                    + "start diverging on the 2-bit network while S-Adam and the control hold. --paper runs the full "
+                    + "recipe: 3 epochs, 3 seeds (42, 43, 44), all five optimizers. Explicit options override both.",
+            "Independent runs (optimizers x seeds x learning rates) train side by side, one per core by default "
+                    + "(--parallel-runs), longest first, adamw-matched after its seed's S-Adam run; the numbers are "
+                    + "the same as one after another.",
+            "Writes, into the result folder: results.json (the record: settings, environment, every run's figures "
+                    + "and epochs, the summary), <run>.csv per run (iteration, epoch, loss, rho, alpha, elapsed_ms), "
+                    + "and views of the record: runs.csv/.md, epochs.csv, summary.csv/.md (mean and std over seeds, "
+                    + "loss oscillation, seconds per epoch, S-Adam against each baseline and what to look at in plain "
+                    + "words), settings.txt, loss.png, accuracy.png (loss-seed<S>.png per seed; with --lr-sweep "
+                    + "accuracy-vs-lr.png and loss-lr<lr>.png). Prints the summary and the folder. Ctrl-C keeps "
+                    + "everything written so far and writes a partial record, summary and plots."},
         footer = {"", "Examples:",
             "  sadam4j qat                                   # short default run",
             "  sadam4j qat --paper --bits 2 -o results/qat-2bit",
@@ -64,8 +76,13 @@ import picocli.CommandLine.Spec;
 public final class QatCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(QatCommand.class);
 
-    /** Training images of the short default run (a stratified subset; the whole embedded subset when smaller). */
-    public static final int DEFAULT_TRAIN_LIMIT = 12000;
+    /**
+     * The optimizers of the default run (without {@code --paper}): S-Adam, AdamW at the same learning rate and the
+     * adamw-matched control, the three that show the point in one epoch (docs/qat.md, "The default run"); Adam and
+     * Prox-SGD join with {@code --paper} or {@code --optimizers}.
+     */
+    static final List<QatOptimizer> DEFAULT_OPTIMIZERS = List.of(QatOptimizer.SADAM, QatOptimizer.ADAMW,
+            QatOptimizer.ADAMW_MATCHED);
     /** The order runs take within a seed: S-Adam first, its alpha feeds adamw-matched. */
     static final List<QatOptimizer> ORDER = List.of(QatOptimizer.SADAM, QatOptimizer.ADAMW, QatOptimizer.ADAM,
             QatOptimizer.PROXSGD, QatOptimizer.ADAMW_MATCHED);
@@ -79,8 +96,8 @@ public final class QatCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--paper", description = "The paper's full recipe: all training images, 3 epochs, 3 seeds "
-            + "(explicit --epochs, --seeds, --train-limit still win).")
+    @Option(names = "--paper", description = "The paper's full recipe: 3 epochs, 3 seeds, all five optimizers "
+            + "(explicit --epochs, --seeds, --optimizers, --train-limit still win).")
     boolean paper;
 
     @Option(names = "--bits", defaultValue = "2", paramLabel = "B",
@@ -89,7 +106,8 @@ public final class QatCommand implements Callable<Integer> {
 
     @Option(names = "--optimizers", split = ",", paramLabel = "NAME", converter = OptimizerConverter.class,
             description = "Optimizers, comma-separated, from: sadam, adamw, adam, proxsgd, adamw-matched. Default: "
-                    + "all five (with --lr-sweep: sadam,adamw). adamw-matched needs sadam or --matched-alpha.")
+                    + "sadam,adamw,adamw-matched (all five with --paper; sadam,adamw with --lr-sweep). adamw-matched "
+                    + "needs sadam or --matched-alpha.")
     List<QatOptimizer> optimizers;
 
     @Option(names = "--seeds", paramLabel = "N", description = "Number of seeds: --seed, --seed + 1, ... Default: 1 "
@@ -168,45 +186,71 @@ public final class QatCommand implements Callable<Integer> {
                     + "small network on a busy 2-core machine (docs/qat.md). Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--parallel-runs", defaultValue = "0", paramLabel = "N",
+            description = "Runs trained side by side, each on its own thread (results identical to one after another)"
+                    + "; 0 = one per core: cores / --threads. S-Adam's probes then use 1 thread when every core has a"
+                    + " run. Default: ${DEFAULT-VALUE} (automatic).")
+    int parallelRuns;
+
+    @Option(names = "--schedule", defaultValue = "constant", paramLabel = "constant|cosine",
+            converter = ScheduleConverter.class,
+            description = "Learning-rate schedule of every optimizer: constant (the paper's) or cosine (from the "
+                    + "optimizer's learning rate to 0 over all epochs x steps of a run, per iteration). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    LrSchedule schedule;
+
     @Option(names = "--combine", split = ",", paramLabel = "DIR",
             description = "Do not train: report the runs of these result folders together (e.g. seeds run in separate "
                     + "processes), into --out. The folders must agree on every setting but the seeds and optimizers.")
     List<Path> combine;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         if (combine != null) {
             return combine();
         }
         QatSettings settings = settings();
         List<QatOptimizer> selected = selectedOptimizers();
         List<Double> grid = sweep ? sweepGrid() : List.of();
+        OptionChecks.atLeast(spec, "--parallel-runs", parallelRuns, 0);
         output.validate();
         NativeThreads.apply(threads);
-        FashionMnist ds = data.load(paper ? null : DEFAULT_TRAIN_LIMIT, null);
+        FashionMnist ds = data.load(null, null); // every training image found, as --paper
         if (paper && !ds.source().isFullDataset()) {
             LOG.warn("--paper on the embedded subset: this is NOT the paper's recipe (it needs the full dataset; see "
                     + "'sadam4j data --help')");
         }
         Path dir = output.prepare("qat");
         int stepsPerEpoch = FashionMnistIterator.shuffled(ds.train(), settings.batchSize(), 0).batchesPerPass();
-        int runCount = settings.seeds().size() * selected.size() * (sweep ? grid.size() : 1);
+        List<PlannedRun> plan = plan(settings, selected, grid);
+        int parallel = Math.min(plan.size(), parallelRuns > 0 ? parallelRuns : automaticParallelRuns(threads));
+        int probeThreads = probeThreads(parallel, threads);
         String description = describe(settings, ds, selected, grid, stepsPerEpoch);
-        SummaryTable.writeAtomically(dir.resolve("settings.txt"), settingsText(settings, ds, selected, grid));
-        LOG.info("{} runs x {} epochs x {} steps, results in {}", runCount, settings.epochs(), stepsPerEpoch, dir);
-
         QatReport report = new QatReport(dir, sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
                 description, "Fashion-MNIST" + (ds.source().isFullDataset() ? "" : " (embedded subset)") + ", "
-                + (settings.quantized() ? settings.bits() + "-bit QAT" : "float"));
-        List<QatRun> runs = Collections.synchronizedList(new ArrayList<>());
+                + (settings.quantized() ? settings.bits() + "-bit QAT" : "float"),
+                settingsMap(settings, ds, selected, grid, stepsPerEpoch, parallel, probeThreads), environment());
+        report.writeTables(List.of(), RunSession.Status.RUNNING);
+        LOG.info("{} runs x {} epochs x {} steps, {} side by side, results in {}", plan.size(), settings.epochs(),
+                stepsPerEpoch, parallel, dir);
+
+        QatTrainer trainer = new QatTrainer(settings, ds).withProbeThreads(probeThreads);
+        QatRun[] started = new QatRun[plan.size()]; // by plan index, so that tables keep the plan's order
+        Supplier<List<QatRun>> runs = () -> {
+            synchronized (started) {
+                return Arrays.stream(started).filter(java.util.Objects::nonNull).toList();
+            }
+        };
         PrintWriter stdout = spec.commandLine().getOut();
-        ProgressBar bar = ProgressBar.create("qat", (long) runCount * settings.epochs() * stepsPerEpoch,
+        ProgressBar bar = ProgressBar.create("qat", (long) plan.size() * settings.epochs() * stepsPerEpoch,
                 output.progress());
+        RunScheduler scheduler = new RunScheduler(parallel, () -> NativeThreads.apply(threads));
         RunSession session = RunSession.start("qat");
+        BooleanSupplier stop = () -> session.stopRequested() || scheduler.failed();
         try (session) {
             session.onFinish(s -> bar.close());
             session.onFinish(s -> {
-                for (QatRun r : List.copyOf(runs)) {
+                for (QatRun r : runs.get()) {
                     if (r.state() == QatRun.State.RUNNING || r.state() == QatRun.State.PENDING) {
                         r.setState(s == RunSession.Status.FAILED ? QatRun.State.FAILED : QatRun.State.INTERRUPTED);
                     }
@@ -214,7 +258,7 @@ public final class QatCommand implements Callable<Integer> {
             });
             session.onFinish(s -> {
                 try {
-                    stdout.println(report.writeTables(List.copyOf(runs), s));
+                    stdout.println(report.writeTables(runs.get(), s));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } finally {
@@ -223,7 +267,7 @@ public final class QatCommand implements Callable<Integer> {
             });
             session.onFinish(s -> {
                 try {
-                    report.writePlots(List.copyOf(runs));
+                    report.writePlots(runs.get());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -232,40 +276,45 @@ public final class QatCommand implements Callable<Integer> {
                 stdout.println("QAT results (" + s.label() + "): " + dir);
                 stdout.flush();
             });
-            for (long s : settings.seeds()) {
-                if (sweep) {
-                    for (double rate : grid) {
-                        for (QatOptimizer o : selected) {
-                            String lrText = QatRun.formatLr(rate);
-                            QatRun run = new QatRun(o, rate, s, o.id() + " lr=" + lrText,
-                                    o.id() + "-lr" + lrText + "-seed" + s, settings.epochs(), Double.NaN);
-                            if (!execute(run, settings, ds, report, bar, session, runs)) {
-                                break;
-                            }
-                        }
+            List<RunScheduler.Job> jobs = new ArrayList<>();
+            Map<PlannedRun, RunScheduler.Job> jobOf = new java.util.HashMap<>();
+            for (PlannedRun p : plan) {
+                RunScheduler.Job job = new RunScheduler.Job() {
+                    @Override
+                    public String name() {
+                        return p.name();
                     }
-                } else {
-                    Map<QatOptimizer, QatRun> bySeed = new EnumMap<>(QatOptimizer.class);
-                    for (QatOptimizer o : selected) {
-                        double alpha = Double.NaN;
-                        double rate = o == QatOptimizer.PROXSGD ? settings.proxLearningRate() : settings.learningRate();
-                        if (o == QatOptimizer.ADAMW_MATCHED) {
-                            alpha = matchedAlpha(settings, bySeed.get(QatOptimizer.SADAM), s);
-                            rate = settings.learningRate() * alpha;
-                            LOG.info("adamw-matched, seed {}: lr {} x alpha {} = {}", s, settings.learningRate(),
-                                    String.format(Locale.ROOT, "%.4f", alpha), rate);
-                        }
-                        QatRun run = new QatRun(o, rate, s, o.id(), o.id() + "-seed" + s, settings.epochs(), alpha);
-                        bySeed.put(o, run);
-                        if (!execute(run, settings, ds, report, bar, session, runs)) {
-                            break;
-                        }
+
+                    @Override
+                    public double cost() {
+                        return p.cost(settings);
                     }
-                }
-                if (session.stopRequested()) {
-                    break;
-                }
+
+                    @Override
+                    public RunScheduler.Job after() {
+                        return p.after() == null ? null : jobOf.get(p.after());
+                    }
+
+                    @Override
+                    public boolean run() throws IOException {
+                        if (stop.getAsBoolean()) {
+                            return false;
+                        }
+                        QatRun dependency;
+                        synchronized (started) {
+                            dependency = p.after() == null ? null : started[p.after().index()];
+                        }
+                        QatRun run = p.start(settings, dependency);
+                        synchronized (started) {
+                            started[p.index()] = run;
+                        }
+                        return execute(run, trainer, report, bar, stop, runs);
+                    }
+                };
+                jobOf.put(p, job);
+                jobs.add(job);
             }
+            scheduler.runAll(jobs, stop);
             if (!session.stopRequested()) {
                 session.markCompleted();
             }
@@ -273,7 +322,103 @@ public final class QatCommand implements Callable<Integer> {
         return session.finishedWith() == RunSession.Status.COMPLETED ? 0 : 1;
     }
 
-    /** {@code --combine}: the report of several result folders, recomputed from their files. */
+    /**
+     * The default of {@code --parallel-runs}: one run per core, each using {@code --threads} cores per operation.
+     *
+     * @param threads {@code --threads} (0 = ND4J's default, all cores)
+     * @return cores / threads, at least 1
+     */
+    static int automaticParallelRuns(int threads) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return Math.max(1, cores / (threads == 0 ? cores : threads));
+    }
+
+    /**
+     * S-Adam's probe threads: 1 when the runs side by side already give every core work (more threads would only
+     * compete with the other runs), else 0, S-Adam's automatic choice (cores / ND4J threads per operation).
+     *
+     * @param parallel runs side by side
+     * @param threads  {@code --threads} (0 = all cores)
+     * @return 1 or 0
+     */
+    static int probeThreads(int parallel, int threads) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return parallel > 1 && parallel * (threads == 0 ? cores : threads) >= cores ? 1 : 0;
+    }
+
+    /**
+     * One run of the plan, before it starts: what it is and which run it must wait for.
+     *
+     * @param index     its position in the plan (the tables' order)
+     * @param optimizer the optimizer
+     * @param seed      the seed
+     * @param rate      the learning rate; NaN for {@code adamw-matched} with a measured alpha (set at the start)
+     * @param label     its summary group
+     * @param name      its unique name
+     * @param after     the S-Adam run whose mean alpha {@code adamw-matched} needs, or null
+     */
+    record PlannedRun(int index, QatOptimizer optimizer, long seed, double rate, String label, String name,
+                      PlannedRun after) {
+        /** Expected duration in AdamW epochs: an S-Adam step costs about 1 + 0.4 k AdamW steps (docs/qat.md). */
+        double cost(QatSettings settings) {
+            return settings.epochs() * (optimizer == QatOptimizer.SADAM ? 1 + 0.4 * settings.probes() : 1.0);
+        }
+
+        /**
+         * @param settings   the settings
+         * @param dependency the finished run of {@link #after()}, or null
+         * @return the run, with its learning rate (adamw-matched: lr x alpha)
+         */
+        QatRun start(QatSettings settings, QatRun dependency) {
+            if (optimizer != QatOptimizer.ADAMW_MATCHED) {
+                return new QatRun(optimizer, rate, seed, label, name, settings.epochs(), Double.NaN);
+            }
+            double alpha = matchedAlpha(settings, dependency, seed);
+            double lr = settings.learningRate() * alpha;
+            LOG.info("adamw-matched, seed {}: lr {} x alpha {} = {}", seed, settings.learningRate(),
+                    String.format(Locale.ROOT, "%.4f", alpha), lr);
+            return new QatRun(optimizer, lr, seed, label, name, settings.epochs(), alpha);
+        }
+    }
+
+    /**
+     * Every run of the command in plan order: per seed, in a comparison the optimizers in {@link #ORDER}, in a sweep
+     * per learning rate the optimizers. adamw-matched depends on the S-Adam run of its seed unless
+     * {@code --matched-alpha} is given.
+     */
+    private List<PlannedRun> plan(QatSettings settings, List<QatOptimizer> selected, List<Double> grid) {
+        List<PlannedRun> plan = new ArrayList<>();
+        for (long s : settings.seeds()) {
+            if (sweep) {
+                for (double rate : grid) {
+                    for (QatOptimizer o : selected) {
+                        String lrText = QatRun.formatLr(rate);
+                        plan.add(new PlannedRun(plan.size(), o, s, rate, o.id() + " lr=" + lrText,
+                                o.id() + "-lr" + lrText + "-seed" + s, null));
+                    }
+                }
+            } else {
+                PlannedRun sadamRun = null;
+                for (QatOptimizer o : selected) {
+                    double rate = o == QatOptimizer.PROXSGD ? settings.proxLearningRate() : settings.learningRate();
+                    PlannedRun after = null;
+                    if (o == QatOptimizer.ADAMW_MATCHED) {
+                        rate = Double.isNaN(settings.matchedAlpha()) ? Double.NaN
+                                : settings.learningRate() * settings.matchedAlpha();
+                        after = Double.isNaN(settings.matchedAlpha()) ? sadamRun : null;
+                    }
+                    PlannedRun p = new PlannedRun(plan.size(), o, s, rate, o.id(), o.id() + "-seed" + s, after);
+                    if (o == QatOptimizer.SADAM) {
+                        sadamRun = p;
+                    }
+                    plan.add(p);
+                }
+            }
+        }
+        return plan;
+    }
+
+    /** {@code --combine}: the report of several result folders, recomputed from their records. */
     private int combine() throws IOException {
         List<QatResults.Folder> folders = new ArrayList<>();
         for (Path p : combine) {
@@ -286,30 +431,29 @@ public final class QatCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         QatResults.Folder first = folders.get(0);
-        Map<String, String> s = first.settings();
-        String data = s.getOrDefault("data", "");
-        String prefix = "Fashion-MNIST" + (data.startsWith("full") ? "" : " (embedded subset)") + ", "
-                + ("32".equals(s.get("bits")) ? "float" : s.get("bits") + "-bit QAT");
         Path dir = output.prepare("qat-combined");
-        String seedList = runs.stream().map(QatRun::seed).distinct().sorted().map(String::valueOf)
-                .collect(Collectors.joining(","));
-        String lrList = runs.stream().map(QatRun::learningRate).distinct().sorted().map(QatRun::formatLr)
-                .collect(Collectors.joining(","));
+        List<Long> seedList = runs.stream().map(QatRun::seed).distinct().sorted().toList();
+        List<String> lrList = runs.stream().map(QatRun::learningRate).distinct().sorted().map(QatRun::formatLr)
+                .toList();
         boolean sweepMode = first.mode() == QatReport.Mode.SWEEP;
+        List<String> from = combine.stream().map(Path::toString).toList();
         String description = first.description() + "\n\nCombined from " + combine.size() + " result folders: "
-                + String.join(", ", combine.stream().map(Path::toString).toList()) + "; together they hold seeds ["
-                + seedList + "]" + (sweepMode ? " and learning rates " + lrList : "")
+                + String.join(", ", from) + "; together they hold seeds " + seedList
+                + (sweepMode ? " and learning rates " + String.join(", ", lrList) : "")
                 + " (the setup above is the first folder's).";
         // the first folder's settings (they agree on everything that defines the experiment), with the union of
         // the seeds and learning rates
-        String settingsText = Files.readAllLines(first.dir().resolve("settings.txt")).stream()
-                .map(line -> line.startsWith("seeds=") ? "seeds=" + seedList
-                        : sweepMode && line.startsWith("sweep_lrs=") ? "sweep_lrs=" + lrList : line)
-                .collect(Collectors.joining("\n", "", "\n"))
-                + "combined_from=" + combine.stream().map(Path::toString).collect(Collectors.joining(",")) + "\n";
-        SummaryTable.writeAtomically(dir.resolve("settings.txt"), settingsText);
-        QatReport report = new QatReport(dir, first.mode(),
-                description, prefix);
+        Map<String, Object> settingsOut = new LinkedHashMap<>();
+        first.settings().fields().forEachRemaining(e -> settingsOut.put(e.getKey(), e.getValue()));
+        settingsOut.put("seeds", seedList);
+        if (sweepMode) {
+            settingsOut.put("sweep_lrs", runs.stream().map(QatRun::learningRate).distinct().sorted().toList());
+        }
+        settingsOut.put("combined_from", from);
+        Map<String, Object> environmentOut = new LinkedHashMap<>();
+        first.environment().fields().forEachRemaining(e -> environmentOut.put(e.getKey(), e.getValue()));
+        QatReport report = new QatReport(dir, first.mode(), description, first.chartPrefix(), settingsOut,
+                environmentOut);
         // complete only if every folder's session completed and every run in them did
         boolean complete = folders.stream().allMatch(f -> f.status() == RunSession.Status.COMPLETED)
                 && runs.stream().allMatch(r -> r.state() == QatRun.State.COMPLETED);
@@ -320,24 +464,23 @@ public final class QatCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs one training run; false when the session was stopped. */
-    private static boolean execute(QatRun run, QatSettings settings, FashionMnist ds, QatReport report,
-                                   ProgressBar bar, RunSession session, List<QatRun> runs) throws IOException {
-        if (session.stopRequested()) {
-            return false;
-        }
-        runs.add(run);
-        bar.setTask("qat " + run.name());
-        try (CsvWriter csv = MetricsListener.openCsv(report.dir().resolve(run.name() + ".csv"))) {
-            QatTrainer.train(run, settings, ds, csv, bar, session::stopRequested);
+    /**
+     * Runs one training run on the calling thread; false when it did not complete (stopped).
+     */
+    private static boolean execute(QatRun run, QatTrainer trainer, QatReport report, ProgressBar bar,
+                                   BooleanSupplier stop, Supplier<List<QatRun>> runs) throws IOException {
+        try (ProgressBar.Lane lane = bar.lane(run.name());
+             CsvWriter csv = MetricsListener.openCsv(report.dir().resolve(run.name() + ".csv"))) {
+            trainer.train(run, csv, lane, stop);
         }
         LOG.debug("{}: {} epochs, final accuracy {}", run.name(), run.epochs().size(), run.finalAccuracy());
-        if (session.stopRequested()) {
+        if (stop.getAsBoolean()) {
             return false;
         }
-        // the tables after every run, so that even a killed process leaves a readable (and combinable) folder
-        report.writeTables(List.copyOf(runs), RunSession.Status.RUNNING);
-        return true;
+        // the record and tables after every run, so that even a killed process leaves a readable (and combinable)
+        // folder
+        report.writeTables(runs.get(), RunSession.Status.RUNNING);
+        return run.state() == QatRun.State.COMPLETED;
     }
 
     /** The alpha of adamw-matched for one seed. */
@@ -369,8 +512,8 @@ public final class QatCommand implements Callable<Integer> {
         }
         try {
             QatSettings s = new QatSettings(bits, e, batch, evalBatch, lr, proxLr, momentum, l1, weightDecay, probes,
-                    sigma, lambda, list, matchedAlpha == null ? Double.NaN : matchedAlpha);
-            QatNetworks.configuration(QatOptimizer.SADAM, lr, s, seed); // S-Adam's own validation
+                    sigma, lambda, list, matchedAlpha == null ? Double.NaN : matchedAlpha, schedule);
+            QatNetworks.configuration(QatOptimizer.SADAM, lr, s, seed, 1); // S-Adam's own validation
             return s;
         } catch (IllegalArgumentException ex) {
             throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage(), ex);
@@ -379,7 +522,7 @@ public final class QatCommand implements Callable<Integer> {
 
     private List<QatOptimizer> selectedOptimizers() {
         List<QatOptimizer> chosen = optimizers != null ? optimizers
-                : sweep ? List.of(QatOptimizer.SADAM, QatOptimizer.ADAMW) : ORDER;
+                : sweep ? List.of(QatOptimizer.SADAM, QatOptimizer.ADAMW) : paper ? ORDER : DEFAULT_OPTIMIZERS;
         List<QatOptimizer> ordered = ORDER.stream().filter(chosen::contains).toList();
         if (ordered.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--optimizers: choose at least one of "
@@ -422,9 +565,10 @@ public final class QatCommand implements Callable<Integer> {
         if (sweep) {
             sb.append("Learning rates ").append(grid.stream().map(QatRun::formatLr).collect(Collectors.joining(", ")))
                     .append(" for ").append(selected.stream().map(QatOptimizer::id).collect(Collectors.joining(", ")))
-                    .append(". ");
+                    .append(" (").append(s.schedule().id()).append(" schedule). ");
         } else {
-            sb.append("lr ").append(QatRun.formatLr(s.learningRate())).append(" (constant) for S-Adam, AdamW, Adam; ")
+            sb.append("lr ").append(QatRun.formatLr(s.learningRate())).append(" (").append(s.schedule().id())
+                    .append(") for S-Adam, AdamW, Adam; ")
                     .append("Prox-SGD lr ").append(QatRun.formatLr(s.proxLearningRate())).append(", momentum ")
                     .append(s.momentum()).append(", l1 ").append(s.l1()).append("; adamw-matched: lr x ")
                     .append(Double.isNaN(s.matchedAlpha()) ? "S-Adam's mean alpha of the same seed"
@@ -440,50 +584,69 @@ public final class QatCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private String settingsText(QatSettings s, FashionMnist ds, List<QatOptimizer> selected, List<Double> grid) {
-        StringBuilder sb = new StringBuilder("# sadam4j qat\n");
-        sb.append("mode=").append((sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON).settingsValue()).append('\n')
-                .append("paper_preset=").append(paper).append('\n')
-                .append("data=").append(ds.source().describe()).append('\n')
-                .append("train_images=").append(ds.train().count()).append('\n')
-                .append("test_images=").append(ds.test().count()).append('\n')
-                .append("bits=").append(s.bits()).append('\n')
-                .append("optimizers=").append(selected.stream().map(QatOptimizer::id)
-                        .collect(Collectors.joining(","))).append('\n')
-                .append("seeds=").append(s.seeds().stream().map(String::valueOf).collect(Collectors.joining(",")))
-                .append('\n')
-                .append("epochs=").append(s.epochs()).append('\n')
-                .append("batch=").append(s.batchSize()).append('\n')
-                .append("eval_batch=").append(s.evalBatchSize()).append('\n')
-                .append("lr=").append(s.learningRate()).append('\n');
+    /** Every setting, for {@code results.json} (and its view {@code settings.txt}); keys as in docs/qat.md. */
+    private Map<String, Object> settingsMap(QatSettings s, FashionMnist ds, List<QatOptimizer> selected,
+                                            List<Double> grid, int stepsPerEpoch, int parallel, int probeThreads) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", (sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON).settingsValue());
+        m.put("paper_preset", paper);
+        m.put("data", ds.source().describe());
+        m.put("full_dataset", ds.source().isFullDataset());
+        m.put("train_images", ds.train().count());
+        m.put("test_images", ds.test().count());
+        m.put("bits", s.bits());
+        m.put("optimizers", selected.stream().map(QatOptimizer::id).toList());
+        m.put("seeds", s.seeds());
+        m.put("epochs", s.epochs());
+        m.put("steps_per_epoch", stepsPerEpoch);
+        m.put("batch", s.batchSize());
+        m.put("eval_batch", s.evalBatchSize());
+        m.put("lr", s.learningRate());
+        m.put("schedule", s.schedule().id());
         if (sweep) {
-            sb.append("sweep_lrs=").append(grid.stream().map(QatRun::formatLr).collect(Collectors.joining(",")))
-                    .append('\n');
+            m.put("sweep_lrs", grid);
         }
-        sb.append("sadam.probes=").append(s.probes()).append('\n')
-                .append("sadam.sigma=").append(s.sigma()).append('\n')
-                .append("sadam.lambda=").append(s.lambda()).append('\n')
-                .append("weight_decay=").append(s.weightDecay()).append(" (S-Adam, AdamW, adamw-matched; decoupled)\n")
-                .append("proxsgd.lr=").append(s.proxLearningRate()).append('\n')
-                .append("proxsgd.momentum=").append(s.momentum()).append('\n')
-                .append("proxsgd.l1=").append(s.l1()).append('\n')
-                .append("matched_alpha=").append(Double.isNaN(s.matchedAlpha()) ? "measured (S-Adam, same seed)"
-                        : s.matchedAlpha()).append('\n')
-                .append("threads=").append(threads).append('\n')
-                .append("java=").append(System.getProperty("java.version")).append('\n')
-                .append("cores=").append(Runtime.getRuntime().availableProcessors()).append('\n');
-        return sb.toString();
+        m.put("sadam.probes", s.probes());
+        m.put("sadam.sigma", s.sigma());
+        m.put("sadam.lambda", s.lambda());
+        m.put("weight_decay", s.weightDecay());
+        m.put("proxsgd.lr", s.proxLearningRate());
+        m.put("proxsgd.momentum", s.momentum());
+        m.put("proxsgd.l1", s.l1());
+        m.put("matched_alpha", Double.isNaN(s.matchedAlpha()) ? "measured" : s.matchedAlpha());
+        m.put("threads", threads);
+        m.put("parallel_runs", parallel);
+        m.put("probe_threads", probeThreads == 0 ? "automatic" : probeThreads);
+        return m;
+    }
+
+    /** Where the command runs, for {@code results.json}. */
+    static Map<String, Object> environment() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        OneDnn.Status dnn = OneDnn.status();
+        m.put("java", System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
+        m.put("dl4j_helpers", dnn.helpersEnabled() ? "on" : "off");
+        m.put("convolutions", dnn.active() ? "oneDNN" : "DL4J built-in (im2col + gemm)");
+        m.put("native_build", dnn.nativeBuild());
+        m.put("sadam4j", QatCommand.class.getPackage().getImplementationVersion() == null ? "development build"
+                : QatCommand.class.getPackage().getImplementationVersion());
+        return m;
+    }
+
+    /** picocli converter for {@link LrSchedule} ids. */
+    static final class ScheduleConverter extends IdConverter<LrSchedule> {
+        ScheduleConverter() {
+            super(LrSchedule::fromId);
+        }
     }
 
     /** picocli converter for {@link QatOptimizer} ids. */
-    static final class OptimizerConverter implements CommandLine.ITypeConverter<QatOptimizer> {
-        @Override
-        public QatOptimizer convert(String value) {
-            try {
-                return QatOptimizer.fromId(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class OptimizerConverter extends IdConverter<QatOptimizer> {
+        OptimizerConverter() {
+            super(QatOptimizer::fromId);
         }
     }
 }

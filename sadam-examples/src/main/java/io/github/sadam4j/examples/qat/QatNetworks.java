@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * The network of one {@code qat} run: the paper's Fashion-MNIST network from the QAT layers' preset
@@ -35,19 +36,45 @@ public final class QatNetworks {
     }
 
     /**
+     * The configuration with a constant learning rate.
+     *
      * @param optimizer    the optimizer
      * @param learningRate its learning rate (for {@code adamw-matched}: the already scaled one)
-     * @param settings     the experiment settings
+     * @param settings     the experiment settings; their schedule must be {@link LrSchedule#CONSTANT}
      * @param seed         the run seed: parameter initialisation and S-Adam's probe directions
      * @return the configuration, deduplicated
+     * @throws IllegalArgumentException if the settings ask for another schedule (it needs the run's length: use
+     *                                  {@link #configuration(QatOptimizer, double, QatSettings, long, int)})
      */
     public static MultiLayerConfiguration configuration(QatOptimizer optimizer, double learningRate,
                                                         QatSettings settings, long seed) {
+        if (settings.schedule() != LrSchedule.CONSTANT) {
+            throw new IllegalArgumentException("schedule " + settings.schedule() + " needs the run's total "
+                    + "iterations: allowed here only " + LrSchedule.CONSTANT);
+        }
+        return configuration(optimizer, learningRate, settings, seed, 1);
+    }
+
+    /**
+     * @param optimizer       the optimizer
+     * @param learningRate    its learning rate (for {@code adamw-matched}: the already scaled one); the schedule's base
+     * @param settings        the experiment settings (with the learning-rate schedule)
+     * @param seed            the run seed: parameter initialisation and S-Adam's probe directions
+     * @param totalIterations the run's iterations (epochs x steps per epoch), &gt;= 1: the length of the schedule
+     * @return the configuration, deduplicated
+     */
+    public static MultiLayerConfiguration configuration(QatOptimizer optimizer, double learningRate,
+                                                        QatSettings settings, long seed, int totalIterations) {
+        ISchedule schedule = settings.schedule().schedule(learningRate, totalIterations);
         IUpdater updater = switch (optimizer) {
-            case SADAM -> SAdam.builder().learningRate(learningRate).probes(settings.probes())
-                    .sigma(settings.sigma()).lambda(settings.lambda()).seed(seed).build();
-            case ADAMW, ADAM, ADAMW_MATCHED -> new Adam(learningRate);
-            case PROXSGD -> new MomentumSgd(learningRate, settings.momentum());
+            case SADAM -> {
+                SAdam.Builder b = SAdam.builder().probes(settings.probes()).sigma(settings.sigma())
+                        .lambda(settings.lambda()).seed(seed);
+                yield (schedule == null ? b.learningRate(learningRate) : b.learningRateSchedule(schedule)).build();
+            }
+            case ADAMW, ADAM, ADAMW_MATCHED -> schedule == null ? new Adam(learningRate) : new Adam(schedule);
+            case PROXSGD -> schedule == null ? new MomentumSgd(learningRate, settings.momentum())
+                    : new MomentumSgd(schedule, settings.momentum());
         };
         double wd = optimizer.decays() ? settings.weightDecay() : 0.0;
         MultiLayerConfiguration conf = settings.quantized()

@@ -1,5 +1,7 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.examples.report.RunSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,115 +11,323 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import io.github.sadam4j.examples.report.RunRecord;
-import io.github.sadam4j.examples.report.RunSession;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.JsonNodeFactory;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
- * Reads the runs of {@code qat} result folders back from the files a run writes ({@code settings.txt},
- * {@code summary.md}'s setup paragraph, {@code runs.csv}, {@code epochs.csv} and the per-iteration CSVs), so that
- * folders of the same experiment, e.g. seeds or optimizers run in separate processes, can be reported together
- * ({@code qat --combine}). Everything the report computes is recomputed from these files.
+ * {@code results.json}, the one machine-readable record of a {@code qat} result folder (schema {@value #SCHEMA};
+ * docs/qat.md describes every field): the settings, the environment, every run with its figures and its epochs, the
+ * summary rows and the comparison sentences. The per-iteration series are not in it: they stay in the per-run CSV
+ * files it names ({@code runs[].iterations_csv}), which are written row by row as a run trains. The Markdown and CSV
+ * tables, {@code settings.txt} and the plots are views of this record (and of those CSVs), and {@code qat --combine}
+ * reads folders back from it.
+ *
+ * <p>Numbers are JSON numbers; a value that does not exist (NaN: the accuracy of a run stopped before its first
+ * evaluation, rho of AdamW, ...) is {@code null}.
  */
-final class QatResults {
-    /** Settings that must agree for folders to be combined: everything that defines the experiment but the seeds. */
+public final class QatResults {
+    /** The record's file name in a result folder. */
+    public static final String FILE = "results.json";
+    /** The schema name and version, the record's {@code schema} field. */
+    public static final String SCHEMA = "sadam4j-qat-results/1";
+    /**
+     * Settings that must agree for folders to be combined: everything that defines the experiment but the seeds (and
+     * in a comparison the optimizers).
+     */
     static final List<String> MUST_AGREE = List.of("mode", "data", "train_images", "test_images", "bits", "epochs",
-            "batch", "eval_batch", "sadam.probes", "sadam.sigma", "sadam.lambda", "weight_decay", "proxsgd.momentum",
-            "proxsgd.l1");
+            "batch", "eval_batch", "schedule", "sadam.probes", "sadam.sigma", "sadam.lambda", "weight_decay",
+            "proxsgd.momentum", "proxsgd.l1");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /**
-     * One result folder.
+     * One result folder read back.
      *
      * @param dir         the folder
-     * @param settings    {@code settings.txt} as key/value pairs
-     * @param description the setup paragraph of {@code summary.md}
-     * @param runs        its runs, with epochs and iterations
-     * @param status      how the session that wrote it ended ({@code RUNNING} if it was killed or is still going)
+     * @param record      its {@code results.json}
+     * @param runs        its runs, with epochs and iterations (from the per-run CSVs)
      */
-    record Folder(Path dir, Map<String, String> settings, String description, List<QatRun> runs,
-                  RunSession.Status status) {
+    record Folder(Path dir, ObjectNode record, List<QatRun> runs) {
+        /** @return the settings object */
+        ObjectNode settings() {
+            return (ObjectNode) record.get("settings");
+        }
+
+        /** @return the environment object */
+        ObjectNode environment() {
+            return (ObjectNode) record.get("environment");
+        }
+
+        /** @return the setup paragraph */
+        String description() {
+            return record.path("description").asText("");
+        }
+
+        /** @return the chart-title prefix */
+        String chartPrefix() {
+            return record.path("chart_prefix").asText("");
+        }
+
+        /** @return comparison or sweep */
         QatReport.Mode mode() {
-            return QatReport.Mode.fromSettings(settings.get("mode"));
+            return QatReport.Mode.fromSettings(record.path("mode").asText());
+        }
+
+        /** @return how the session that wrote it ended ({@code RUNNING} if it was killed or is still going) */
+        RunSession.Status status() {
+            return RunSession.Status.valueOf(record.path("status").asText().toUpperCase(Locale.ROOT));
         }
     }
 
     private QatResults() {
     }
 
-    static Folder read(Path dir) throws IOException {
-        for (String f : List.of("settings.txt", "summary.md", "runs.csv", "epochs.csv")) {
-            if (!Files.isRegularFile(dir.resolve(f))) {
-                throw new IOException(dir + " is not a qat result folder (no " + f + ")");
-            }
+    /**
+     * A settings or environment map as a JSON object (numbers stay numbers, lists become arrays, NaN null).
+     *
+     * @param values the values
+     * @return the object
+     */
+    static ObjectNode object(Map<String, ?> values) {
+        ObjectNode o = NODES.objectNode();
+        values.forEach((k, v) -> o.set(k, value(v)));
+        return o;
+    }
+
+    /**
+     * @param v a Java value: null, a number, a boolean, a string, a list, a map or a JSON node
+     * @return its JSON node
+     */
+    static JsonNode value(Object v) {
+        if (v == null) {
+            return NODES.nullNode();
         }
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(dir.resolve("settings.txt"))) {
-            int eq = line.indexOf('=');
-            if (!line.startsWith("#") && eq > 0) {
-                settings.put(line.substring(0, eq), line.substring(eq + 1));
-            }
+        if (v instanceof JsonNode n) {
+            return n;
         }
-        boolean sweep;
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            return Double.isFinite(d) ? NODES.numberNode(d) : NODES.nullNode();
+        }
+        if (v instanceof Long || v instanceof Integer || v instanceof Short) {
+            return NODES.numberNode(((Number) v).longValue());
+        }
+        if (v instanceof Boolean b) {
+            return NODES.booleanNode(b);
+        }
+        if (v instanceof List<?> list) {
+            ArrayNode a = NODES.arrayNode();
+            list.forEach(x -> a.add(value(x)));
+            return a;
+        }
+        if (v instanceof Map<?, ?> map) {
+            ObjectNode o = NODES.objectNode();
+            map.forEach((k, x) -> o.set(String.valueOf(k), value(x)));
+            return o;
+        }
+        return NODES.textNode(v.toString());
+    }
+
+    /**
+     * @param n a JSON scalar
+     * @return the Java value a table cell shows: null, Long, Double, Boolean or String
+     */
+    static Object cell(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) {
+            return null;
+        }
+        if (n.isIntegralNumber()) {
+            return n.asLong();
+        }
+        if (n.isNumber()) {
+            return n.asDouble();
+        }
+        if (n.isBoolean()) {
+            return n.asBoolean();
+        }
+        if (n.isArray()) {
+            List<String> parts = new ArrayList<>();
+            n.forEach(x -> parts.add(String.valueOf(cell(x))));
+            return String.join(",", parts);
+        }
+        return n.asText();
+    }
+
+    /**
+     * @param n a JSON number or null
+     * @return its value, NaN for null
+     */
+    static double number(JsonNode n) {
+        return n == null || n.isNull() || n.isMissingNode() ? Double.NaN : n.asDouble();
+    }
+
+    /**
+     * @param runs the runs (snapshots)
+     * @return one JSON object per run: the {@link QatReport#RUN_COLUMNS} figures, the run's definition, its epochs
+     *         and the name of its per-iteration CSV
+     */
+    static ArrayNode runs(List<QatRun> runs) {
+        ArrayNode out = NODES.arrayNode();
+        for (QatRun r : runs) {
+            if (r.iterationsDone() == 0 && r.epochs().isEmpty()) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("run", r.name());
+            m.put("label", r.label());
+            m.put("optimizer", r.optimizer().id());
+            m.put("lr", r.learningRate());
+            m.put("seed", r.seed());
+            m.put("planned_epochs", r.plannedEpochs());
+            m.put("epochs", r.epochs().size());
+            m.put("test_acc_pct", 100 * r.finalAccuracy());
+            m.put("best_acc_pct", 100 * r.bestAccuracy());
+            m.put("best_epoch", r.bestEpoch() < 0 ? null : r.bestEpoch() + 1);
+            m.put("acc_drop_pts", 100 * r.accuracyDrop());
+            m.put("final_train_loss", r.finalTrainLoss());
+            m.put("loss_osc", r.lossOscillation());
+            m.put("sec_per_epoch", r.secondsPerEpoch());
+            m.put("probe_share", r.probeShare());
+            m.put("probe_seconds", r.probeSeconds());
+            m.put("mean_rho", r.meanRho());
+            m.put("mean_alpha", r.meanAlpha());
+            m.put("matched_alpha", r.matchedAlpha());
+            m.put("iterations", r.iterationsDone());
+            m.put("status", r.state().label());
+            m.put("iterations_csv", r.name() + ".csv");
+            List<Map<String, Object>> epochs = new ArrayList<>();
+            for (QatRun.EpochResult e : r.epochs()) {
+                Map<String, Object> em = new LinkedHashMap<>();
+                em.put("epoch", e.epoch() + 1);
+                em.put("test_acc_pct", 100 * e.testAccuracy());
+                em.put("train_loss", e.trainLoss());
+                em.put("train_seconds", e.trainSeconds());
+                em.put("eval_seconds", e.evalSeconds());
+                epochs.add(em);
+            }
+            m.put("per_epoch", epochs);
+            out.add(object(m));
+        }
+        return out;
+    }
+
+    /**
+     * Writes a record atomically.
+     *
+     * @param dir    the result folder
+     * @param record the record
+     * @throws IOException if writing fails
+     */
+    static void write(Path dir, ObjectNode record) throws IOException {
+        String text;
         try {
-            sweep = QatReport.Mode.fromSettings(settings.get("mode")) == QatReport.Mode.SWEEP;
+            text = JSON.writeValueAsString(record);
+        } catch (JsonProcessingException e) {
+            throw new IOException("cannot encode " + FILE, e);
+        }
+        io.github.sadam4j.examples.report.SummaryTable.writeAtomically(dir.resolve(FILE), text + "\n");
+    }
+
+    /**
+     * Reads a result folder back: its record and its runs (definition, state, epochs, probe time from the record;
+     * iterations from the per-run CSVs).
+     *
+     * @param dir the folder
+     * @return the folder
+     * @throws IOException if it has no readable record of this schema
+     */
+    static Folder read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(dir + " is not a qat result folder (no " + FILE + "; folders written before "
+                    + FILE + " existed cannot be combined)");
+        }
+        JsonNode root = JSON.readTree(file.toFile());
+        if (!(root instanceof ObjectNode record) || !SCHEMA.equals(root.path("schema").asText())) {
+            throw new IOException(file + ": schema '" + root.path("schema").asText() + "' is invalid: allowed "
+                    + SCHEMA);
+        }
+        try {
+            QatReport.Mode.fromSettings(record.path("mode").asText());
+            RunSession.Status.valueOf(record.path("status").asText().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IOException(dir + ": " + e.getMessage(), e);
+            throw new IOException(file + ": " + e.getMessage(), e);
         }
-        Map<String, QatRun> runs = new LinkedHashMap<>();
-        Map<String, Double> probeShare = new LinkedHashMap<>();
-        for (Map<String, String> row : csv(dir.resolve("runs.csv"))) {
-            QatOptimizer o = QatOptimizer.fromId(row.get("optimizer"));
-            double lr = Double.parseDouble(row.get("lr"));
-            String label = sweep ? o.id() + " lr=" + QatRun.formatLr(lr) : o.id();
-            QatRun run = new QatRun(o, lr, Long.parseLong(row.get("seed")), label, row.get("run"),
-                    Integer.parseInt(row.get("epochs")), number(row.get("matched_alpha")));
-            run.setState(QatRun.State.valueOf(row.get("status").toUpperCase(Locale.ROOT)));
-            runs.put(run.name(), run);
-            probeShare.put(run.name(), number(row.get("probe_share")));
-        }
-        Map<String, List<QatRun.EpochResult>> epochs = new LinkedHashMap<>();
-        for (Map<String, String> row : csv(dir.resolve("epochs.csv"))) {
-            epochs.computeIfAbsent(row.get("run"), k -> new ArrayList<>()).add(new QatRun.EpochResult(
-                    Integer.parseInt(row.get("epoch")) - 1, Double.parseDouble(row.get("test_acc_pct")) / 100,
-                    number(row.get("train_loss")), number(row.get("train_seconds")),
-                    number(row.get("eval_seconds"))));
-        }
-        for (QatRun run : runs.values()) {
-            List<RunRecord.Iteration> its = new ArrayList<>();
-            Path file = dir.resolve(run.name() + ".csv");
-            if (Files.isRegularFile(file)) {
-                for (Map<String, String> row : csv(file)) {
-                    its.add(new RunRecord.Iteration(Long.parseLong(row.get("iteration")),
-                            Integer.parseInt(row.get("epoch")), number(row.get("loss")), number(row.get("rho")),
-                            number(row.get("alpha")), number(row.get("elapsed_ms"))));
-                }
-            }
+        List<QatRun> runs = new ArrayList<>();
+        for (JsonNode r : record.path("runs")) {
+            QatRun run = new QatRun(QatOptimizer.fromId(r.path("optimizer").asText()), r.path("lr").asDouble(),
+                    r.path("seed").asLong(), r.path("label").asText(), r.path("run").asText(),
+                    r.path("planned_epochs").asInt(), number(r.get("matched_alpha")));
+            run.setState(QatRun.State.valueOf(r.path("status").asText().toUpperCase(Locale.ROOT)));
+            List<RunRecord.Iteration> its = iterations(dir.resolve(r.path("iterations_csv").asText()));
             // iterations of each epoch, then that epoch's evaluation: the order the run recorded them in
             int next = 0;
-            for (QatRun.EpochResult e : epochs.getOrDefault(run.name(), List.of())) {
-                while (next < its.size() && its.get(next).epoch() <= e.epoch()) {
+            for (JsonNode e : r.path("per_epoch")) {
+                QatRun.EpochResult er = new QatRun.EpochResult(e.path("epoch").asInt() - 1,
+                        number(e.get("test_acc_pct")) / 100, number(e.get("train_loss")),
+                        number(e.get("train_seconds")), number(e.get("eval_seconds")));
+                while (next < its.size() && its.get(next).epoch() <= er.epoch()) {
                     run.record().add(its.get(next++));
                 }
-                run.addEpoch(e);
+                run.addEpoch(er);
             }
             while (next < its.size()) {
                 run.record().add(its.get(next++));
             }
-            double share = probeShare.get(run.name());
-            if (!Double.isNaN(share)) {
-                run.addProbeSeconds(share * run.epochs().stream().mapToDouble(QatRun.EpochResult::trainSeconds)
-                        .sum());
+            run.addProbeSeconds(number(r.get("probe_seconds")) >= 0 ? number(r.get("probe_seconds")) : 0);
+            runs.add(run);
+        }
+        return new Folder(dir, record, List.copyOf(runs));
+    }
+
+    /** A per-run CSV's rows ({@code iteration,epoch,loss,rho,alpha,elapsed_ms}); none if the file is missing. */
+    private static List<RunRecord.Iteration> iterations(Path file) throws IOException {
+        List<RunRecord.Iteration> its = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return its;
+        }
+        List<String> lines = Files.readAllLines(file);
+        if (lines.isEmpty()) {
+            return its;
+        }
+        List<String> header = List.of(lines.get(0).split(",", -1));
+        int[] col = new int[6];
+        String[] names = {"iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms"};
+        for (int i = 0; i < names.length; i++) {
+            col[i] = header.indexOf(names[i]);
+            if (col[i] < 0) {
+                throw new IOException(file + ": no column " + names[i]);
             }
         }
-        Path summary = dir.resolve("summary.md");
-        List<String> summaryLines = Files.readAllLines(summary);
-        return new Folder(dir, settings, setup(summaryLines), List.copyOf(runs.values()),
-                status(summary, summaryLines.get(0)));
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] c = line.split(",", -1);
+            its.add(new RunRecord.Iteration(Long.parseLong(c[col[0]]), Integer.parseInt(c[col[1]]),
+                    csvNumber(c[col[2]]),
+                    csvNumber(c[col[3]]), csvNumber(c[col[4]]), csvNumber(c[col[5]])));
+        }
+        return its;
+    }
+
+    private static double csvNumber(String cell) {
+        return cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
     }
 
     /**
      * The runs of several folders of one experiment.
      *
+     * @param folders the folders
+     * @return all their runs
      * @throws IllegalArgumentException if the folders differ in a setting of {@link #MUST_AGREE} or repeat a run
      */
     static List<QatRun> combine(List<Folder> folders) {
@@ -126,9 +336,9 @@ final class QatResults {
         Set<String> names = new HashSet<>();
         for (Folder f : folders) {
             for (String key : MUST_AGREE) {
-                String a = first.settings().get(key);
-                String b = f.settings().get(key);
-                if (!java.util.Objects.equals(a, b)) {
+                JsonNode a = first.settings().get(key);
+                JsonNode b = f.settings().get(key);
+                if (!Objects.equals(a, b)) {
                     throw new IllegalArgumentException("Cannot combine " + first.dir() + " and " + f.dir() + ": they "
                             + "differ in " + key + " (" + a + " vs " + b + ")");
                 }
@@ -142,53 +352,5 @@ final class QatResults {
             }
         }
         return all;
-    }
-
-    /** The session status at the end of the title line ("# sadam4j qat: completed"). */
-    private static RunSession.Status status(Path summary, String title) throws IOException {
-        String label = title.substring(title.lastIndexOf(": ") + 2).strip();
-        try {
-            return RunSession.Status.valueOf(label.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IOException(summary + ": unknown status '" + label + "' in the title line", e);
-        }
-    }
-
-    /** The setup paragraph: the text between the title and the column notes. */
-    private static String setup(List<String> summaryLines) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : summaryLines.subList(1, summaryLines.size())) {
-            if (line.startsWith("Columns:") || line.startsWith("|")) {
-                break;
-            }
-            sb.append(line).append('\n');
-        }
-        return sb.toString().strip();
-    }
-
-    private static double number(String cell) {
-        return cell == null || cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
-    }
-
-    /** A CSV file as rows of column/value maps (cells as written by CsvWriter; no quoted commas in these files). */
-    private static List<Map<String, String>> csv(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        if (lines.isEmpty()) {
-            return List.of();
-        }
-        String[] header = lines.get(0).split(",", -1);
-        List<Map<String, String>> rows = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] cells = line.split(",", -1);
-            Map<String, String> row = new LinkedHashMap<>();
-            for (int i = 0; i < header.length; i++) {
-                row.put(header[i], i < cells.length ? cells[i] : "");
-            }
-            rows.add(row);
-        }
-        return rows;
     }
 }

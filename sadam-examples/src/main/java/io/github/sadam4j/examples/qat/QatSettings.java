@@ -22,10 +22,11 @@ import java.util.List;
  * @param seeds            the run seeds (network init, data order and S-Adam's probe directions), not empty
  * @param matchedAlpha     the damping factor that AdamW-matched multiplies the learning rate with, in (0, 1], or NaN
  *                         to use the mean alpha measured by the S-Adam run of the same seed
+ * @param schedule         how every optimizer's learning rate moves over a run ({@link LrSchedule}), not null
  */
 public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize, double learningRate,
                           double proxLearningRate, double momentum, double l1, double weightDecay, int probes,
-                          double sigma, double lambda, List<Long> seeds, double matchedAlpha) {
+                          double sigma, double lambda, List<Long> seeds, double matchedAlpha, LrSchedule schedule) {
 
     /** Bit widths accepted by {@code --bits}. */
     public static final List<Integer> ALLOWED_BITS = List.of(2, 4, 8, 32);
@@ -56,6 +57,17 @@ public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize
         if (!Double.isNaN(matchedAlpha) && !(matchedAlpha > 0 && matchedAlpha <= 1)) {
             throw new IllegalArgumentException("matched alpha = " + matchedAlpha + " is invalid: allowed (0, 1]");
         }
+        if (schedule == null) {
+            throw new IllegalArgumentException("schedule is null: allowed " + List.of(LrSchedule.values()));
+        }
+    }
+
+    /** The settings with a constant learning rate (the paper's recipe); the parameters as in the record. */
+    public QatSettings(int bits, int epochs, int batchSize, int evalBatchSize, double learningRate,
+                       double proxLearningRate, double momentum, double l1, double weightDecay, int probes,
+                       double sigma, double lambda, List<Long> seeds, double matchedAlpha) {
+        this(bits, epochs, batchSize, evalBatchSize, learningRate, proxLearningRate, momentum, l1, weightDecay, probes,
+                sigma, lambda, seeds, matchedAlpha, LrSchedule.CONSTANT);
     }
 
     /** @return true when the network is quantized ({@code bits < 32}) */
@@ -66,7 +78,7 @@ public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize
     /** @return a copy with other seeds */
     QatSettings withSeeds(List<Long> newSeeds) {
         return new QatSettings(bits, epochs, batchSize, evalBatchSize, learningRate, proxLearningRate, momentum, l1,
-                weightDecay, probes, sigma, lambda, newSeeds, matchedAlpha);
+                weightDecay, probes, sigma, lambda, newSeeds, matchedAlpha, schedule);
     }
 
     private static void atLeast(String name, int v, int min) {

@@ -12,7 +12,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 /**
  * A DL4J training listener that records every iteration of a {@link MultiLayerNetwork} or {@link ComputationGraph}
  * into a {@link RunRecord}, optionally appends it to a per-iteration CSV ({@link #CSV_HEADER}) and advances a
- * {@link ProgressBar} with the current loss and the latest accuracy.
+ * {@link ProgressSink} (a {@link ProgressBar} or a lane of it) with the current loss and the latest accuracy.
  *
  * <p>The loss is the data loss: DL4J's score minus its regularisation terms (weight decay, L1/L2), taken when the
  * gradient is computed (before the update), so runs with and without weight decay are comparable and the value equals
@@ -25,16 +25,16 @@ public final class MetricsListener extends BaseTrainingListener {
 
     private final RunRecord record;
     private final CsvWriter csv;
-    private final ProgressBar progress;
+    private final ProgressSink progress;
     private final long startNanos;
     private double regularisationScore;
 
     /**
      * @param record   where to record (required)
      * @param csv      per-iteration CSV with {@link #CSV_HEADER} columns, or null
-     * @param progress progress bar to advance once per iteration, or null
+     * @param progress progress bar (or one lane of it) to advance once per iteration, or null
      */
-    public MetricsListener(RunRecord record, CsvWriter csv, ProgressBar progress) {
+    public MetricsListener(RunRecord record, CsvWriter csv, ProgressSink progress) {
         this.record = java.util.Objects.requireNonNull(record, "record");
         this.csv = csv;
         this.progress = progress;

@@ -14,10 +14,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -166,6 +170,50 @@ public final class Plots {
     }
 
     /**
+     * (b') Test accuracy after the last evaluated epoch, one labelled bar per run, for runs of a single epoch (where
+     * {@link #accuracyPerEpoch} would be one column of dots). The y axis starts at 0, the colours are those of the
+     * other charts.
+     *
+     * @param title chart title
+     * @param runs  the runs (a run without an evaluated epoch keeps its colour but gets no bar)
+     * @return the chart
+     */
+    public static Chart<?, ?> accuracyBars(String title, List<RunRecord> runs) {
+        if (runs.stream().allMatch(r -> r.epochs().isEmpty())) {
+            return accuracyPerEpoch(title, runs); // nothing evaluated yet: the empty chart
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("").yAxisTitle("test accuracy (%) after epoch "
+                        + runs.stream().mapToInt(r -> r.epochs().size()).max().orElse(0)).build();
+        CategoryStyler s = chart.getStyler();
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setPlotGridLinesColor(new Color(0xE6E6E6));
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
+        s.setLegendLayout(Styler.LegendLayout.Horizontal);
+        s.setAntiAlias(true);
+        s.setLabelsVisible(true);
+        s.setLabelsFontColorAutomaticEnabled(false);
+        s.setLabelsFontColor(Color.WHITE); // inside the top of the bar
+        s.setLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 16));
+        s.setLabelsPosition(0.93);
+        s.setYAxisMin(0.0);
+        s.setYAxisMax(100.0);
+        s.setYAxisDecimalPattern("0.0");
+        s.setXAxisTicksVisible(false);
+        int i = 0;
+        for (RunRecord run : runs) {
+            if (!run.epochs().isEmpty()) {
+                CategorySeries bar = chart.addSeries(run.name(), List.of(" "),
+                        List.of(100 * run.lastAccuracy()));
+                bar.setFillColor(colour(i));
+            }
+            i++;
+        }
+        return chart;
+    }
+
+    /**
      * One point of a learning-rate sweep.
      *
      * @param optimizer optimizer label
@@ -243,7 +291,8 @@ public final class Plots {
     public static XYChart trajectories(String title, List<double[][]> isoLines, Trajectory guide,
                                        List<Trajectory> paths, double[] minimum, double[] xRange, double[] yRange) {
         XYChart chart = newChart(title, "x", "y");
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        // outside the plot: inside, the legend covered the start point of the authors' functions (upper left)
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setXAxisMin(xRange[0]).setXAxisMax(xRange[1]);
         chart.getStyler().setYAxisMin(yRange[0]).setYAxisMax(yRange[1]);
         int n = 0;
@@ -448,11 +497,15 @@ public final class Plots {
         }
     }
 
-    /** XChart refuses to render a chart without series: draw an invisible placeholder, e.g. for an early Ctrl-C. */
+    /**
+     * XChart refuses to render a chart without series: draw an invisible placeholder, e.g. for an early Ctrl-C, and
+     * hide the axes' tick values, which would otherwise show the placeholder's made-up coordinates.
+     */
     private static void ensureNonEmpty(XYChart chart) {
         if (chart.getSeriesMap().isEmpty()) {
             XYSeries s = chart.addSeries("no data yet", new double[]{1}, new double[]{1});
             s.setMarker(SeriesMarkers.NONE);
+            chart.getStyler().setAxisTicksVisible(false);
         }
     }
 }

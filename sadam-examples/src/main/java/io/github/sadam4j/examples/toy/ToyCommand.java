@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.toy;
 
+import io.github.sadam4j.examples.cli.IdConverter;
 import io.github.sadam4j.examples.cli.OutputOptions;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.Plots;
@@ -267,26 +268,16 @@ public final class ToyCommand implements Callable<Integer> {
     }
 
     /** picocli converter for {@link ToyFunction} ids. */
-    static final class FunctionConverter implements CommandLine.ITypeConverter<ToyFunction> {
-        @Override
-        public ToyFunction convert(String value) {
-            try {
-                return ToyFunction.fromId(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class FunctionConverter extends IdConverter<ToyFunction> {
+        FunctionConverter() {
+            super(ToyFunction::fromId);
         }
     }
 
     /** picocli converter for {@link ToyOptimizer} ids. */
-    static final class OptimizerConverter implements CommandLine.ITypeConverter<ToyOptimizer> {
-        @Override
-        public ToyOptimizer convert(String value) {
-            try {
-                return ToyOptimizer.fromId(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class OptimizerConverter extends IdConverter<ToyOptimizer> {
+        OptimizerConverter() {
+            super(ToyOptimizer::fromId);
         }
     }
 }

@@ -53,4 +53,27 @@ class QatInterruptTest {
         assertNotNull(ImageIO.read(dir.resolve("accuracy.png").toFile()));
         assertEquals(List.of(), CliProcess.partFiles(dir), "no half-written files");
     }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void sigintWhileTwoRunsTrainSideBySideMarksBothInterrupted() throws Exception {
+        Path dir = tmp.resolve("two");
+        try (CliProcess p = CliProcess.start(tmp.resolve("console2.txt"), "qat", "--dataset", "embedded",
+                "--train-limit", "320", "--test-limit", "100", "--optimizers", "adamw,adam", "--parallel-runs", "2",
+                "--epochs", "1000", "--out", dir.toString(), "--progress", "off")) {
+            p.awaitLines(dir.resolve("adamw-seed42.csv"), 1 + 5 * 3, 120);
+            p.awaitLines(dir.resolve("adam-seed42.csv"), 1 + 5 * 3, 120);
+            assertEquals(130, p.interrupt(), "exit code of SIGINT");
+        }
+        List<Map<String, String>> runs = QatCommandTest.readCsv(dir.resolve("runs.csv"));
+        assertEquals(List.of("adamw-seed42", "adam-seed42"), runs.stream().map(r -> r.get("run")).toList());
+        for (Map<String, String> r : runs) {
+            assertEquals("interrupted", r.get("status"), r.toString());
+            assertTrue(Integer.parseInt(r.get("epochs")) >= 2, "finished epochs are kept: " + r);
+        }
+        String json = Files.readString(dir.resolve("results.json"));
+        assertTrue(json.contains("\"status\" : \"interrupted\""), json);
+        assertTrue(Files.readString(dir.resolve("summary.md")).startsWith("# sadam4j qat: interrupted"));
+        assertEquals(List.of(), CliProcess.partFiles(dir), "no half-written files");
+    }
 }

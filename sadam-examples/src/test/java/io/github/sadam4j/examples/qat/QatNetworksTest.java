@@ -103,4 +103,30 @@ class QatNetworksTest {
             assertNull(l.getWeightNoise(), l.getLayerName());
         }
     }
+
+    @Test
+    void cosineScheduleStartsAtEachOptimizersRateAndReachesZeroAtTheEndOfTheRun() {
+        QatSettings cosine = new QatSettings(2, 2, 64, 1000, 0.005, 0.01, 0.9, 1e-4, 1e-2, 3, 0.01, 2, List.of(42L),
+                Double.NaN, LrSchedule.COSINE);
+        for (QatOptimizer o : QatOptimizer.values()) {
+            double base = o == QatOptimizer.PROXSGD ? 0.01 : o == QatOptimizer.ADAMW_MATCHED ? 0.0015 : 0.005;
+            MultiLayerConfiguration conf = QatNetworks.configuration(o, base, cosine, 7, 200);
+            for (BaseLayer l : paramLayers(conf)) {
+                org.nd4j.linalg.learning.config.IUpdater u = l.getIUpdater();
+                assertEquals(base, u.getLearningRate(0, 0), 1e-15, o + " starts at its rate");
+                assertEquals(base / 2, u.getLearningRate(100, 1), 1e-15, o + " half way");
+                assertEquals(base * (1 + Math.cos(Math.PI * 199 / 200)) / 2, u.getLearningRate(199, 1), 1e-15);
+                assertEquals(0.0, u.getLearningRate(200, 2), 0.0, o + " at the end");
+            }
+            // the schedule survives DL4J's JSON (configurations are cloned and saved that way)
+            MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(conf.toJson());
+            for (BaseLayer l : paramLayers(back)) {
+                assertEquals(base / 2, l.getIUpdater().getLearningRate(100, 1), 1e-15, o + " after JSON");
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> QatNetworks.configuration(QatOptimizer.ADAMW, 0.005, cosine, 7),
+                "a cosine schedule needs the run's length");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new CosineDecay(0.1, 0));
+    }
 }

@@ -64,13 +64,6 @@ class QatResultsTest {
 
     static Path folder(Path dir, String bits, QatReport.Mode mode, List<QatRun> runs) throws Exception {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("settings.txt"), "# sadam4j qat\nmode=" + mode.settingsValue()
-                + "\ndata=full Fashion-MNIST at X\n"
-                + "train_images=60000\ntest_images=10000\nbits=" + bits + "\nepochs=3\nbatch=64\neval_batch=1000\n"
-                + "sadam.probes=3\nsadam.sigma=0.01\nsadam.lambda=2.0\nweight_decay=0.01\nproxsgd.momentum=0.9\n"
-                + "proxsgd.l1=1.0E-4\nseeds=42\n" + (mode == QatReport.Mode.SWEEP ? "sweep_lrs=" + runs.stream()
-                .map(QatRun::learningRate).distinct().map(QatRun::formatLr).collect(Collectors.joining(",")) + "\n"
-                : ""));
         for (QatRun r : runs) {
             try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(r.name() + ".csv"))) {
                 for (RunRecord.Iteration i : r.record().iterations()) {
@@ -78,9 +71,34 @@ class QatResultsTest {
                 }
             }
         }
-        new QatReport(dir, mode, "Setup paragraph.", "Fashion-MNIST, " + bits + "-bit QAT")
-                .writeTables(runs, RunSession.Status.COMPLETED);
+        report(dir, bits, mode, runs).writeTables(runs, RunSession.Status.COMPLETED);
         return dir;
+    }
+
+    /** The report qat would make for these runs: settings as a command writes them. */
+    static QatReport report(Path dir, String bits, QatReport.Mode mode, List<QatRun> runs) {
+        java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        settings.put("mode", mode.settingsValue());
+        settings.put("data", "full Fashion-MNIST at X");
+        settings.put("train_images", 60000);
+        settings.put("test_images", 10000);
+        settings.put("bits", Integer.parseInt(bits));
+        settings.put("epochs", 3);
+        settings.put("batch", 64);
+        settings.put("eval_batch", 1000);
+        settings.put("schedule", "constant");
+        settings.put("sadam.probes", 3);
+        settings.put("sadam.sigma", 0.01);
+        settings.put("sadam.lambda", 2.0);
+        settings.put("weight_decay", 0.01);
+        settings.put("proxsgd.momentum", 0.9);
+        settings.put("proxsgd.l1", 1e-4);
+        settings.put("seeds", runs.stream().map(QatRun::seed).distinct().toList());
+        if (mode == QatReport.Mode.SWEEP) {
+            settings.put("sweep_lrs", runs.stream().map(QatRun::learningRate).distinct().toList());
+        }
+        return new QatReport(dir, mode, "Setup paragraph.", "Fashion-MNIST, " + bits + "-bit QAT", settings,
+                java.util.Map.of("java", "17"));
     }
 
     @Test
@@ -89,6 +107,11 @@ class QatResultsTest {
                 run(QatOptimizer.ADAMW_MATCHED, 42, 0.0015, 0.3, 0.72));
         QatResults.Folder f = QatResults.read(folder(tmp.resolve("a"), "2", runs));
         assertEquals("Setup paragraph.", f.description());
+        assertEquals(QatResults.SCHEMA, f.record().path("schema").asText());
+        assertEquals(2, f.settings().path("bits").asInt());
+        assertEquals(3, f.record().path("runs").get(0).path("per_epoch").size());
+        assertEquals("sadam-seed42.csv", f.record().path("runs").get(0).path("iterations_csv").asText());
+        assertTrue(f.record().path("runs").get(1).path("mean_rho").isNull(), "NaN is null in JSON");
         assertEquals(2, f.runs().size());
         for (int i = 0; i < runs.size(); i++) {
             QatRun w = runs.get(i);
@@ -118,6 +141,13 @@ class QatResultsTest {
                 run(QatOptimizer.ADAMW, 42, 0.005, Double.NaN, 0.60)));
         Path b = folder(tmp.resolve("b"), "2", List.of(run(QatOptimizer.SADAM, 43, 0.005, Double.NaN, 0.74),
                 run(QatOptimizer.ADAMW, 43, 0.005, Double.NaN, 0.64)));
+        // --combine reads results.json and the per-run CSVs only: the Markdown and CSV tables are views
+        for (Path d : List.of(a, b)) {
+            for (String view : List.of("summary.md", "summary.csv", "runs.md", "runs.csv", "epochs.csv",
+                    "settings.txt")) {
+                Files.delete(d.resolve(view));
+            }
+        }
         Path out = tmp.resolve("combined");
         StringWriter sw = new StringWriter();
         picocli.CommandLine cli = SadamCli.commandLine();
@@ -173,8 +203,7 @@ class QatResultsTest {
         List<QatRun> runs = List.of(run(QatOptimizer.SADAM, 42, 0.005, Double.NaN, 0.7));
         Path a = folder(tmp.resolve("a"), "2", runs);
         // what qat leaves after each finished run, before the session ends: tables titled "running"
-        new QatReport(a, QatReport.Mode.COMPARISON, "Setup paragraph.", "Fashion-MNIST, 2-bit QAT")
-                .writeTables(runs, RunSession.Status.RUNNING);
+        report(a, "2", QatReport.Mode.COMPARISON, runs).writeTables(runs, RunSession.Status.RUNNING);
         assertEquals(RunSession.Status.RUNNING, QatResults.read(a).status());
         Path b = folder(tmp.resolve("b"), "2", List.of(run(QatOptimizer.SADAM, 43, 0.005, Double.NaN, 0.72)));
         assertEquals(RunSession.Status.COMPLETED, QatResults.read(b).status());

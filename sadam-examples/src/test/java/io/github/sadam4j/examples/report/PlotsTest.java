@@ -2,6 +2,7 @@ package io.github.sadam4j.examples.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +64,8 @@ class PlotsTest {
         return r;
     }
 
-    private BufferedImage saveAndRead(XYChart chart, String name) throws IOException {
+    private BufferedImage saveAndRead(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, String name)
+            throws IOException {
         Path png = tmp.resolve(name);
         Plots.savePng(chart, png);
         BufferedImage img = ImageIO.read(png.toFile());
@@ -102,6 +104,35 @@ class PlotsTest {
     }
 
     @Test
+    void oneEpochAccuracyIsLabelledBarsFromZero() throws IOException {
+        RunRecord a = new RunRecord("sadam", "sadam", 0.005);
+        a.add(new RunRecord.Epoch(0, 0.7876, 1000));
+        RunRecord b = new RunRecord("adamw", "adamw", 0.005);
+        b.add(new RunRecord.Epoch(0, 0.6785, 1000));
+        var chart = Plots.accuracyBars("acc", List.of(a, b, new RunRecord("none", "adam", 0.005)));
+        org.knowm.xchart.CategoryChart bars = assertInstanceOf(org.knowm.xchart.CategoryChart.class, chart);
+        assertEquals(List.of("sadam", "adamw"), List.copyOf(bars.getSeriesMap().keySet()), "a bar per evaluated run");
+        assertEquals(78.76, bars.getSeriesMap().get("sadam").getYData().iterator().next().doubleValue(), 1e-9);
+        assertTrue(bars.getStyler().isLabelsVisible(), "values written on the bars");
+        assertEquals(0.0, bars.getStyler().getYAxisMin(), "bars start at 0");
+        saveAndRead(bars, "bars.png");
+    }
+
+    @Test
+    void anEmptyChartShowsNoMadeUpAxisValues() {
+        // Ctrl-C before the first evaluation: the placeholder's coordinates must not show as tick values
+        XYChart acc = Plots.accuracyPerEpoch("acc", List.of(new RunRecord("r", "sadam", 1e-3)));
+        assertTrue(!acc.getStyler().isXAxisTicksVisible() && !acc.getStyler().isYAxisTicksVisible());
+        var viaBars = Plots.accuracyBars("acc", List.of(new RunRecord("r", "sadam", 1e-3)));
+        assertInstanceOf(XYChart.class, viaBars);
+        assertTrue(!((XYChart) viaBars).getStyler().isYAxisTicksVisible());
+        // with data the ticks stay
+        RunRecord a = new RunRecord("sadam", "sadam", 0.005);
+        a.add(new RunRecord.Epoch(0, 0.7, 1000));
+        assertTrue(Plots.accuracyPerEpoch("acc", List.of(a)).getStyler().isYAxisTicksVisible());
+    }
+
+    @Test
     void trajectoryAndLineChartsRenderAndToleratePartialData() throws IOException {
         double[][] circle = new double[2][101];
         for (int i = 0; i <= 100; i++) {
@@ -114,6 +145,8 @@ class PlotsTest {
                 List.of(new Plots.Trajectory("a", new double[]{-1.5, -1, 0}, new double[]{2, 1, 0.5})),
                 new double[]{1, 1}, new double[]{-2, 2}, new double[]{-1, 3});
         assertTrue(!traj.getSeriesMap().get("iso-line 0").isShowInLegend());
+        assertEquals(org.knowm.xchart.style.Styler.LegendPosition.OutsideE, traj.getStyler().getLegendPosition(),
+                "the legend outside the plot, where it cannot cover the start point");
         saveAndRead(traj, "traj.png");
 
         Map<String, double[][]> series = new LinkedHashMap<>();

@@ -36,6 +36,35 @@ class ProgressBarTest {
     }
 
     @Test
+    void lanesOfRunsSideBySideShareTheCountAndShowEachStatus() throws Exception {
+        ProgressBar bar = new ProgressBar("qat", 2000, ProgressBar.Mode.OFF, out, clock::get);
+        ProgressBar.Lane a = bar.lane("sadam-seed42");
+        ProgressBar.Lane b = bar.lane("adamw-seed42");
+        Thread ta = new Thread(() -> {
+            for (int i = 0; i < 1000; i++) {
+                a.step("loss " + i);
+            }
+        });
+        Thread tb = new Thread(() -> {
+            for (int i = 0; i < 500; i++) {
+                b.step("loss " + i);
+            }
+        });
+        ta.start();
+        tb.start();
+        ta.join();
+        tb.join();
+        assertEquals(1500, bar.done(), "every step of both lanes counted");
+        assertEquals("qat  75% 1500/2000 00:00<00:00  sadam-seed42 loss 999 | adamw-seed42 loss 499",
+                bar.render(clock.get(), false));
+        a.close();
+        assertEquals("qat  75% 1500/2000 00:00<00:00  adamw-seed42 loss 499", bar.render(clock.get(), false),
+                "a finished run leaves the line");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> bar.lane("adamw-seed42"), "one lane per name");
+    }
+
+    @Test
     void durationsAreFormatted() {
         assertEquals("00:00", ProgressBar.formatDuration(0));
         assertEquals("01:05", ProgressBar.formatDuration(65));
