@@ -3,6 +3,8 @@ package io.github.sadam4j.examples;
 import io.github.sadam4j.examples.benchcmd.BenchCommand;
 import io.github.sadam4j.examples.cli.DataCommand;
 import io.github.sadam4j.examples.cli.ShortUsageErrors;
+import io.github.sadam4j.examples.dist.ParallelCommand;
+import io.github.sadam4j.examples.dist.SparkCommand;
 import io.github.sadam4j.examples.keras.KerasRetrainCommand;
 import io.github.sadam4j.examples.qat.QatCommand;
 import io.github.sadam4j.examples.toy.ToyCommand;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Command;
         version = "sadam4j examples 0.1.0-SNAPSHOT",
         description = "S-Adam and quantization-aware training for Deeplearning4j: experiments and benchmarks.",
         subcommands = {QatCommand.class, ToyCommand.class, KerasRetrainCommand.class, BenchCommand.class,
-                DataCommand.class, CommandLine.HelpCommand.class})
+                DataCommand.class, ParallelCommand.class, SparkCommand.class, CommandLine.HelpCommand.class})
 public final class SadamCli implements Runnable {
 
     @CommandLine.Spec
@@ -34,7 +36,7 @@ public final class SadamCli implements Runnable {
      * @param on true for on
      */
     @CommandLine.Option(names = "--dl4j-helpers", scope = CommandLine.ScopeType.INHERIT, defaultValue = "on",
-            paramLabel = "on|off", converter = OnOff.class,
+            arity = "1", paramLabel = "on|off", converter = OnOff.class,
             description = "DL4J's layer helpers: oneDNN convolutions and pooling when the oneDNN build of "
                     + "nd4j-native is loaded (the default on linux-x86_64). Default: ${DEFAULT-VALUE}.")
     void setDl4jHelpers(boolean on) {

@@ -9,7 +9,7 @@ import org.apache.spark.util.AccumulatorV2;
  * The copy of an accumulator that the Spark task running on the calling thread deserialized: only that copy's
  * additions reach the driver when the task ends. Needed because DL4J's SharedTrainingMaster keeps one network (with the
  * listeners that came with the first task that built it) per executor and trains it inside later tasks, whose own
- * copies of the listeners sit unused.
+ * copies of the listeners sit unused, and with several workers per executor on threads of its own.
  */
 final class TaskCopies {
     /** (owner id, task attempt) to the accumulator copy that task deserialized. */
@@ -43,7 +43,18 @@ final class TaskCopies {
     @SuppressWarnings("unchecked")
     static <A extends AccumulatorV2<?, ?>> A current(String owner, A fallback) {
         TaskContext task = TaskContext.get();
-        A copy = task == null ? null : (A) COPIES.get(owner + "/" + task.taskAttemptId());
-        return copy != null ? copy : fallback;
+        if (task != null) {
+            A copy = (A) COPIES.get(owner + "/" + task.taskAttemptId());
+            return copy != null ? copy : fallback;
+        }
+        // a thread the task started (gradient sharing with several workers per executor trains on ParallelWrapper
+        // threads while the task waits): the copy of a task that is still running
+        String prefix = owner + "/";
+        for (Map.Entry<String, AccumulatorV2<?, ?>> e : COPIES.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                return (A) e.getValue();
+            }
+        }
+        return fallback;
     }
 }

@@ -10,7 +10,7 @@ import java.io.Serializable;
  * @param worker    the worker (e.g. "Spark partition 1", "ParallelWrapper worker 0", "executor 3")
  * @param iteration DL4J's iteration count on that worker
  * @param epoch     DL4J's epoch count on that worker
- * @param loss      the minibatch loss (DL4J's score)
+ * @param loss      the minibatch data loss (DL4J's score minus its regularization terms)
  * @param estimator S-Adam's estimator of that step, null for other optimizers
  * @param rho       S-Adam's rho (NaN for other optimizers)
  * @param alpha     S-Adam's alpha (NaN for other optimizers)

@@ -1,8 +1,7 @@
 package io.github.sadam4j.examples.dist;
 
-import io.github.sadam4j.updater.LgiEstimate;
+import io.github.sadam4j.examples.report.StepMetrics;
 import io.github.sadam4j.updater.LossProbeListener;
-import io.github.sadam4j.updater.SAdam;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,7 @@ public final class WorkerStepRecorder extends BaseTrainingListener implements Se
 
     private final StepSink sink;
     private final WorkerNaming naming;
+    private transient volatile ThreadLocal<Double> regularization;
 
     /**
      * @param sink   where the steps go
@@ -42,11 +42,29 @@ public final class WorkerStepRecorder extends BaseTrainingListener implements Se
     }
 
     @Override
+    public void onGradientCalculation(Model model) {
+        regularization().set(StepMetrics.regularization(model));
+    }
+
+    @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        List<LgiEstimate> estimates = SAdam.lastEstimates(model);
-        LgiEstimate e = estimates.isEmpty() ? null : estimates.get(0);
-        sink.add(new WorkerStep(worker(), iteration, epoch, model.score(), e == null ? null : e.estimator(),
-                e == null ? Double.NaN : e.rho(), e == null ? Double.NaN : e.alpha(), e != null && e.skipped()));
+        StepMetrics m = StepMetrics.of(model, regularization().get());
+        sink.add(new WorkerStep(worker(), iteration, epoch, m.loss(), m.estimator(), m.rho(), m.alpha(),
+                m.skipped()));
+    }
+
+    /** Per training thread (not serialized: a deserialized copy starts with its own). */
+    private ThreadLocal<Double> regularization() {
+        ThreadLocal<Double> r = regularization;
+        if (r == null) {
+            synchronized (this) {
+                if (regularization == null) {
+                    regularization = ThreadLocal.withInitial(() -> 0.0);
+                }
+                r = regularization;
+            }
+        }
+        return r;
     }
 
     private String worker() {

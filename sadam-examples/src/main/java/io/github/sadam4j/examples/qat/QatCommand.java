@@ -73,7 +73,7 @@ import picocli.CommandLine.Spec;
             "  sadam4j qat --paper --bits 4 -o results/qat-4bit",
             "  sadam4j qat --paper --lr-sweep -o results/qat-sweep",
             "  sadam4j qat --optimizers adamw-matched --matched-alpha 0.25 --epochs 3"})
-public final class QatCommand implements Callable<Integer> {
+public class QatCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(QatCommand.class);
 
     /**
@@ -220,11 +220,14 @@ public final class QatCommand implements Callable<Integer> {
             LOG.warn("--paper on the embedded subset: this is NOT the paper's recipe (it needs the full dataset; see "
                     + "'sadam4j data --help')");
         }
-        Path dir = output.prepare("qat");
+        QatTrainer.EpochFit engine = engine();
+        Path dir = output.prepare(commandName());
         int stepsPerEpoch = FashionMnistIterator.shuffled(ds.train(), settings.batchSize(), 0).batchesPerPass();
         List<PlannedRun> plan = plan(settings, selected, grid);
-        int parallel = Math.min(plan.size(), parallelRuns > 0 ? parallelRuns : automaticParallelRuns(threads));
-        int probeThreads = probeThreads(parallel, threads);
+        // a distributed engine uses every core for one run: its runs go one at a time, its workers' probes on 1 thread
+        int parallel = engine != QatTrainer.LOCAL ? 1
+                : Math.min(plan.size(), parallelRuns > 0 ? parallelRuns : automaticParallelRuns(threads));
+        int probeThreads = engine != QatTrainer.LOCAL ? 0 : probeThreads(parallel, threads);
         String description = describe(settings, ds, selected, grid, stepsPerEpoch);
         QatReport report = new QatReport(dir, sweep ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
                 description, "Fashion-MNIST" + (ds.source().isFullDataset() ? "" : " (embedded subset)") + ", "
@@ -234,7 +237,7 @@ public final class QatCommand implements Callable<Integer> {
         LOG.info("{} runs x {} epochs x {} steps, {} side by side, results in {}", plan.size(), settings.epochs(),
                 stepsPerEpoch, parallel, dir);
 
-        QatTrainer trainer = new QatTrainer(settings, ds).withProbeThreads(probeThreads);
+        QatTrainer trainer = new QatTrainer(settings, ds).withProbeThreads(probeThreads).withEpochFit(engine);
         QatRun[] started = new QatRun[plan.size()]; // by plan index, so that tables keep the plan's order
         Supplier<List<QatRun>> runs = () -> {
             synchronized (started) {
@@ -242,10 +245,10 @@ public final class QatCommand implements Callable<Integer> {
             }
         };
         PrintWriter stdout = spec.commandLine().getOut();
-        ProgressBar bar = ProgressBar.create("qat", (long) plan.size() * settings.epochs() * stepsPerEpoch,
+        ProgressBar bar = ProgressBar.create(commandName(), (long) plan.size() * settings.epochs() * stepsPerEpoch,
                 output.progress());
         RunScheduler scheduler = new RunScheduler(parallel, () -> NativeThreads.apply(threads));
-        RunSession session = RunSession.start("qat");
+        RunSession session = RunSession.start(commandName());
         BooleanSupplier stop = () -> session.stopRequested() || scheduler.failed();
         try (session) {
             session.onFinish(s -> bar.close());
@@ -270,6 +273,15 @@ public final class QatCommand implements Callable<Integer> {
                     report.writePlots(runs.get());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
+                }
+            });
+            session.onFinish(s -> {
+                try {
+                    engineFinished(dir, runs.get(), stdout);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    stdout.flush();
                 }
             });
             session.onFinish(s -> {
@@ -617,7 +629,47 @@ public final class QatCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("parallel_runs", parallel);
         m.put("probe_threads", probeThreads == 0 ? "automatic" : probeThreads);
+        m.put("engine", engineDescription());
         return m;
+    }
+
+    // ------------------------------------------------------------------------------------------------ engine hooks
+
+    /**
+     * @return how each run's epochs are fitted: {@code net.fit} in this JVM here; the {@code parallel} and
+     *         {@code spark} commands train on DL4J's ParallelWrapper and Spark training masters (their runs go one at
+     *         a time, each using every core)
+     */
+    protected QatTrainer.EpochFit engine() {
+        return QatTrainer.LOCAL;
+    }
+
+    /** @return the training minibatch size ({@code --batch}) */
+    protected int batchSize() {
+        return batch;
+    }
+
+    /** @return the command's name: the output folder prefix and the progress label */
+    protected String commandName() {
+        return "qat";
+    }
+
+    /** @return the engine, for the settings */
+    protected String engineDescription() {
+        return "this JVM (net.fit)";
+    }
+
+    /**
+     * Called when the command's runs have ended (completed, interrupted or failed), after the tables: the distributed
+     * commands report per worker which estimator S-Adam used, and shut their engine down.
+     *
+     * @param dir    the result folder
+     * @param runs   the runs
+     * @param stdout where the summary went
+     * @throws IOException if a file cannot be written
+     */
+    protected void engineFinished(Path dir, List<QatRun> runs, PrintWriter stdout) throws IOException {
+        // nothing: a local run has no workers
     }
 
     /** Where the command runs, for {@code results.json}. */

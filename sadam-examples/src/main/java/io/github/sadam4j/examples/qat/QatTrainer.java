@@ -42,14 +42,23 @@ public final class QatTrainer {
     @FunctionalInterface
     public interface EpochFit {
         /**
+         * @param run   the run being trained
          * @param net   the run's network (listeners attached: metrics, S-Adam's probes)
          * @param epoch the epoch's minibatches, in the run's order; it reports no more data once the run is stopped
          */
-        void fit(MultiLayerNetwork net, DataSetIterator epoch);
+        void fit(QatRun run, MultiLayerNetwork net, DataSetIterator epoch);
+
+        /**
+         * @return true when several workers train one run (their DL4J iteration counts overlap, so the run's steps
+         *         are numbered in arrival order)
+         */
+        default boolean severalWorkers() {
+            return false;
+        }
     }
 
     /** {@code net.fit(epoch)} on the calling thread. */
-    public static final EpochFit LOCAL = MultiLayerNetwork::fit;
+    public static final EpochFit LOCAL = (run, net, epoch) -> net.fit(epoch);
 
     private final QatSettings settings;
     private final FashionMnist data;
@@ -136,7 +145,7 @@ public final class QatTrainer {
         }
         // DL4J M2.1's oneDNN helper path keeps the quantized conv weights of a step for the next one (OneDnn)
         net.addListeners(OneDnn.clearWeightNoiseCache());
-        net.addListeners(new MetricsListener(run.record(), csv, progress));
+        net.addListeners(new MetricsListener(run.record(), csv, progress, fit.severalWorkers()));
         StoppableIterator stoppable = new StoppableIterator(train, stop);
         for (int epoch = 0; epoch < run.plannedEpochs(); epoch++) {
             if (stop.getAsBoolean()) {
@@ -144,7 +153,7 @@ public final class QatTrainer {
             }
             train.setPass(epoch);
             long t0 = System.nanoTime();
-            fit.fit(net, stoppable);
+            fit.fit(run, net, stoppable);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             if (train.hasNext()) {
                 break; // stopped inside the epoch: no evaluation of a partial epoch

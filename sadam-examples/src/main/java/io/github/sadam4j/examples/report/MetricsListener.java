@@ -1,12 +1,8 @@
 package io.github.sadam4j.examples.report;
 
-import io.github.sadam4j.updater.LgiEstimate;
-import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 /**
@@ -26,8 +22,10 @@ public final class MetricsListener extends BaseTrainingListener {
     private final RunRecord record;
     private final CsvWriter csv;
     private final ProgressSink progress;
+    private final boolean numberInArrivalOrder;
     private final long startNanos;
-    private double regularisationScore;
+    /** Per training thread: ParallelWrapper's workers call one listener concurrently. */
+    private final ThreadLocal<Double> regularization = ThreadLocal.withInitial(() -> 0.0);
 
     /**
      * @param record   where to record (required)
@@ -35,9 +33,21 @@ public final class MetricsListener extends BaseTrainingListener {
      * @param progress progress bar (or one lane of it) to advance once per iteration, or null
      */
     public MetricsListener(RunRecord record, CsvWriter csv, ProgressSink progress) {
+        this(record, csv, progress, false);
+    }
+
+    /**
+     * @param record               where to record (required)
+     * @param csv                  per-iteration CSV with {@link #CSV_HEADER} columns, or null
+     * @param progress             progress bar (or one lane of it) to advance once per iteration, or null
+     * @param numberInArrivalOrder true for several workers training one run (their DL4J iteration counts overlap):
+     *                             steps are numbered 0, 1, 2, ... as they arrive; false: DL4J's iteration count
+     */
+    public MetricsListener(RunRecord record, CsvWriter csv, ProgressSink progress, boolean numberInArrivalOrder) {
         this.record = java.util.Objects.requireNonNull(record, "record");
         this.csv = csv;
         this.progress = progress;
+        this.numberInArrivalOrder = numberInArrivalOrder;
         this.startNanos = System.nanoTime();
     }
 
@@ -54,30 +64,30 @@ public final class MetricsListener extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model model) {
-        if (model instanceof MultiLayerNetwork net) {
-            regularisationScore = net.calcRegularizationScore(true);
-        } else if (model instanceof ComputationGraph cg) {
-            regularisationScore = cg.calcRegularizationScore(true);
-        }
+        regularization.set(StepMetrics.regularization(model));
     }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        double loss = model.score() - regularisationScore;
-        List<LgiEstimate> estimates = SAdam.lastEstimates(model);
-        double rho = Double.NaN;
-        double alpha = Double.NaN;
-        if (!estimates.isEmpty()) {
-            rho = estimates.stream().mapToDouble(LgiEstimate::rho).average().orElse(Double.NaN);
-            alpha = estimates.stream().mapToDouble(LgiEstimate::alpha).average().orElse(Double.NaN);
-        }
+        record(iteration, epoch, StepMetrics.of(model, regularization.get()));
+    }
+
+    /**
+     * Records one step (also for steps that happened elsewhere: a Spark worker's, brought back to the driver).
+     *
+     * @param iteration DL4J's iteration count (ignored when numbering in arrival order)
+     * @param epoch     the epoch
+     * @param m         the step's metrics
+     */
+    public synchronized void record(int iteration, int epoch, StepMetrics m) {
+        int step = numberInArrivalOrder ? record.iterations().size() : iteration;
         double elapsedMs = (System.nanoTime() - startNanos) / 1e6;
-        record.add(new RunRecord.Iteration(iteration, epoch, loss, rho, alpha, elapsedMs));
+        record.add(new RunRecord.Iteration(step, epoch, m.loss(), m.rho(), m.alpha(), elapsedMs));
         if (csv != null) {
-            csv.row(iteration, epoch, loss, rho, alpha, Math.round(elapsedMs));
+            csv.row(step, epoch, m.loss(), m.rho(), m.alpha(), Math.round(elapsedMs));
         }
         if (progress != null) {
-            progress.step(status(loss, rho, record.lastAccuracy()));
+            progress.step(status(m.loss(), m.rho(), record.lastAccuracy()));
         }
     }
 

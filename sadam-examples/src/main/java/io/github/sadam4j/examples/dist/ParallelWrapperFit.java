@@ -1,0 +1,71 @@
+package io.github.sadam4j.examples.dist;
+
+import io.github.sadam4j.examples.qat.QatRun;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.parallelism.ParallelWrapper;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * Fits a run's epochs on DL4J's {@link ParallelWrapper} (parameter averaging, updater state averaged too). The wrapper
+ * is built once per run, from the network with its listeners attached (S-Adam's probes among them): {@code build()}
+ * moves them to every worker. DL4J resets the updater state at the end of each {@code ParallelWrapper.fit}, so Adam's
+ * (and S-Adam's) moments restart every epoch, as with DL4J's own Adam.
+ */
+public final class ParallelWrapperFit extends DistributedFit {
+    private final int workers;
+    private final int averagingFrequency;
+    private final Map<MultiLayerNetwork, Wrapped> wrappers = new IdentityHashMap<>();
+
+    private record Wrapped(ParallelWrapper wrapper, LocalStepSink steps) {
+    }
+
+    /**
+     * @param workers            workers (threads, each with a replica of the network), &gt;= 1
+     * @param averagingFrequency steps between two averagings of parameters and updater state, &gt;= 1
+     */
+    public ParallelWrapperFit(int workers, int averagingFrequency) {
+        if (workers < 1 || averagingFrequency < 1) {
+            throw new IllegalArgumentException("workers = " + workers + " and averaging frequency = "
+                    + averagingFrequency + ": both must be >= 1");
+        }
+        this.workers = workers;
+        this.averagingFrequency = averagingFrequency;
+    }
+
+    @Override
+    public String describe() {
+        return "ParallelWrapper, " + workers + " workers, parameters and updater state averaged every "
+                + averagingFrequency + " steps";
+    }
+
+    @Override
+    public void fit(QatRun run, MultiLayerNetwork net, DataSetIterator epoch) {
+        Wrapped w;
+        synchronized (this) {
+            w = wrappers.computeIfAbsent(net, n -> {
+                LocalStepSink steps = new LocalStepSink();
+                n.addListeners(new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER));
+                ParallelWrapper pw = new ParallelWrapper.Builder<>(n).workers(workers).prefetchBuffer(2)
+                        .averagingFrequency(averagingFrequency).averageUpdaters(true).reportScoreAfterAveraging(false)
+                        .trainingMode(ParallelWrapper.TrainingMode.AVERAGING).build();
+                return new Wrapped(pw, steps);
+            });
+        }
+        w.wrapper().fit(epoch);
+        recordSteps(run, w.steps().steps());
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Wrapped w : wrappers.values()) {
+            try {
+                w.wrapper().close();
+            } catch (Exception e) {
+                throw new IllegalStateException("ParallelWrapper did not shut down", e);
+            }
+        }
+        wrappers.clear();
+    }
+}

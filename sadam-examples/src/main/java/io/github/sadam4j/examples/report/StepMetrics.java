@@ -1,0 +1,51 @@
+package io.github.sadam4j.examples.report;
+
+import io.github.sadam4j.updater.Estimator;
+import io.github.sadam4j.updater.LgiEstimate;
+import io.github.sadam4j.updater.SAdam;
+import java.util.List;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * What the examples record of one training step, read from the network right after it: the data loss (DL4J's score
+ * minus the regularization terms, taken at gradient time), S-Adam's rho and alpha (means over its groups; NaN for other
+ * optimizers), the estimator and whether the step was skipped.
+ *
+ * @param loss      minibatch data loss
+ * @param rho       S-Adam's rho, NaN for other optimizers
+ * @param alpha     S-Adam's alpha, NaN for other optimizers
+ * @param estimator S-Adam's estimator, null for other optimizers
+ * @param skipped   true when S-Adam skipped the step (non-finite loss or gradient)
+ */
+public record StepMetrics(double loss, double rho, double alpha, Estimator estimator, boolean skipped) {
+
+    /**
+     * @param model a network, at {@code onGradientCalculation}
+     * @return its regularization score at the current parameters (what DL4J added to the data loss)
+     */
+    public static double regularization(Model model) {
+        if (model instanceof MultiLayerNetwork net) {
+            return net.calcRegularizationScore(true);
+        }
+        if (model instanceof ComputationGraph cg) {
+            return cg.calcRegularizationScore(true);
+        }
+        return 0.0;
+    }
+
+    /**
+     * @param model          a network, at {@code iterationDone}
+     * @param regularization its {@link #regularization(Model)} at gradient time
+     * @return the step's metrics
+     */
+    public static StepMetrics of(Model model, double regularization) {
+        List<LgiEstimate> estimates = SAdam.lastEstimates(model);
+        double rho = estimates.stream().mapToDouble(LgiEstimate::rho).average().orElse(Double.NaN);
+        double alpha = estimates.stream().mapToDouble(LgiEstimate::alpha).average().orElse(Double.NaN);
+        return new StepMetrics(model.score() - regularization, rho, alpha,
+                estimates.isEmpty() ? null : estimates.get(0).estimator(),
+                estimates.stream().anyMatch(LgiEstimate::skipped));
+    }
+}
