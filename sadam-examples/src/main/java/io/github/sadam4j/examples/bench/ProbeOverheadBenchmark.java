@@ -56,12 +56,17 @@ public class ProbeOverheadBenchmark {
     @Param({"64", "256"})
     public int batchSize;
 
+    /** DL4J's layer helpers (oneDNN convolutions on the oneDNN build): on, as the examples run, or off. */
+    @Param({"on"})
+    public String dl4jHelpers;
+
     private MultiLayerNetwork net;
     private LossProbeListener probes;
     private DataSet batch;
 
     @Setup(Level.Trial)
     public void setup() {
+        QatStepBenchmark.helpers(dl4jHelpers);
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
                 .updater(SAdam.builder().probes(k).build());
         MultiLayerConfiguration conf;

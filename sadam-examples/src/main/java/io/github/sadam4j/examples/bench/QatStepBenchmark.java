@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.bench;
 
+import io.github.sadam4j.onednn.OneDnn;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantSpec;
 import io.github.sadam4j.qat.WeightQuantizer;
@@ -64,6 +65,10 @@ public class QatStepBenchmark {
     @Param({"64"})
     public int batch;
 
+    /** DL4J's layer helpers (oneDNN convolutions on the oneDNN build): on, as the examples run, or off. */
+    @Param({"on"})
+    public String dl4jHelpers;
+
     private MultiLayerNetwork floatNet;
     private MultiLayerNetwork paperNet;
     private MultiLayerNetwork perChannelNet;
@@ -92,6 +97,17 @@ public class QatStepBenchmark {
         return new DataSet(x, y);
     }
 
+    /**
+     * @param onOff "on" or "off": DL4J's layer helpers for the networks built next ({@link OneDnn})
+     */
+    static void helpers(String onOff) {
+        switch (onOff) {
+            case "on" -> OneDnn.enable();
+            case "off" -> OneDnn.disable();
+            default -> throw new IllegalArgumentException("dl4jHelpers = " + onOff + ": allowed on, off");
+        }
+    }
+
     static MultiLayerNetwork net(MultiLayerConfiguration conf) {
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();
@@ -101,6 +117,7 @@ public class QatStepBenchmark {
     /** Builds the three networks and runs one step of each (workspaces and updaters get created outside timing). */
     @Setup(Level.Trial)
     public void setup() {
+        helpers(dl4jHelpers);
         data = data(batch);
         floatNet = net(floatConf());
         paperNet = net(paperConf());
@@ -146,9 +163,14 @@ public class QatStepBenchmark {
         MultiLayerNetwork[] nets;
         DataSet data;
 
+        /** DL4J's layer helpers, as in the outer benchmark. */
+        @Param({"on"})
+        public String dl4jHelpers;
+
         /** Same networks and batch as the outer benchmark. */
         @Setup(Level.Trial)
         public void setup() {
+            helpers(dl4jHelpers);
             data = QatStepBenchmark.data(64);
             nets = new MultiLayerNetwork[]{net(floatConf()), net(paperConf()), net(perChannelConf())};
             for (MultiLayerNetwork n : nets) {
