@@ -44,17 +44,14 @@ public abstract class DistributedCommand extends QatCommand {
         return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
     }
 
-    /** @return the picocli spec of this command (for usage errors) */
-    protected abstract CommandLine.Model.CommandSpec commandSpec();
-
     @Override
     protected final QatTrainer.EpochFit engine() {
         if (workers < 0) {
-            throw new CommandLine.ParameterException(commandSpec().commandLine(), "--workers = " + workers
+            throw new CommandLine.ParameterException(spec().commandLine(), "--workers = " + workers
                     + " is invalid: allowed 0 (the number of cores) or >= 1");
         }
         if (averagingFrequency < 1) {
-            throw new CommandLine.ParameterException(commandSpec().commandLine(), "--averaging-frequency = "
+            throw new CommandLine.ParameterException(spec().commandLine(), "--averaging-frequency = "
                     + averagingFrequency + " is invalid: allowed >= 1");
         }
         fit = createFit(workers(), averagingFrequency);

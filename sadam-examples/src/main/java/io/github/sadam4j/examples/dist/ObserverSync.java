@@ -2,15 +2,10 @@ package io.github.sadam4j.examples.dist;
 
 import io.github.sadam4j.qat.ObserverStates;
 import io.github.sadam4j.qat.QatLayers;
-import java.io.IOException;
-import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
@@ -30,17 +25,11 @@ public final class ObserverSync implements Serializable {
     record Snapshot(String worker, long nanoTime, ObserverStates states) implements Serializable {
     }
 
-    private final String id = UUID.randomUUID().toString();
-    private final CollectionAccumulator<Snapshot> accumulator;
+    private final SparkCollector<Snapshot> snapshots;
 
     /** @param sc the driver's context */
     public ObserverSync(JavaSparkContext sc) {
-        this.accumulator = sc.sc().collectionAccumulator("sadam4j observer states");
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        TaskCopies.register(id, accumulator);
+        this.snapshots = new SparkCollector<>(sc, "sadam4j observer states");
     }
 
     /** @return the listener to add to the Spark network (it records after every step) */
@@ -58,7 +47,7 @@ public final class ObserverSync implements Serializable {
      */
     public ObserverStates applyTo(Model driver) {
         Map<String, Snapshot> latest = new HashMap<>();
-        for (Snapshot s : accumulator.value()) {
+        for (Snapshot s : snapshots.values()) {
             latest.merge(s.worker(), s, (a, b) -> a.nanoTime() >= b.nanoTime() ? a : b);
         }
         if (latest.isEmpty()) {
@@ -84,7 +73,7 @@ public final class ObserverSync implements Serializable {
         public void iterationDone(Model model, int iteration, int epoch) {
             ObserverStates states = ObserverStates.of(model);
             if (!states.layers().isEmpty()) {
-                TaskCopies.current(sync.id, sync.accumulator).add(new Snapshot(
+                sync.snapshots.add(new Snapshot(
                         WorkerStepRecorder.sparkExecutorWorker(), System.nanoTime(), states));
             }
         }
@@ -92,6 +81,6 @@ public final class ObserverSync implements Serializable {
 
     /** @return how many snapshots arrived (tests) */
     int snapshots() {
-        return List.copyOf(accumulator.value()).size();
+        return snapshots.values().size();
     }
 }

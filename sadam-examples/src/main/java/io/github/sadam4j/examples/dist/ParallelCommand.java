@@ -1,8 +1,6 @@
 package io.github.sadam4j.examples.dist;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Spec;
 
 /** {@code sadam4j parallel}: the {@code qat} experiment on DL4J's ParallelWrapper. See docs/distributed.md. */
 @Command(name = "parallel", mixinStandardHelpOptions = true, sortOptions = false,
@@ -17,14 +15,6 @@ import picocli.CommandLine.Spec;
             "  sadam4j parallel                                # 2 workers on 2 cores",
             "  sadam4j parallel --workers 2 --averaging-frequency 1 --optimizers sadam,adamw"})
 public final class ParallelCommand extends DistributedCommand {
-    @Spec
-    CommandLine.Model.CommandSpec parallelSpec;
-
-    @Override
-    protected CommandLine.Model.CommandSpec commandSpec() {
-        return parallelSpec;
-    }
-
     @Override
     protected String commandName() {
         return "parallel";

@@ -4,7 +4,6 @@ import org.apache.spark.SparkConf;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code sadam4j spark}: the {@code qat} experiment on Spark with DL4J's training masters. See docs/distributed.md. */
 @Command(name = "spark", mixinStandardHelpOptions = true, sortOptions = false,
@@ -21,9 +20,6 @@ import picocli.CommandLine.Spec;
             "  sadam4j spark --training-master sharing         # gradient sharing",
             "  sadam4j spark --master spark://host:7077 --workers 8 --kryo"})
 public final class SparkCommand extends DistributedCommand {
-    @Spec
-    CommandLine.Model.CommandSpec sparkSpec;
-
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master. Default: the one spark-submit set, else local[N] (N = cores) for averaging "
                     + "and local[1] for sharing (DL4J trains one network per JVM there; the workers are threads).")
@@ -42,11 +38,6 @@ public final class SparkCommand extends DistributedCommand {
             description = "Gradient sharing on a cluster: the network the driver and executors talk on. Default: "
                     + "${DEFAULT-VALUE}.")
     String networkMask;
-
-    @Override
-    protected CommandLine.Model.CommandSpec commandSpec() {
-        return sparkSpec;
-    }
 
     @Override
     protected String commandName() {

@@ -644,6 +644,11 @@ public class QatCommand implements Callable<Integer> {
         return QatTrainer.LOCAL;
     }
 
+    /** @return this command's picocli model (for usage errors) */
+    protected CommandLine.Model.CommandSpec spec() {
+        return spec;
+    }
+
     /** @return the training minibatch size ({@code --batch}) */
     protected int batchSize() {
         return batch;

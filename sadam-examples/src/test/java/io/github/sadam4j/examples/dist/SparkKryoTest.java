@@ -2,7 +2,6 @@ package io.github.sadam4j.examples.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -37,11 +36,8 @@ class SparkKryoTest {
         MultiLayerNetwork net = DistNets.init(DistNets.qatMlp());
         List<DataSet> data = DistNets.batches(16, 32, 7);
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, SparkTrainingTest.averaging());
-        SparkStepSink steps = new SparkStepSink(sc);
-        sparkNet.setListeners(SAdam.probes(), new WorkerStepRecorder(steps,
-                WorkerStepRecorder.WorkerNaming.PROBE_WORKER));
-        sparkNet.fit(sc.parallelize(data, 2));
-        Map<String, Map<String, Long>> tally = WorkerStepRecorder.tally(steps.steps());
+        Map<String, Map<String, Long>> tally = SparkTrainingTest.fit(sparkNet, sc.parallelize(data, 2), 1,
+                WorkerStepRecorder.WorkerNaming.PROBE_WORKER);
         assertEquals(2, tally.size(), tally.toString());
         SparkTrainingTest.assertOnlyLossProbes(tally, 16);
         SparkTrainingTest.assertSAdamSurvived(sparkNet.getNetwork());
