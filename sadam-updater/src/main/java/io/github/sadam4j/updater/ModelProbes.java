@@ -126,6 +126,7 @@ final class ModelProbes {
     }
 
     void onGradientCalculation(LossProbeListener owner) {
+        pendingSkip = null;   // a skip whose step never completed (an exception in between) is void
         Layout lay = layout();
         if (lay.groups.isEmpty()) {
             throw new IllegalStateException("SAdam.probes() was called by " + net.describe() + ", which has no "
