@@ -224,7 +224,7 @@ final class ModelProbes {
         try {
             for (int h = 0; h < threads - 1; h++) {
                 Replica r = replicas.get(h);
-                helpers.add(ProbeThreads.pool().submit(() -> {
+                helpers.add(ProbeThreads.submit(() -> {
                     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
                         ProbeTarget t = r.targets.get(g.index());
                         t.backup();

@@ -2,9 +2,11 @@ package io.github.sadam4j.updater;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The threads that run S-Adam's probes in parallel: one process-wide pool of daemon threads, one per core, shared by
@@ -20,6 +22,40 @@ final class ProbeThreads {
     private static volatile ExecutorService pool;
 
     private ProbeThreads() {
+    }
+
+    /**
+     * Runs a probe task on the pool with the calling thread's OpenMP thread count: OpenMP keeps that count per thread,
+     * and a pool thread left at the default (all cores) would oversubscribe the cores the probes are meant to share.
+     *
+     * @param task the task
+     * @return its future
+     */
+    static Future<?> submit(Runnable task) {
+        int omp = ompThreads();
+        return pool().submit(() -> {
+            if (omp > 0) {
+                setOmpThreads(omp);
+            }
+            task.run();
+        });
+    }
+
+    /** @return the calling thread's OpenMP thread count in libnd4j, or 0 when it cannot be read */
+    private static int ompThreads() {
+        try {
+            return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    private static void setOmpThreads(int threads) {
+        try {
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+        } catch (RuntimeException | LinkageError e) {
+            // a backend without OpenMP: nothing to match
+        }
     }
 
     /** @return the shared pool */
