@@ -60,9 +60,14 @@ class ParallelWrapperTest {
         LossProbeListener probes = SAdam.probes();
         try (ParallelWrapper pw = wrapper(net)) {
             pw.setListeners(probes, new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER), spy);
-            pw.fit(new ExistingDataSetIterator(data));
+            ParallelWrapperFit.fitKeepingUpdater(pw, net, new ExistingDataSetIterator(data));
+            // DL4J's first worker clears the network after fit() returns, dropping m and v: they must survive, and
+            // both workers of the next fit must start from them
+            String stateAfterFit0 = net.params().sumNumber() + "/" + net.getUpdater().getStateViewArray().sumNumber();
+            assertTrue(net.getUpdater().getStateViewArray().sumNumber().doubleValue() != 0, "m, v after fit 0");
             spy.fit = 1;
-            pw.fit(new ExistingDataSetIterator(data));
+            ParallelWrapperFit.fitKeepingUpdater(pw, net, new ExistingDataSetIterator(data));
+            assertEquals(Set.of(stateAfterFit0), spy.stateAtStepStart.get("fit 1 step 1"));
         }
         Map<String, Map<String, Long>> tally = WorkerStepRecorder.tally(steps.steps());
         assertEquals(Set.of("ParallelWrapper worker 0", "ParallelWrapper worker 1"), tally.keySet(), tally.toString());
