@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.updater.ParallelWrapperFits;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
@@ -101,7 +102,7 @@ class GradientSharingTest {
         MultiLayerNetwork net = net(1);
         ParallelWrapper pw = new ParallelWrapper.Builder<>(net).workers(2).prefetchBuffer(2)
                 .trainingMode(ParallelWrapper.TrainingMode.SHARED_GRADIENTS).build();
-        pw.fit(new ListDataSetIterator<>(batches(12), 1));
+        ParallelWrapperFits.keepingUpdater(net, () -> pw.fit(new ListDataSetIterator<>(batches(12), 1)));
         assertObserversSane(net);
         net.score(batch(7, 8));
     }
@@ -111,7 +112,7 @@ class GradientSharingTest {
         MultiLayerNetwork net = net(2);
         ParallelWrapper pw = new ParallelWrapper.Builder<>(net).workers(2).prefetchBuffer(2).averagingFrequency(3)
                 .trainingMode(ParallelWrapper.TrainingMode.AVERAGING).build();
-        pw.fit(new ListDataSetIterator<>(batches(12), 1));
+        ParallelWrapperFits.keepingUpdater(net, () -> pw.fit(new ListDataSetIterator<>(batches(12), 1)));
         assertObserversSane(net);
         net.score(batch(7, 8));
     }

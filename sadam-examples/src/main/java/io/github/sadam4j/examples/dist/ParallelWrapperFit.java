@@ -1,11 +1,9 @@
 package io.github.sadam4j.examples.dist;
 
 import io.github.sadam4j.examples.qat.QatRun;
+import io.github.sadam4j.updater.ParallelWrapperFits;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -61,28 +59,11 @@ public final class ParallelWrapperFit extends DistributedFit {
     }
 
     /**
-     * {@code wrapper.fit(data)}, keeping the network's optimizer state. In DL4J 1.0.0-M2.1 the worker that trains the
-     * original network calls {@code MultiLayerNetwork.clear()} when it shuts down, shortly <em>after</em>
-     * {@code ParallelWrapper.fit} has returned; {@code clear()} drops the network's solver and with it the updater, so
-     * the next {@code fit}, {@code net.fit} or checkpoint starts from a zero m and v (Adam's as well as S-Adam's) while
-     * the iteration count goes on. Worse, it is a race: the next {@code ParallelWrapper.fit} may copy the old state
-     * into its replicas before the original loses it, and its workers then start from different states. This method
-     * waits for that shutdown and puts the updater the workers averaged back into the network.
-     *
-     * @throws IllegalStateException if the worker does not shut down within a minute
+     * {@code wrapper.fit(data)}, keeping the network's optimizer state, which DL4J drops right after the fit, in a
+     * race (see {@link ParallelWrapperFits}).
      */
     public static void fitKeepingUpdater(ParallelWrapper wrapper, MultiLayerNetwork net, DataSetIterator data) {
-        Updater updater = net.getUpdater();   // the one the worker training the original network uses
-        wrapper.fit(data);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (net.getUpdater(false) != null) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("ParallelWrapper's first worker did not shut down within a minute of "
-                        + "fit(): cannot tell whether the network keeps its optimizer state");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-        net.setUpdater(updater);
+        ParallelWrapperFits.keepingUpdater(net, () -> wrapper.fit(data));
     }
 
     @Override

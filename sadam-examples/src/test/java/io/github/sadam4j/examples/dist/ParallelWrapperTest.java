@@ -100,7 +100,8 @@ class ParallelWrapperTest {
         net.addListeners(new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER));
         List<DataSet> data = DistNets.batches(16, 32, 2);
         try (ParallelWrapper pw = wrapper(net)) {
-            pw.fit(new ExistingDataSetIterator(data));
+            // (waits for DL4J's worker 0 to clear the network, so nothing below races with it)
+            ParallelWrapperFit.fitKeepingUpdater(pw, net, new ExistingDataSetIterator(data));
         }
         Map<String, Map<String, Long>> tally = WorkerStepRecorder.tally(steps.steps());
         assertEquals(2, tally.size(), tally.toString());
