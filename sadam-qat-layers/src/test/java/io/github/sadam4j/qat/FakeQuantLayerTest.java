@@ -52,11 +52,23 @@ class FakeQuantLayerTest {
 
     /** Input -> FakeQuant -> Dense -> Output; the fake-quant layer's input is exactly the features. */
     static MultiLayerNetwork inputQuantNet(QuantSpec spec, org.nd4j.linalg.learning.config.IUpdater updater) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+        return observerNet(3, updater, "fq", spec, 6, null, null);
+    }
+
+    /**
+     * The observer tests' network on 4 features: FakeQuant(inSpec, inName) -> Dense(hidden, tanh) -> [FakeQuant(
+     * hiddenSpec, hiddenName), if hiddenSpec is not null] -> Output(3, softmax), Xavier init, float.
+     */
+    static MultiLayerNetwork observerNet(long seed, org.nd4j.linalg.learning.config.IUpdater updater, String inName,
+            QuantSpec inSpec, int hidden, String hiddenName, QuantSpec hiddenSpec) {
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
                 .updater(updater).weightInit(WeightInit.XAVIER).list()
-                .layer(new FakeQuantLayer.Builder().spec(spec).name("fq").build())
-                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                .layer(new FakeQuantLayer.Builder().spec(inSpec).name(inName).build())
+                .layer(new DenseLayer.Builder().nOut(hidden).activation(Activation.TANH).build());
+        if (hiddenSpec != null) {
+            b.layer(new FakeQuantLayer.Builder().spec(hiddenSpec).name(hiddenName).build());
+        }
+        MultiLayerConfiguration conf = b.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.feedForward(4)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);

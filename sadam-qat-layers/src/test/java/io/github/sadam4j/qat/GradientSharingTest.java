@@ -9,7 +9,6 @@ import io.github.sadam4j.updater.ParallelWrapperFits;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -42,19 +41,9 @@ class GradientSharingTest {
 
     /** Input -> FakeQuant (EMA) -> Dense -> FakeQuant (running min/max) -> Output. */
     static MultiLayerNetwork net(int seed) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
-                .updater(new Sgd(0.05)).weightInit(WeightInit.XAVIER).list()
-                .layer(new FakeQuantLayer.Builder().name("fq_in").spec(QuantSpec.activations(8).toBuilder()
-                        .averagingConstant(0.1).build()).build())
-                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.TANH).build())
-                .layer(new FakeQuantLayer.Builder().name("fq_hidden").spec(QuantSpec.activations(8).toBuilder()
-                        .range(RangeSource.RUNNING_MINMAX).build()).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.feedForward(4)).build();
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        return net;
+        return FakeQuantLayerTest.observerNet(seed, new Sgd(0.05), "fq_in", QuantSpec.activations(8).toBuilder()
+                .averagingConstant(0.1).build(), 6, "fq_hidden", QuantSpec.activations(8).toBuilder()
+                .range(RangeSource.RUNNING_MINMAX).build());
     }
 
     /**

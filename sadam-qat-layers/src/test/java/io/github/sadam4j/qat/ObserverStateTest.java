@@ -27,20 +27,14 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,7 +42,6 @@ import org.nd4j.linalg.learning.NoOpUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Issue 9: the observer state is committed by {@link ObserverCommit} in the update step, exactly as the former
@@ -62,18 +55,8 @@ class ObserverStateTest {
 
     /** Input -> FakeQuant(spec, "fq") -> Dense -> FakeQuant(per channel EMA, "fq_pc") -> Output. */
     static MultiLayerNetwork net(QuantSpec spec, IUpdater updater) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
-                .updater(updater).weightInit(WeightInit.XAVIER).list()
-                .layer(new FakeQuantLayer.Builder().spec(spec).name("fq").build())
-                .layer(new DenseLayer.Builder().nOut(5).activation(Activation.TANH).build())
-                .layer(new FakeQuantLayer.Builder().name("fq_pc").spec(QuantSpec.activations(8).toBuilder()
-                        .perChannel(QuantSpec.AUTO_AXIS).averagingConstant(0.3).build()).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.feedForward(4)).build();
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        return net;
+        return FakeQuantLayerTest.observerNet(3, updater, "fq", spec, 5, "fq_pc", QuantSpec.activations(8).toBuilder()
+                .perChannel(QuantSpec.AUTO_AXIS).averagingConstant(0.3).build());
     }
 
     static DataSet batch(long seed, double scale) {
