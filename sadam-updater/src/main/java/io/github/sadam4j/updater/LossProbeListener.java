@@ -88,7 +88,7 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
             probes = new LossProbeListener();
         }
         ModelProbes state = probes.stateFor(model);
-        if (state.layout().groups.isEmpty()) {
+        if (state.layout(NetworkAdapter.of(model)).groups.isEmpty()) {
             throw new IllegalArgumentException("No parameter of this network is trained by SAdam, so there is nothing "
                     + "to probe: set .updater(new SAdam(...)) on the network or its layers");
         }
@@ -103,7 +103,7 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
             model.addListeners(probes);
         }
         probes.attached = new WeakReference<>(model);
-        state.onEpochStart();
+        state.onEpochStart(NetworkAdapter.of(model));
         return probes;
     }
 
@@ -224,27 +224,30 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
     }
 
     private ModelProbes stateFor(Model model) {
-        return models.get(model, m -> new ModelProbes(NetworkAdapter.of(m)));
+        return models.get(model, m -> {
+            NetworkAdapter.of(m).validate();   // what the probes cannot handle fails here, before the first step
+            return new ModelProbes();
+        });
     }
 
     @Override
     public void onEpochStart(Model model) {
-        stateFor(model).onEpochStart();
+        stateFor(model).onEpochStart(NetworkAdapter.of(model));
     }
 
     @Override
     public void onEpochEnd(Model model) {
-        stateFor(model).onEpochEnd();
+        stateFor(model).onEpochEnd(NetworkAdapter.of(model));
     }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        stateFor(model).iterationDone(iteration);
+        stateFor(model).iterationDone(NetworkAdapter.of(model), iteration);
     }
 
     @Override
     public void onGradientCalculation(Model model) {
-        stateFor(model).onGradientCalculation(this);
+        stateFor(model).onGradientCalculation(NetworkAdapter.of(model), this);
     }
 
     @Override

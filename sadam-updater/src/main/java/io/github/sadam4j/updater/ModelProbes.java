@@ -29,7 +29,11 @@ final class ModelProbes {
     private static final long FRESH_MASK_SALT = 0x66726573L;
     private static final long DIRECTION_SALT = 0x64697273L;
 
-    private final NetworkAdapter net;
+    /**
+     * The network of the callback in progress, null between callbacks: the listener's cache keeps this object weakly
+     * keyed by the network, so nothing here may hold the network itself (or the network would never be collected).
+     */
+    private NetworkAdapter net;
     private WorkerContext worker = WorkerContext.current();
     private Layout layout;
     private int layoutsBuilt;
@@ -38,13 +42,8 @@ final class ModelProbes {
     private long skippedSteps;
     private long skippedReported;
     private Skip pendingSkip;
-    /** The DL4J iteration of the latest probed step and the step key it got (see {@link #stepKey}). */
-    private int lastIteration = Integer.MIN_VALUE;
-    private int lastStep;
-
-    ModelProbes(NetworkAdapter net) {
-        this.net = net;
-    }
+    /** The step key of the latest probed step (see {@link #stepKey}); -1 before the first. */
+    private int lastStep = -1;
 
     /** @return the worker this network trained for at its latest step */
     WorkerContext worker() {
@@ -54,10 +53,10 @@ final class ModelProbes {
     /**
      * The step number that keys the probe directions and dropout masks: DL4J's iteration count, as long as it
      * advances (every engine but one); when it does not (Spark's SharedTrainingMaster restarts it, or reports 0 on a
-     * cluster), the previous step's key + 1, so directions and masks never repeat.
+     * cluster), the previous step's key + 1, also after such a restart, so directions and masks never repeat.
      */
     private int stepKey(int iteration) {
-        return iteration > lastIteration ? iteration : lastStep + 1;
+        return Math.max(iteration, lastStep + 1);
     }
 
     List<LgiEstimate> last() {
@@ -73,12 +72,19 @@ final class ModelProbes {
         return layoutsBuilt;
     }
 
-    /** @return the network's probe groups (building them if needed); empty when nothing is trained by S-Adam */
-    Layout layout() {
+    /**
+     * @param network the network this state belongs to
+     * @return the network's probe groups (building them if needed); empty when nothing is trained by S-Adam
+     */
+    Layout layout(NetworkAdapter network) {
+        return boundGet(network, this::layout);
+    }
+
+    private Layout layout() {
         Object updater = net.updater();
         INDArray params = net.flatParams();
         Layout lay = layout;
-        if (lay == null || lay.updater != updater || !sameBuffer(lay.params, params)) {
+        if (lay == null || lay.updater.get() != updater || !sameBuffer(lay.params, params)) {
             lay = new Layout(net, updater, params);
             layout = lay;
             layoutsBuilt++;
@@ -94,12 +100,45 @@ final class ModelProbes {
 
     // ------------------------------------------------------------------------------------------------ callbacks
 
-    void onEpochStart() {
+    void onEpochStart(NetworkAdapter network) {
+        bound(network, this::epochStart);
+    }
+
+    void onEpochEnd(NetworkAdapter network) {
+        bound(network, this::epochEnd);
+    }
+
+    void iterationDone(NetworkAdapter network, int iteration) {
+        bound(network, () -> iterationDone(iteration));
+    }
+
+    void onGradientCalculation(NetworkAdapter network, LossProbeListener owner) {
+        bound(network, () -> gradientCalculated(owner));
+    }
+
+    private void bound(NetworkAdapter network, Runnable callback) {
+        boundGet(network, () -> {
+            callback.run();
+            return null;
+        });
+    }
+
+    private <T> T boundGet(NetworkAdapter network, java.util.function.Supplier<T> callback) {
+        NetworkAdapter outer = net;
+        net = network;
+        try {
+            return callback.get();
+        } finally {
+            net = outer;
+        }
+    }
+
+    private void epochStart() {
         worker = WorkerContext.current();
         reseedMasks(layout(), stepKey(BaseOptimizer.getIterationCount(net.model())));
     }
 
-    void onEpochEnd() {
+    private void epochEnd() {
         if (skippedSteps > skippedReported) {
             log.warn("S-Adam skipped {} training step(s) of {} so far ({} since the last report) because their "
                     + "minibatch loss or gradient was NaN or infinite; see SAdam.skippedSteps(net).", skippedSteps,
@@ -108,7 +147,7 @@ final class ModelProbes {
         }
     }
 
-    void iterationDone(int iteration) {
+    private void iterationDone(int iteration) {
         Layout lay = layout();
         Skip skip = pendingSkip;
         pendingSkip = null;
@@ -117,15 +156,14 @@ final class ModelProbes {
             // DL4J increments the count right after this callback: the skipped step does not count, and the next
             // step gets the directions and masks this one had
             BaseOptimizer.incrementIterationCount(net.model(), -1);
-            lastIteration = iteration - 1;
             lastStep = skip.step - 1;
             reseedMasks(lay, skip.step);
             return;
         }
-        reseedMasks(lay, lastIteration == iteration ? lastStep + 1 : iteration + 1);
+        reseedMasks(lay, Math.max(iteration + 1, lastStep + 1));
     }
 
-    void onGradientCalculation(LossProbeListener owner) {
+    private void gradientCalculated(LossProbeListener owner) {
         pendingSkip = null;   // a skip whose step never completed (an exception in between) is void
         Layout lay = layout();
         if (lay.groups.isEmpty()) {
@@ -137,7 +175,6 @@ final class ModelProbes {
         int iteration = BaseOptimizer.getIterationCount(model);
         int epoch = BaseOptimizer.getEpochCount(model);
         int step = stepKey(iteration);
-        lastIteration = iteration;
         lastStep = step;
         worker = WorkerContext.current();
         double score = model.score();
@@ -152,6 +189,8 @@ final class ModelProbes {
         net.captureBatch();
         net.clearNoiseWeightParams();
         Replicas replicas = null;
+        int mostThreads = probed.stream().mapToInt(g -> owner.probeThreads(g.config().getProbes(), worker)).max()
+                .orElse(1);
         try {
             double regularization = lay.hasRegularization ? net.regularizationScore() : 0.0;
             double trainingLoss = score - regularization;
@@ -185,7 +224,7 @@ final class ModelProbes {
                     losses = g.probeLossesInOrder(lay.targets.get(g.index()), ds, step, replay, dataLoss(net, lay));
                 } else {
                     if (replicas == null) {
-                        replicas = lay.replicas(net, threads - 1);
+                        replicas = lay.replicas(net, mostThreads - 1);
                     }
                     losses = probeInParallel(lay, g, ds, step, replay, replicas, threads);
                 }
@@ -205,6 +244,9 @@ final class ModelProbes {
             last = List.copyOf(estimates);
         } finally {
             net.releaseBatch();
+            if (replicas != null) {
+                replicas.releaseBatches();
+            }
         }
     }
 
@@ -376,11 +418,17 @@ final class ModelProbes {
         Replica get(int i) {
             return list.get(i);
         }
+
+        /** Forgets the minibatch copies (nothing of a step is kept until the next one). */
+        void releaseBatches() {
+            list.forEach(r -> r.net.releaseBatch());
+        }
     }
 
     /** The S-Adam groups of a network, rebuilt when its updater or parameter vector changes. */
     static final class Layout {
-        final Object updater;
+        /** Weak: DL4J's updater holds its network (see {@link ModelProbes#net}); compared by identity. */
+        final java.lang.ref.WeakReference<Object> updater;
         final INDArray params;
         final List<ProbeGroup> groups = new ArrayList<>();
         final List<ProbeTarget> targets = new ArrayList<>();
@@ -393,7 +441,7 @@ final class ModelProbes {
         private final List<Replica> replicas = new ArrayList<>();
 
         Layout(NetworkAdapter net, Object updater, INDArray params) {
-            this.updater = updater;
+            this.updater = new java.lang.ref.WeakReference<>(updater);
             this.params = params;
             this.stochastic = net.stochasticInTraining();
             List<UpdaterBlock> sadamBlocks = new ArrayList<>();

@@ -162,8 +162,12 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
 
     private LgiEstimate estimateFor(INDArray gradient, int iteration, int epoch) {
         LgiEstimate o = offered;
+        offered = null;   // an offer serves one step: a stale one must not match a retried iteration
         if (o != null && o.iteration() == iteration) {
-            return o;   // the probe listener has checked the loss and the gradient
+            // the probe listener has checked the loss and the gradient on DL4J's networks; SameDiff's probes run
+            // before backprop and cannot, so the gradient is checked here too (one reduction per block)
+            return o.skipped() || allFinite(gradient) ? o
+                    : refuseNonFiniteGradient(gradient, iteration, epoch, o.estimator());
         }
         Estimator estimator = config.needsProbes() ? Estimator.LINEARIZED : Estimator.NONE;
         if (!allFinite(gradient)) {

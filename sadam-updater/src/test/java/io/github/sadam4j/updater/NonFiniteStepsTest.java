@@ -75,7 +75,6 @@ class NonFiniteStepsTest {
     @Test
     void aSkippedStepIsVisibleInTheDiagnostics() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
-        List<LgiEstimate> seen = new ArrayList<>();
         SAdam.attach(net);
         net.fit(poisoned(Nets.classification(16, 1), Double.NaN));
         LgiEstimate e = SAdam.lastEstimates(net).get(0);
@@ -151,5 +150,37 @@ class NonFiniteStepsTest {
         GradientUpdater<?> t = throwing.instantiate(Nd4j.zeros(DataType.FLOAT, 1, 8), true);
         assertThrows(NonFiniteStepException.class,
                 () -> t.applyUpdater(Nd4j.createFromArray(Float.NaN, 0f, 0f, 0f), 0, 0));
+    }
+
+    @Test
+    void anOfferedEstimateDoesNotLetANonFiniteGradientThrough() {
+        // SameDiff's probes run before backprop: their estimate arrives with a gradient nobody has checked yet
+        SAdam conf = SAdam.builder().learningRate(0.01).probes(2).build();
+        SAdamUpdater u = (SAdamUpdater) conf.instantiate(Nd4j.zeros(DataType.FLOAT, 1, 8), true);
+        u.applyUpdater(Nd4j.createFromArray(1f, 2f, 3f, 4f), 0, 0);
+        INDArray m = u.getState().get(SAdamUpdater.M_STATE).dup();
+        u.offerEstimate(new LgiEstimate(1, 0, 0, Estimator.LOSS_PROBES, Double.NaN, new double[]{1, 2}, 10, 2e-9,
+                true, false, 0));
+        INDArray bad = Nd4j.createFromArray(1f, Float.NaN, 3f, 4f);
+        u.applyUpdater(bad, 1, 0);
+        Exact.assertBitEqual(Nd4j.zeros(DataType.FLOAT, 4), bad, "zero update");
+        Exact.assertBitEqual(m, u.getState().get(SAdamUpdater.M_STATE), "m unchanged");
+        assertTrue(u.lastEstimate().skipped());
+    }
+
+    @Test
+    void anOfferServesOneStepOnly() {
+        // after a skipped step DL4J retries the same iteration: a group the listener does not probe again must not
+        // reuse the skip it was offered for the first try
+        SAdam conf = SAdam.builder().learningRate(0.01).probes(2).build();
+        SAdamUpdater u = (SAdamUpdater) conf.instantiate(Nd4j.zeros(DataType.FLOAT, 1, 8), true);
+        u.offerEstimate(LgiEstimate.skippedStep(3, 0, -1, Estimator.NONE, Double.NaN));
+        INDArray first = Nd4j.createFromArray(1f, 2f, 3f, 4f);
+        u.applyUpdater(first, 3, 0);
+        Exact.assertBitEqual(Nd4j.zeros(DataType.FLOAT, 4), first, "the skipped try");
+        INDArray retry = Nd4j.createFromArray(1f, 2f, 3f, 4f);
+        u.applyUpdater(retry, 3, 0);
+        assertFalse(u.lastEstimate().skipped(), "the retry is a real step");
+        assertTrue(retry.sumNumber().doubleValue() != 0, "and it moves the parameters");
     }
 }

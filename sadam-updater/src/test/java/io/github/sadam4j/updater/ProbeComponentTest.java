@@ -3,6 +3,7 @@ package io.github.sadam4j.updater;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -176,6 +177,76 @@ class ProbeComponentTest {
     }
 
     @Test
+    void directionsDoNotRepeatAfterTheIterationCountRestartsAndAdvances() {
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
+        List<Integer> keys = new ArrayList<>();
+        SAdam.attach(net).setDirectionSource((it, g, i, t) -> {
+            if (i == 0) {
+                keys.add(it);
+            }
+            t.assign(1);
+        });
+        for (int run = 0; run < 2; run++) {
+            for (int i = 0; i < 3; i++) {
+                net.fit(Nets.classification(8, i));   // iterations 0, 1, 2
+            }
+            net.getLayerWiseConfigurations().setIterationCount(0);
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), keys);
+    }
+
+    @Test
+    void parallelProbesWithGroupsOfDifferentK() {
+        SAdam two = SAdam.builder().learningRate(0.01).probes(2).seed(3).build();
+        SAdam five = two.toBuilder().probes(5).build();
+        java.util.function.Supplier<MultiLayerNetwork> build = () -> {
+            MultiLayerNetwork n = new MultiLayerNetwork(Nets.base(two).list()
+                    .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(4).nOut(8)
+                            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+                    .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(8).nOut(3).updater(five)
+                            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                    .build());   // the first group probes k = 2, the second k = 5
+            n.init();
+            return n;
+        };
+        MultiLayerNetwork sequential = build.get();
+        MultiLayerNetwork parallel = build.get();
+        SAdam.attach(sequential).probeThreads(1);
+        SAdam.attach(parallel).probeThreads(4);   // the second group wants more threads than the first
+        for (int i = 0; i < 3; i++) {
+            step(sequential, Nets.classification(24, 50 + i));
+            step(parallel, Nets.classification(24, 50 + i));
+            assertEquals(2, SAdam.lastEstimates(parallel).size());
+            for (int g = 0; g < 2; g++) {
+                assertArrayEquals(SAdam.lastEstimates(sequential).get(g).d(), SAdam.lastEstimates(parallel).get(g).d(),
+                        0.0, "group " + g + " step " + i);
+            }
+        }
+        Exact.assertBitEqual(sequential.params(), parallel.params());
+    }
+
+    @Test
+    void aNetworkTheListenerProbedCanBeCollected() throws InterruptedException {
+        // the listener outlives the networks it probed (ParallelWrapper and Spark rebuild replicas all the time)
+        LossProbeListener shared = SAdam.probes().probeThreads(2);
+        java.lang.ref.WeakReference<MultiLayerNetwork> ref = trainedAndDropped(shared);
+        for (int i = 0; i < 200 && ref.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(ref.get(), "the listener keeps a network it probed alive");
+    }
+
+    private static java.lang.ref.WeakReference<MultiLayerNetwork> trainedAndDropped(LossProbeListener listener) {
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(3).build(), true);
+        net.addListeners(listener);
+        step(net, Nets.classification(16, 1));
+        assertEquals(1, listener.lastEstimates(net).size());
+        return new java.lang.ref.WeakReference<>(net);
+    }
+
+    @Test
     void probingANetworkWithoutSAdamIsAClearError() {
         MultiLayerNetwork adam = Nets.mlp(new Adam(0.01), false);
         adam.addListeners(SAdam.probes());
@@ -209,5 +280,11 @@ class ProbeComponentTest {
         net.fit(Nets.classification(8, 2));
         assertEquals(1, seen.size());
         assertEquals(seen.get(0), SAdam.lastEstimates(net).get(0));
+        try {
+            SAdam.lastEstimates(net).clear();
+        } catch (UnsupportedOperationException unmodifiable) {
+            // as good as a copy
+        }
+        assertEquals(1, SAdam.lastEstimates(net).size(), "changing the list the caller got changes nothing else");
     }
 }
