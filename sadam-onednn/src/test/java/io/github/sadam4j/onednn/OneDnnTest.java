@@ -144,7 +144,13 @@ class OneDnnTest {
             // DL4J 1.0.0-M2.1's bug, reproduced: without the workaround the second minibatch reuses the first one's
             // quantized conv weights, allocated in a workspace that has since been closed
             MultiLayerNetwork withoutFix = qatNet(new Adam(5e-3), 4);
-            assertThrows(RuntimeException.class, () -> withoutFix.fit(new ExistingDataSetIterator(data)));
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> withoutFix.fit(new ExistingDataSetIterator(data)));
+            StringBuilder chain = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                chain.append(t.getMessage()).append(" / ");
+            }
+            assertTrue(chain.toString().toLowerCase(java.util.Locale.ROOT).contains("workspace"), chain.toString());
         }
     }
 

@@ -96,4 +96,14 @@ public final class Lgi {
         }
         return true;
     }
+
+    /**
+     * @param a an array (a gradient)
+     * @return true when every element is finite; one reduction unless the sum overflows
+     */
+    static boolean allFinite(org.nd4j.linalg.api.ndarray.INDArray a) {
+        double sum = a.sumNumber().doubleValue();
+        // a sum of finite values only overflows for values near the float range: confirm before refusing the step
+        return Double.isFinite(sum) || !(a.isNaN().any() || a.isInfinite().any());
+    }
 }

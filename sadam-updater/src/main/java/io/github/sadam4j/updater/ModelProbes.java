@@ -63,10 +63,6 @@ final class ModelProbes {
         return last;
     }
 
-    long skippedSteps() {
-        return skippedSteps;
-    }
-
     /** @return how many times this network's layout was built (1 unless its updater or parameters were replaced) */
     int layoutsBuilt() {
         return layoutsBuilt;
@@ -178,7 +174,7 @@ final class ModelProbes {
         lastStep = step;
         worker = WorkerContext.current();
         double score = model.score();
-        if (!Double.isFinite(score) || !allFinite(net.flatGradient())) {
+        if (!Double.isFinite(score) || !Lgi.allFinite(net.flatGradient())) {
             refuseNonFiniteStep(lay, iteration, step, epoch, score);
             return;
         }
@@ -343,12 +339,6 @@ final class ModelProbes {
                     + "with .nonFiniteSteps(NonFiniteSteps.THROW) to stop instead.", iteration, net.describe(), what);
             skippedReported = 1;
         }
-    }
-
-    private static boolean allFinite(INDArray a) {
-        double sum = a.sumNumber().doubleValue();
-        // a sum of finite values only overflows for values near the float range: confirm before refusing the step
-        return Double.isFinite(sum) || !(a.isNaN().any() || a.isInfinite().any());
     }
 
     /** A refused step: the parameters and updater state from before it, put back after DL4J's step. */

@@ -23,7 +23,6 @@ final class ProbeGroup {
     private final long[] chunkStarts;
     private final long[] chunkEnds;
     private final long[] tensorSizes;
-    private final long length;
 
     /**
      * @param index       group index
@@ -41,11 +40,6 @@ final class ProbeGroup {
         this.chunkStarts = chunkStarts.clone();
         this.chunkEnds = chunkEnds.clone();
         this.tensorSizes = tensorSizes.clone();
-        long total = 0;
-        for (int c = 0; c < chunkStarts.length; c++) {
-            total += chunkEnds[c] - chunkStarts[c];
-        }
-        this.length = total;
     }
 
     int index() {
@@ -54,20 +48,6 @@ final class ProbeGroup {
 
     SAdam config() {
         return config;
-    }
-
-    List<SAdamUpdater> updaters() {
-        return updaters;
-    }
-
-    /** @return number of parameter values in the group */
-    long length() {
-        return length;
-    }
-
-    /** @return the sizes of the group's parameter tensors */
-    long[] tensorSizes() {
-        return tensorSizes.clone();
     }
 
     /**

@@ -87,9 +87,4 @@ final class ProbeTarget {
             paramChunks.get(c).addi(directionChunks.get(c));
         }
     }
-
-    /** @return number of parameter tensors (each normalised on its own) */
-    int tensorCount() {
-        return directionTensors.size();
-    }
 }

@@ -166,11 +166,11 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
         if (o != null && o.iteration() == iteration) {
             // the probe listener has checked the loss and the gradient on DL4J's networks; SameDiff's probes run
             // before backprop and cannot, so the gradient is checked here too (one reduction per block)
-            return o.skipped() || allFinite(gradient) ? o
+            return o.skipped() || Lgi.allFinite(gradient) ? o
                     : refuseNonFiniteGradient(gradient, iteration, epoch, o.estimator());
         }
         Estimator estimator = config.needsProbes() ? Estimator.LINEARIZED : Estimator.NONE;
-        if (!allFinite(gradient)) {
+        if (!Lgi.allFinite(gradient)) {
             return refuseNonFiniteGradient(gradient, iteration, epoch, estimator);
         }
         if (!config.needsProbes()) {
@@ -204,12 +204,6 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
                     + "SAdam.skippedSteps(net). (Logged once per network.)", where, iteration);
         }
         return LgiEstimate.skippedStep(iteration, epoch, -1, estimator, Double.NaN);
-    }
-
-    private static boolean allFinite(INDArray gradient) {
-        double sum = gradient.sumNumber().doubleValue();
-        // a sum of finite values only overflows for values near the float range: confirm before refusing the step
-        return Double.isFinite(sum) || !(gradient.isNaN().any() || gradient.isInfinite().any());
     }
 
     /** A name for the network that owns this gradient slice, as far as an updater can tell. */

@@ -68,13 +68,21 @@ public final class ParallelWrapperFit extends DistributedFit {
 
     @Override
     public synchronized void close() {
+        IllegalStateException failure = null;
         for (Wrapped w : wrappers.values()) {
             try {
                 w.wrapper().close();
             } catch (Exception e) {
-                throw new IllegalStateException("ParallelWrapper did not shut down", e);
+                if (failure == null) {
+                    failure = new IllegalStateException("ParallelWrapper did not shut down", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
         wrappers.clear();
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

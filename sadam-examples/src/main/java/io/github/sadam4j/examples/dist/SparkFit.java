@@ -25,6 +25,8 @@ import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fits a run's epochs on Spark with one of DL4J's own training masters: the epoch's minibatches become an RDD, the
@@ -41,6 +43,7 @@ public final class SparkFit extends DistributedFit {
         SHARING
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(SparkFit.class);
     private final SparkConf conf;
     private final Master master;
     private final int workers;
@@ -159,6 +162,15 @@ public final class SparkFit extends DistributedFit {
 
     @Override
     public synchronized void close() {
+        if (sc != null) {
+            // the Export approach (local mode) writes each epoch's minibatches under Hadoop's temp directory
+            for (Job job : jobs.values()) {
+                if (!job.sparkNet().getTrainingMaster().deleteTempFiles(sc)) {
+                    LOG.warn("Could not delete the temporary files of a Spark training job (DL4J's exported "
+                            + "minibatches under hadoop.tmp.dir)");
+                }
+            }
+        }
         jobs.clear();
         if (sc != null) {
             sc.stop();

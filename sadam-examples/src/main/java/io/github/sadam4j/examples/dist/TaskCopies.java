@@ -2,8 +2,11 @@ package io.github.sadam4j.examples.dist;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.AccumulatorV2;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The copy of an accumulator that the Spark task running on the calling thread deserialized: only that copy's
@@ -14,6 +17,8 @@ import org.apache.spark.util.AccumulatorV2;
 final class TaskCopies {
     /** (owner id, task attempt) to the accumulator copy that task deserialized. */
     private static final Map<String, AccumulatorV2<?, ?>> COPIES = new ConcurrentHashMap<>();
+    private static final AtomicBoolean FALLBACK_NOTICE = new AtomicBoolean();
+    private static final Logger LOG = LoggerFactory.getLogger(TaskCopies.class);
 
     private TaskCopies() {
     }
@@ -54,6 +59,10 @@ final class TaskCopies {
             if (e.getKey().startsWith(prefix)) {
                 return (A) e.getValue();
             }
+        }
+        if (FALLBACK_NOTICE.compareAndSet(false, true) && TaskContext.get() == null && !COPIES.isEmpty()) {
+            LOG.warn("No running Spark task's accumulator copy found for {} on thread {}: what it records here stays "
+                    + "in this executor and does not reach the driver", owner, Thread.currentThread().getName());
         }
         return fallback;
     }

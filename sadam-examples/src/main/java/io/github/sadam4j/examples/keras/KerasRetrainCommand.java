@@ -232,7 +232,11 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                     try {
                         fit(net, b);
                     } catch (RuntimeException e) {
-                        LOG.debug("training step failed", e);
+                        if (TrainingFailure.explained(e)) {
+                            LOG.debug("training step failed", e);
+                        } else {
+                            LOG.warn("training step failed with an error sadam4j does not explain", e);
+                        }
                         return stopTraining(bar, TrainingFailure.of(e, at, divergenceAdvice()));
                     }
                     lastLoss = net.score();

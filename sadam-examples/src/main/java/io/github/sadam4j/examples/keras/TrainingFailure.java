@@ -73,6 +73,16 @@ final class TrainingFailure {
         return "Error: DL4J could not train this model at " + at.where() + ": " + message;
     }
 
+    /** @return whether {@link #of} explains this failure fully (divergence, DL4J's PReLU defect) */
+    static boolean explained(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NonFiniteValuesException) {
+                return true;
+            }
+        }
+        return mentions(e, PRELU_BACKPROP_OP);
+    }
+
     private static boolean mentions(Throwable e, String text) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && t.getMessage().contains(text)) {
