@@ -39,6 +39,11 @@ public abstract class DistributedCommand extends QatCommand {
      */
     protected abstract DistributedFit createFit(int workers, int averagingFrequency);
 
+    /** @return the fewest workers the engine runs with (1; DL4J's ParallelWrapper refuses fewer than 2) */
+    protected int minimumWorkers() {
+        return 1;
+    }
+
     /** @return the resolved number of workers (0 = cores) */
     protected int workers() {
         return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
@@ -48,7 +53,12 @@ public abstract class DistributedCommand extends QatCommand {
     protected final QatTrainer.EpochFit engine() {
         if (workers < 0) {
             throw new CommandLine.ParameterException(spec().commandLine(), "--workers = " + workers
-                    + " is invalid: allowed 0 (the number of cores) or >= 1");
+                    + " is invalid: allowed 0 (the number of cores) or >= " + minimumWorkers());
+        }
+        if (workers() < minimumWorkers()) {
+            throw new CommandLine.ParameterException(spec().commandLine(), "--workers = " + workers + " gives "
+                    + workers() + " worker(s): " + commandName() + " needs at least " + minimumWorkers()
+                    + " (DL4J's engine refuses fewer; for one worker run qat)");
         }
         if (averagingFrequency < 1) {
             throw new CommandLine.ParameterException(spec().commandLine(), "--averaging-frequency = "

@@ -74,6 +74,12 @@ public abstract class DistributedFit implements QatTrainer.EpochFit, AutoCloseab
                         .append(other).append(")\n");
             }
         }));
+        Map<String, Map<String, Map<String, Long>>> reported = tally();
+        for (String run : sadamRuns) {
+            if (!reported.containsKey(run)) {
+                alarms.append("WARNING: ").append(run).append(": no worker reported a step\n");
+            }
+        }
         if (!alarms.isEmpty()) {
             sb.append('\n').append(alarms);
         } else if (!sadamRuns.isEmpty()) {

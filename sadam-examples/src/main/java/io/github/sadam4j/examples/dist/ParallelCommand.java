@@ -21,6 +21,11 @@ public final class ParallelCommand extends DistributedCommand {
     }
 
     @Override
+    protected int minimumWorkers() {
+        return 2;
+    }
+
+    @Override
     protected DistributedFit createFit(int workers, int averagingFrequency) {
         return new ParallelWrapperFit(workers, averagingFrequency);
     }

@@ -23,13 +23,14 @@ public final class ParallelWrapperFit extends DistributedFit {
     }
 
     /**
-     * @param workers            workers (threads, each with a replica of the network), &gt;= 1
+     * @param workers            workers (threads, each with a replica of the network), &gt;= 2
      * @param averagingFrequency steps between two averagings of parameters and updater state, &gt;= 1
      */
     public ParallelWrapperFit(int workers, int averagingFrequency) {
-        if (workers < 1 || averagingFrequency < 1) {
+        if (workers < 2 || averagingFrequency < 1) {
             throw new IllegalArgumentException("workers = " + workers + " and averaging frequency = "
-                    + averagingFrequency + ": both must be >= 1");
+                    + averagingFrequency + ": DL4J's ParallelWrapper needs at least 2 workers, the averaging "
+                    + "frequency must be >= 1");
         }
         this.workers = workers;
         this.averagingFrequency = averagingFrequency;

@@ -215,12 +215,12 @@ public class QatCommand implements Callable<Integer> {
         OptionChecks.atLeast(spec, "--parallel-runs", parallelRuns, 0);
         output.validate();
         NativeThreads.apply(threads);
+        QatTrainer.EpochFit engine = engine();   // checks its options before the data is loaded
         FashionMnist ds = data.load(null, null); // every training image found, as --paper
         if (paper && !ds.source().isFullDataset()) {
             LOG.warn("--paper on the embedded subset: this is NOT the paper's recipe (it needs the full dataset; see "
                     + "'sadam4j data --help')");
         }
-        QatTrainer.EpochFit engine = engine();
         Path dir = output.prepare(commandName());
         int stepsPerEpoch = FashionMnistIterator.shuffled(ds.train(), settings.batchSize(), 0).batchesPerPass();
         List<PlannedRun> plan = plan(settings, selected, grid);

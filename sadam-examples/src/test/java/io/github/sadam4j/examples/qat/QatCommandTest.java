@@ -243,6 +243,21 @@ class QatCommandTest {
         err.getBuffer().setLength(0);
         assertEquals(2, run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
         assertTrue(err.toString().startsWith("--out = " + file + " is invalid: allowed a folder"), err.toString());
+
+        // the distributed commands check their engine's options before the data too
+        String[][] distributed = {
+            {"parallel", "--workers", "1"}, {"parallel needs at least 2"},
+            {"parallel", "--workers", "-1"}, {"--workers = -1 is invalid: allowed 0 (the number of cores) or >= 2"},
+            {"spark", "--averaging-frequency", "0"}, {"--averaging-frequency = 0 is invalid: allowed >= 1"},
+        };
+        for (int i = 0; i < distributed.length; i += 2) {
+            err.getBuffer().setLength(0);
+            String[] args = concat(distributed[i], "--data", tmp.resolve("no-data").toString(), "--out",
+                    tmp.resolve("never").toString());
+            assertEquals(2, run(args), String.join(" ", distributed[i]) + ": " + err);
+            assertTrue(err.toString().contains(distributed[i + 1][0]), String.join(" ", distributed[i]) + ": " + err);
+        }
+        assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
     }
 
     @Test
