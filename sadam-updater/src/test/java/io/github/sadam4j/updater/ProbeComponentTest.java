@@ -157,10 +157,8 @@ class ProbeComponentTest {
         assertEquals("single JVM", WorkerContext.current().description());
     }
 
-    @Test
-    void directionsDoNotRepeatWhenTheIterationCountIsStuck() {
-        // Spark's SharedTrainingMaster restarts (or, on a cluster, never advances) DL4J's iteration count
-        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
+    /** @return the step keys the probes' directions are drawn for, one per step, as the network trains */
+    private static List<Integer> recordStepKeys(MultiLayerNetwork net) {
         List<Integer> keys = new ArrayList<>();
         SAdam.attach(net).setDirectionSource((it, g, i, t) -> {
             if (i == 0) {
@@ -168,6 +166,14 @@ class ProbeComponentTest {
             }
             t.assign(1);
         });
+        return keys;
+    }
+
+    @Test
+    void directionsDoNotRepeatWhenTheIterationCountIsStuck() {
+        // Spark's SharedTrainingMaster restarts (or, on a cluster, never advances) DL4J's iteration count
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
+        List<Integer> keys = recordStepKeys(net);
         for (int i = 0; i < 3; i++) {
             net.fit(Nets.classification(8, i));
             net.getLayerWiseConfigurations().setIterationCount(0);
@@ -179,13 +185,7 @@ class ProbeComponentTest {
     @Test
     void directionsDoNotRepeatAfterTheIterationCountRestartsAndAdvances() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
-        List<Integer> keys = new ArrayList<>();
-        SAdam.attach(net).setDirectionSource((it, g, i, t) -> {
-            if (i == 0) {
-                keys.add(it);
-            }
-            t.assign(1);
-        });
+        List<Integer> keys = recordStepKeys(net);
         for (int run = 0; run < 2; run++) {
             for (int i = 0; i < 3; i++) {
                 net.fit(Nets.classification(8, i));   // iterations 0, 1, 2
