@@ -259,6 +259,7 @@ final class ModelProbes {
         ProbeTarget master = lay.targets.get(g.index());
         master.backup();
         List<Future<?>> helpers = new ArrayList<>(threads - 1);
+        Throwable primary = null;
         try {
             for (int h = 0; h < threads - 1; h++) {
                 Replica r = replicas.get(h);
@@ -277,9 +278,19 @@ final class ModelProbes {
             for (int i = next.getAndIncrement(); i < k; i = next.getAndIncrement()) {
                 losses[i] = g.probeLoss(master, ds, step, i, replay, loss);
             }
+        } catch (RuntimeException | Error e) {
+            primary = e;
+            throw e;
         } finally {
             master.restore();
-            awaitAll(helpers);
+            try {
+                awaitAll(helpers);
+            } catch (RuntimeException e) {
+                if (primary == null) {
+                    throw e;
+                }
+                primary.addSuppressed(e);   // the first failure is the one to report
+            }
         }
         return losses;
     }
