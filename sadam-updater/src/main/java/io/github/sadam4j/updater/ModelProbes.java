@@ -156,7 +156,7 @@ final class ModelProbes {
             reseedMasks(lay, skip.step);
             return;
         }
-        reseedMasks(lay, Math.max(iteration + 1, lastStep + 1));
+        reseedMasks(lay, stepKey(iteration + 1));   // DL4J's count for the next step, unless it sticks
     }
 
     private void gradientCalculated(LossProbeListener owner) {
@@ -233,7 +233,7 @@ final class ModelProbes {
                             iteration, net.describe(), baseLoss, Arrays.toString(e.d()), g.config().getSigma(),
                             g.config().getRhoCap());
                 }
-                g.offer(e);
+                g.offer(e, true);
                 owner.publish(e);
                 estimates.add(e);
             }
@@ -335,11 +335,11 @@ final class ModelProbes {
         for (ProbeGroup g : lay.groups) {
             Estimator estimator = !g.config().needsProbes() ? Estimator.NONE : g.config().getEstimator();
             LgiEstimate e = LgiEstimate.skippedStep(iteration, epoch, g.index(), estimator, score);
-            g.offer(e);
+            g.offer(e, true);
             estimates.add(e);
         }
         for (SAdamUpdater u : lay.unprobedUpdaters) {
-            u.offerEstimate(LgiEstimate.skippedStep(iteration, epoch, -1, Estimator.NONE, score));
+            u.offerEstimate(LgiEstimate.skippedStep(iteration, epoch, -1, Estimator.NONE, score), true);
         }
         last = List.copyOf(estimates);
         skippedSteps++;

@@ -129,10 +129,15 @@ final class ProbeGroup {
                 Lgi.alpha(rho, config.getLambda()), !finite, false, probeNanos);
     }
 
-    /** @param estimate hands the estimate to every updater of the group */
-    void offer(LgiEstimate estimate) {
+    /**
+     * Hands the estimate to every updater of the group.
+     *
+     * @param estimate        the estimate
+     * @param gradientChecked whether the caller has checked the step's gradient for NaN/Inf
+     */
+    void offer(LgiEstimate estimate, boolean gradientChecked) {
         for (SAdamUpdater u : updaters) {
-            u.offerEstimate(estimate);
+            u.offerEstimate(estimate, gradientChecked);
         }
     }
 

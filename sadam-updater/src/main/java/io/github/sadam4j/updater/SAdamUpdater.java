@@ -46,6 +46,8 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
 
     // runtime-only state, deliberately not persisted
     private volatile LgiEstimate offered;
+    /** Whether whoever offered {@link #offered} has checked the step's gradient for NaN/Inf already. */
+    private volatile boolean offeredGradientChecked;
     private volatile LgiEstimate last;
     private volatile long skippedSteps;
     private DirectionSource linearizedDirections;
@@ -114,6 +116,16 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
      * @param estimate the estimate (its alpha damps the step)
      */
     public void offerEstimate(LgiEstimate estimate) {
+        offerEstimate(estimate, false);
+    }
+
+    /**
+     * @param estimate        the estimate of the coming step
+     * @param gradientChecked true when the caller has checked the step's whole gradient for NaN/Inf (DL4J's probe
+     *                        listener does, after backprop); false makes the update check its block itself
+     */
+    void offerEstimate(LgiEstimate estimate, boolean gradientChecked) {
+        this.offeredGradientChecked = gradientChecked;
         this.offered = estimate;
     }
 
@@ -164,9 +176,8 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
         LgiEstimate o = offered;
         offered = null;   // an offer serves one step: a stale one must not match a retried iteration
         if (o != null && o.iteration() == iteration) {
-            // the probe listener has checked the loss and the gradient on DL4J's networks; SameDiff's probes run
-            // before backprop and cannot, so the gradient is checked here too (one reduction per block)
-            return o.skipped() || Lgi.allFinite(gradient) ? o
+            // DL4J's probe listener has checked the whole gradient; SameDiff's probes run before backprop and cannot
+            return o.skipped() || offeredGradientChecked || Lgi.allFinite(gradient) ? o
                     : refuseNonFiniteGradient(gradient, iteration, epoch, o.estimator());
         }
         Estimator estimator = config.needsProbes() ? Estimator.LINEARIZED : Estimator.NONE;

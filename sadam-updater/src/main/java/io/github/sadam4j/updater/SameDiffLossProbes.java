@@ -126,7 +126,7 @@ public final class SameDiffLossProbes extends BaseListener {
         DirectionSource ds = injected != null ? injected : new GaussianDirections(config.getSeed());
         double[] losses = g.probeLossesInOrder(target, ds, iteration, replay, loss);
         LgiEstimate e = g.estimate(iteration, at.epoch(), baseLoss, losses, System.nanoTime() - t0);
-        g.offer(e);
+        g.offer(e, false);   // the probes run before backprop: the updater checks the gradient
         for (Consumer<LgiEstimate> o : observers) {
             o.accept(e);
         }
