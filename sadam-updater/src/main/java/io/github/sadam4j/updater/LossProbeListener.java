@@ -223,6 +223,14 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
         return WorkerContext.current().description();
     }
 
+    /**
+     * @return the index of the DL4J trainer thread (a ParallelWrapper worker, also inside a Spark executor) running the
+     *         caller, as S-Adam recognises it by name, or -1 on any other thread
+     */
+    public static int currentTrainerThread() {
+        return WorkerContext.trainerThread();
+    }
+
     private ModelProbes stateFor(Model model) {
         return models.get(model, m -> {
             NetworkAdapter.of(m).validate();   // what the probes cannot handle fails here, before the first step

@@ -39,17 +39,22 @@ record WorkerContext(int index, boolean distributed, String description) {
         if (partition >= 0) {
             return new WorkerContext(partition, true, "Spark partition " + partition);
         }
-        Matcher m = TRAINER_THREAD.matcher(Thread.currentThread().getName());
-        if (!m.matches()) {
+        int thread = trainerThread();
+        if (thread < 0) {
             return SINGLE;
         }
-        int thread = Integer.parseInt(m.group(1));
         int executor = Spark.executorNumber();
         if (executor < 0) {
             return new WorkerContext(thread, true, "ParallelWrapper worker " + thread);
         }
         return new WorkerContext((executor + 1) * THREADS_PER_EXECUTOR + thread, true,
                 "Spark executor " + executor + ", ParallelWrapper worker " + thread);
+    }
+
+    /** @return the index of the DL4J trainer thread (a ParallelWrapper worker) running this code, or -1 */
+    static int trainerThread() {
+        Matcher m = TRAINER_THREAD.matcher(Thread.currentThread().getName());
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
     }
 
     /**

@@ -61,7 +61,8 @@ public abstract class DistributedFit implements QatTrainer.EpochFit, AutoCloseab
         StringBuilder sb = new StringBuilder("## Steps per worker and estimator\n\n")
                 .append("| run | worker | steps | LOSS_PROBES | other |\n| --- | --- | ---: | ---: | --- |\n");
         StringBuilder alarms = new StringBuilder();
-        tally().forEach((run, workers) -> workers.forEach((worker, kinds) -> {
+        Map<String, Map<String, Map<String, Long>>> reported = tally();
+        reported.forEach((run, workers) -> workers.forEach((worker, kinds) -> {
             long total = kinds.values().stream().mapToLong(Long::longValue).sum();
             long probed = kinds.getOrDefault("LOSS_PROBES", 0L);
             String other = kinds.entrySet().stream().filter(e -> !e.getKey().equals("LOSS_PROBES"))
@@ -74,7 +75,6 @@ public abstract class DistributedFit implements QatTrainer.EpochFit, AutoCloseab
                         .append(other).append(")\n");
             }
         }));
-        Map<String, Map<String, Map<String, Long>>> reported = tally();
         for (String run : sadamRuns) {
             if (!reported.containsKey(run)) {
                 alarms.append("WARNING: ").append(run).append(": no worker reported a step\n");

@@ -30,7 +30,7 @@ public final class WorkerStepRecorder extends BaseTrainingListener implements Se
 
     private final StepSink sink;
     private final WorkerNaming naming;
-    private transient volatile ThreadLocal<Double> regularization;
+    private final StepMetrics.Reader metrics = new StepMetrics.Reader();
 
     /**
      * @param sink   where the steps go
@@ -43,28 +43,14 @@ public final class WorkerStepRecorder extends BaseTrainingListener implements Se
 
     @Override
     public void onGradientCalculation(Model model) {
-        regularization().set(StepMetrics.regularization(model));
+        metrics.atGradient(model);
     }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        StepMetrics m = StepMetrics.of(model, regularization().get());
+        StepMetrics m = metrics.afterStep(model);
         sink.add(new WorkerStep(worker(), iteration, epoch, m.loss(), m.estimator(), m.rho(), m.alpha(),
                 m.skipped()));
-    }
-
-    /** Per training thread (not serialized: a deserialized copy starts with its own). */
-    private ThreadLocal<Double> regularization() {
-        ThreadLocal<Double> r = regularization;
-        if (r == null) {
-            synchronized (this) {
-                if (regularization == null) {
-                    regularization = ThreadLocal.withInitial(() -> 0.0);
-                }
-                r = regularization;
-            }
-        }
-        return r;
     }
 
     private String worker() {
@@ -77,10 +63,9 @@ public final class WorkerStepRecorder extends BaseTrainingListener implements Se
      */
     static String sparkExecutorWorker() {
         org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
-        String thread = Thread.currentThread().getName();
         String executor = env == null ? "?" : env.executorId();
-        return "executor " + executor + (thread.startsWith("ParallelWrapper training thread")
-                ? ", worker " + thread.substring(thread.lastIndexOf(' ') + 1) : "");
+        int thread = LossProbeListener.currentTrainerThread();
+        return "executor " + executor + (thread >= 0 ? ", worker " + thread : "");
     }
 
     /**

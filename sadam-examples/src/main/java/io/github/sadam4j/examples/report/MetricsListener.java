@@ -25,7 +25,7 @@ public final class MetricsListener extends BaseTrainingListener {
     private final boolean numberInArrivalOrder;
     private final long startNanos;
     /** Per training thread: ParallelWrapper's workers call one listener concurrently. */
-    private final ThreadLocal<Double> regularization = ThreadLocal.withInitial(() -> 0.0);
+    private final StepMetrics.Reader metrics = new StepMetrics.Reader();
 
     /**
      * @param record   where to record (required)
@@ -64,12 +64,12 @@ public final class MetricsListener extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model model) {
-        regularization.set(StepMetrics.regularization(model));
+        metrics.atGradient(model);
     }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        record(iteration, epoch, StepMetrics.of(model, regularization.get()));
+        record(iteration, epoch, metrics.afterStep(model));
     }
 
     /**

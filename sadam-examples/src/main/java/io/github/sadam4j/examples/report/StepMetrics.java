@@ -22,10 +22,46 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 public record StepMetrics(double loss, double rho, double alpha, Estimator estimator, boolean skipped) {
 
     /**
+     * Reads the metrics of each step from a network on its training threads: the regularization score at gradient time
+     * ({@link #atGradient}), the rest right after the step ({@link #afterStep}). One per listener; several training
+     * threads (ParallelWrapper workers) may share it. Serializable for Spark: a deserialized copy starts afresh.
+     */
+    public static final class Reader implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private transient volatile ThreadLocal<Double> regularization;
+
+        /** @param model a network, at {@code onGradientCalculation} */
+        public void atGradient(Model model) {
+            perThread().set(regularization(model));
+        }
+
+        /**
+         * @param model the same network, at {@code iterationDone}
+         * @return the step's metrics
+         */
+        public StepMetrics afterStep(Model model) {
+            return of(model, perThread().get());
+        }
+
+        private ThreadLocal<Double> perThread() {
+            ThreadLocal<Double> r = regularization;
+            if (r == null) {
+                synchronized (this) {
+                    if (regularization == null) {
+                        regularization = ThreadLocal.withInitial(() -> 0.0);
+                    }
+                    r = regularization;
+                }
+            }
+            return r;
+        }
+    }
+
+    /**
      * @param model a network, at {@code onGradientCalculation}
      * @return its regularization score at the current parameters (what DL4J added to the data loss)
      */
-    public static double regularization(Model model) {
+    private static double regularization(Model model) {
         if (model instanceof MultiLayerNetwork net) {
             return net.calcRegularizationScore(true);
         }
@@ -40,7 +76,7 @@ public record StepMetrics(double loss, double rho, double alpha, Estimator estim
      * @param regularization its {@link #regularization(Model)} at gradient time
      * @return the step's metrics
      */
-    public static StepMetrics of(Model model, double regularization) {
+    private static StepMetrics of(Model model, double regularization) {
         List<LgiEstimate> estimates = SAdam.lastEstimates(model);
         double rho = estimates.stream().mapToDouble(LgiEstimate::rho).average().orElse(Double.NaN);
         double alpha = estimates.stream().mapToDouble(LgiEstimate::alpha).average().orElse(Double.NaN);
