@@ -27,7 +27,6 @@ import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
@@ -42,11 +41,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class LossProbeListenerTest {
     static final DirectionSource ZERO = (it, g, i, t) -> t.assign(0);
-
-    @BeforeEach
-    void resetNotices() {
-        NetworkNotices.reset();
-    }
 
     @Test
     void attachIsIdempotent() {
@@ -146,7 +140,12 @@ class LossProbeListenerTest {
         Exact.assertBitEqual(before, net.params(), "parameters after probing");
         Exact.assertBitEqual(grad, net.getGradientsViewArray(), "gradient after probing");
         assertEquals(score, net.score());
+        // the estimate is the updaters' (their one source of truth) once the update has used it
+        assertTrue(SAdamProbes.lastEstimates(net).isEmpty(), "no update yet");
+        ((org.deeplearning4j.nn.updater.MultiLayerUpdater) net.getUpdater()).update(net.gradient(), 0, 0, 16,
+                org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
         assertEquals(1, probes.lastEstimates().size());
+        assertSame(Estimator.LOSS_PROBES, SAdamProbes.lastEstimates(net).get(0).estimator());
     }
 
     @Test
@@ -260,39 +259,73 @@ class LossProbeListenerTest {
     }
 
     @Test
-    void droppingTheProbesWithSetListenersIsReportedOncePerNetwork() {
+    void droppingTheProbesWithSetListenersFailsTheNextUpdateSayingHowToFixIt() {
+        // was: droppingTheProbesWithSetListenersIsReportedOncePerNetwork (a WARN and a LINEARIZED fallback)
         MultiLayerNetwork net = Nets.mlp(new SAdam(0.01), false);
+        SAdam.attach(net);
+        DataSet d = Nets.classification(16, 7);
+        net.fit(d);
+        assertSame(Estimator.LOSS_PROBES, SAdam.lastEstimates(net).get(0).estimator());
+        net.setListeners(new ScoreIterationListener(100));
+        INDArray params = net.params().dup();
+        INDArray state = net.getUpdater().getStateViewArray().dup();
+        MissingProbesException e = assertThrows(MissingProbesException.class, () -> net.fit(d));
+        assertEquals(1, e.iteration(), "names the first affected update");
+        for (String fix : List.of("SAdamProbes.attach(net)", "setListeners", "SAdamProbes.listener()",
+                "ParallelWrapper", "Spark", "EarlyStopping", "TransferLearning", "clone()",
+                "estimator(Estimator.LINEARIZED)", "missingProbes(MissingProbes.WARN)", "nothing was updated",
+                String.format(java.util.Locale.ROOT, "%,d parameters", net.numParams()))) {
+            assertTrue(e.getMessage().contains(fix), fix + " missing from: " + e.getMessage());
+        }
+        Exact.assertBitEqual(params, net.params(), "nothing was updated");
+        Exact.assertBitEqual(state, net.getUpdater().getStateViewArray(), "nor the optimizer state");
+        assertEquals(1, net.getIterationCount());
+
+        MultiLayerNetwork copy = net.clone();   // clone() drops the listeners too
+        assertThrows(MissingProbesException.class, () -> copy.fit(d));
+        SAdamProbes.attach(copy);
+        copy.fit(d);
+        assertTrue(SAdamProbes.everyStepProbed(copy));
+    }
+
+    @Test
+    void underTheWarnPolicyMissingProbesFallBackAndAreWarnedAtThe1st10th100thUpdate() {
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().learningRate(0.01).missingProbes(MissingProbes.WARN).build(),
+                false);
         SAdam.attach(net);
         DataSet d = Nets.classification(16, 7);
         try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
             net.fit(d);
-            assertSame(Estimator.LOSS_PROBES, SAdam.lastEstimates(net).get(0).estimator());
             net.setListeners(new ScoreIterationListener(100));
-            net.fit(d);
-            net.fit(d);
-            assertEquals(1, log.count(Level.WARN, "loss probes did not run"), "one warning");
-            assertEquals(1, log.count(Level.WARN, "at iteration 1"), "names the first affected update");
-            assertEquals(1, log.count(Level.WARN, String.format(java.util.Locale.ROOT, "%,d parameters",
-                    net.numParams())), "names the network by its size");
-            assertEquals(1, log.events(Level.WARN).size());
-            assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
-
-            MultiLayerNetwork restored = net.clone();   // clone() drops the listeners too: its own warning
-            restored.fit(d);
-            assertEquals(2, log.count(Level.WARN, "loss probes did not run"), "once per network, not per JVM");
+            for (int i = 0; i < 12; i++) {
+                net.fit(d);
+            }
+            // two S-Adam updater blocks (dense + BN, output), each warns at its 1st and 10th update without probes
+            assertEquals(4, log.count(Level.WARN, "loss probes did not run"), log.events(Level.WARN).toString());
+            assertEquals(2, log.count(Level.WARN, "at iteration 1 (1 such update"), "names the first affected update");
+            assertEquals(2, log.count(Level.WARN, "at iteration 10 (10 such update"));
+            assertEquals(4, log.count(Level.WARN, String.format(java.util.Locale.ROOT, "%,d parameters",
+                    net.numParams())), "each names the network by its size");
         }
+        assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
+        StepCounts c = SAdamProbes.counts(net);
+        assertEquals(new StepCounts(13, 13, 0, 12, 0), c);
+        assertFalse(SAdamProbes.everyStepProbed(net));
     }
 
     @Test
-    void withoutProbesTheLinearizedEstimatorIsUsedAndWarnedOncePerNetwork() {
-        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(4).build(), false);
+    void withoutProbesTheLinearizedEstimatorIsUsedUnderTheWarnPolicy() {
+        // was: withoutProbesTheLinearizedEstimatorIsUsedAndWarnedOncePerNetwork; the default now fails instead
+        MultiLayerNetwork failing = Nets.mlp(SAdam.builder().probes(4).build(), false);
+        assertThrows(MissingProbesException.class, () -> failing.fit(Nets.classification(16, 8)));
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(4).missingProbes(MissingProbes.WARN).build(), false);
         DataSet d = Nets.classification(16, 8);
         try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
             for (int i = 0; i < 3; i++) {
                 net.fit(d);
             }
-            assertEquals(1, log.count(Level.WARN, "SAdam.attach(net)"));
-            assertEquals(1, log.events(Level.WARN).size(), "two S-Adam blocks, one network: one warning");
+            assertEquals(2, log.count(Level.WARN, "SAdamProbes.attach(net)"));
+            assertEquals(2, log.events(Level.WARN).size(), "two S-Adam blocks: one warning each (per updater)");
         }
         List<LgiEstimate> est = SAdam.lastEstimates(net);
         assertEquals(2, est.size(), "one per S-Adam updater block (dense+BN gamma/beta, output)");
@@ -300,6 +333,7 @@ class LossProbeListenerTest {
             assertSame(Estimator.LINEARIZED, e.estimator());
             assertTrue(e.rho() >= 0 && e.rho() <= 4.0 / 3.0 + 1e-9, e.toString());
         }
+        assertEquals(3, SAdamProbes.counts(net).withoutProbes());
     }
 
     @Test
