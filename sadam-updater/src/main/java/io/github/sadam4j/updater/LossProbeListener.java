@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * unless the configuration asks for {@link ProbeMasks#FRESH}.
  */
 public final class LossProbeListener extends BaseTrainingListener implements StepVeto.Handler, Serializable {
-    private static final long serialVersionUID = 3L;
+    private static final long serialVersionUID = 2L;
     private static final Logger log = LoggerFactory.getLogger(LossProbeListener.class);
 
     /** 0 = automatic. */

@@ -43,8 +43,8 @@ class NonFiniteStepsTest {
             SAdam conf = SAdam.builder().learningRate(0.01).probes(3).seed(4).build();
             MultiLayerNetwork clean = Nets.mlp(conf, true);
             MultiLayerNetwork dirty = Nets.mlp(conf, true);
-            SAdam.attach(clean);
-            SAdam.attach(dirty);
+            SAdamProbes.attach(clean);
+            SAdamProbes.attach(dirty);
             List<DataSet> data = batches();
             List<DataSet> withPoison = new ArrayList<>(data);
             withPoison.add(2, poisoned(data.get(2), poison));
@@ -60,8 +60,8 @@ class NonFiniteStepsTest {
             Exact.assertBitEqual(clean.getUpdater().getStateViewArray(), dirty.getUpdater().getStateViewArray(),
                     poison + ": Adam's m and v");
             assertEquals(clean.getIterationCount(), dirty.getIterationCount(), "the skipped step does not count");
-            assertEquals(2, SAdam.skippedSteps(dirty));
-            assertEquals(0, SAdam.skippedSteps(clean));
+            assertEquals(2, SAdamProbes.counts(dirty).skipped());
+            assertEquals(0, SAdamProbes.counts(clean).skipped());
             assertFalse(dirty.params().isNaN().any());
         }
     }
@@ -69,9 +69,9 @@ class NonFiniteStepsTest {
     @Test
     void aSkippedStepIsVisibleInTheDiagnostics() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         net.fit(poisoned(Nets.classification(16, 1), Double.NaN));
-        LgiEstimate e = SAdam.lastEstimates(net).get(0);
+        LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
         assertTrue(e.skipped(), e.toString());
         assertEquals(0.0, e.alpha());
         assertTrue(Double.isNaN(e.baseLoss()));
@@ -84,8 +84,8 @@ class NonFiniteStepsTest {
         SAdam conf = SAdam.builder().learningRate(0.01).probes(2).build();
         ComputationGraph clean = Nets.graph(conf);
         ComputationGraph dirty = Nets.graph(conf);
-        SAdam.attach(clean);
-        SAdam.attach(dirty);
+        SAdamProbes.attach(clean);
+        SAdamProbes.attach(dirty);
         MultiDataSet d = Nets.graphData(16, 3);
         INDArray[] bad = {d.getFeatures(0).dup(), d.getFeatures(1).dup()};
         bad[1].putScalar(0, Double.NaN);
@@ -97,14 +97,14 @@ class NonFiniteStepsTest {
         dirty.fit(new SingletonMultiDataSetIterator(d));
         Exact.assertBitEqual(clean.params(), dirty.params());
         Exact.assertBitEqual(clean.getUpdater().getStateViewArray(), dirty.getUpdater().getStateViewArray());
-        assertEquals(1, SAdam.skippedSteps(dirty));
+        assertEquals(1, SAdamProbes.counts(dirty).skipped());
     }
 
     @Test
     void throwPolicyStopsBeforeAnythingIsUpdated() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).nonFiniteSteps(NonFiniteSteps.THROW).build(),
                 false);
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         net.fit(Nets.classification(16, 1));
         INDArray before = net.params().dup();
         INDArray state = net.getUpdater().getStateViewArray().dup();
@@ -157,7 +157,7 @@ class NonFiniteStepsTest {
         u.applyUpdater(Nd4j.createFromArray(1f, 2f, 3f, 4f), 0, 0);
         INDArray m = u.getState().get(SAdamUpdater.M_STATE).dup();
         u.offerEstimate(new LgiEstimate(1, 0, 0, Estimator.LOSS_PROBES, Double.NaN, new double[]{1, 2}, 10, 2e-9,
-                true, false, 0));
+                true, false, 0, false));
         INDArray bad = Nd4j.createFromArray(1f, Float.NaN, 3f, 4f);
         u.applyUpdater(bad, 1, 0);
         Exact.assertBitEqual(Nd4j.zeros(DataType.FLOAT, 4), bad, "zero update");

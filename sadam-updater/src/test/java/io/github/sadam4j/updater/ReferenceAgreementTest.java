@@ -3,6 +3,7 @@ package io.github.sadam4j.updater;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -55,7 +56,7 @@ class ReferenceAgreementTest {
         MultiLayerNetwork oracle = new MultiLayerNetwork(confFn.apply(Nets.base(sadam)));   // no regularisation
         oracle.init();
         DirectionSource dirs = Nets.javaGaussian(77);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         probes.setDirectionSource(dirs);
 
         // tensor layout: the single S-Adam block's parameter tensors, in order
@@ -88,7 +89,7 @@ class ReferenceAgreementTest {
             }, z);
 
             net.fit(data);
-            LgiEstimate e = probes.lastEstimates().get(0);
+            LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
             assertEquals(ref.lastProbed, !e.reused(), "probed or reused at step " + step + ": " + e);
             assertEquals(ref.lastRho, e.rho(), 2e-3 + 1e-2 * ref.lastRho, "rho at step " + step);
             assertEquals(ref.lastAlpha, e.alpha(), 1e-2 * ref.lastAlpha, "alpha at step " + step);
