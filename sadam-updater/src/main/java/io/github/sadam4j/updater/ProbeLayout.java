@@ -21,6 +21,8 @@ final class ProbeLayout {
     private final INDArray params;
     private final List<ProbeGroup> groups = new ArrayList<>();
     private final List<ProbeTarget> targets = new ArrayList<>();
+    /** S-Adam updaters whose parameters are all frozen: no group, nothing to probe. */
+    private final List<SAdamUpdater> unprobed = new ArrayList<>();
     private final boolean hasRegularization;
     private final boolean stochastic;
     private final boolean throwsOnRefusedSteps;
@@ -70,7 +72,8 @@ final class ProbeLayout {
             }
             runs.removeIf(r -> r[1] <= r[0]);
             if (runs.isEmpty()) {
-                continue;   // only frozen parameters: nothing to probe (a refused step still reaches the updaters)
+                unprobed.addAll(updaters);   // only frozen parameters: nothing to probe
+                continue;
             }
             ProbeGroup g = new ProbeGroup(groups.size(), configs.get(members.get(0)), updaters,
                     runs.stream().mapToLong(r -> r[0]).toArray(), runs.stream().mapToLong(r -> r[1]).toArray(),
@@ -99,6 +102,11 @@ final class ProbeLayout {
     /** @return the S-Adam groups that have parameters to probe, in parameter order */
     List<ProbeGroup> groups() {
         return groups;
+    }
+
+    /** @return the S-Adam updaters whose parameters are all frozen (they get no estimate: nothing to probe) */
+    List<SAdamUpdater> unprobed() {
+        return unprobed;
     }
 
     /** @return group {@code index}'s parameters in the trained network */

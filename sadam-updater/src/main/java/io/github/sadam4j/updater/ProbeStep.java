@@ -53,6 +53,12 @@ final class ProbeStep {
      * @return the estimates made at this step (empty when every group reuses its damping)
      */
     List<LgiEstimate> run(ProbeReplicas pool) {
+        for (SAdamUpdater u : lay.unprobed()) {
+            if (u.getConfig().usesLossProbes()) {
+                // frozen parameters only: the probes have nothing to perturb, and a frozen step needs no damping
+                u.offerEstimate(LgiEstimate.none(iteration, epoch, -1), true);
+            }
+        }
         List<ProbeGroup> probing = new ArrayList<>();
         for (ProbeGroup g : lay.groups()) {
             if (!g.config().usesLossProbes()) {

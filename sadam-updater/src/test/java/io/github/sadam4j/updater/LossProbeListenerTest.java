@@ -127,6 +127,28 @@ class LossProbeListenerTest {
     }
 
     @Test
+    void anSAdamBlockWithOnlyFrozenParametersNeedsNoProbes() {
+        // a frozen layer with S-Adam settings of its own forms a block the probes have nothing to perturb in
+        SAdam sadam = SAdam.builder().learningRate(0.01).probes(2).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(Nets.base(sadam).list()
+                .layer(new FrozenLayerWithBackprop(new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH)
+                        .updater(sadam.toBuilder().learningRate(0.02).build()).build()))
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .build());
+        net.init();
+        SAdamProbes.attach(net);
+        INDArray frozen = net.getLayer(0).params().dup();
+        net.fit(Nets.classification(16, 2));
+        List<LgiEstimate> est = SAdamProbes.lastEstimates(net);
+        assertEquals(2, est.size(), est.toString());
+        assertSame(Estimator.NONE, est.get(0).estimator(), "the frozen block: nothing to probe");
+        assertSame(Estimator.LOSS_PROBES, est.get(1).estimator());
+        Exact.assertBitEqual(frozen, net.getLayer(0).params());
+        assertTrue(SAdamProbes.everyStepProbed(net));
+    }
+
+    @Test
     void parametersAreRestoredBitExactly() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().sigma(0.5).probes(4).build(), true);
         LossProbeListener probes = SAdamProbes.attach(net);
