@@ -122,7 +122,8 @@ abstract class NetworkAdapter {
      */
     void validate() {
         if (model().conf() == null || flatParams() == null) {
-            throw new IllegalArgumentException("The network is not initialised: call init() before SAdamProbes.attach(net)");
+            throw new IllegalArgumentException("The network is not initialised: call init() before "
+                    + "SAdamProbes.attach(net)");
         }
         OptimizationAlgorithm algo = model().conf().getOptimizationAlgo();
         if (algo != OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT) {
@@ -414,7 +415,8 @@ abstract class NetworkAdapter {
 
         @Override
         void captureBatch() {
-            batch = new MultiDataSet(cg.getInputs(), GraphLabels.of(cg), cg.getInputMaskArrays(), cg.getLabelMaskArrays());
+            batch = new MultiDataSet(cg.getInputs(), GraphLabels.of(cg), cg.getInputMaskArrays(),
+                    cg.getLabelMaskArrays());
         }
 
         @Override

@@ -566,8 +566,8 @@ public final class SAdam implements IUpdater {
         /**
          * @param estimator how rho is estimated: {@link Estimator#LOSS_PROBES} (the default: k extra forward passes,
          *                  which need {@link SAdamProbes#attach(Model)} or {@link SAdamProbes#listener()}; see
-         *                  {@link #missingProbes} for what happens when they do not run) or {@link Estimator#LINEARIZED}
-         *                  (chosen deliberately: no probes, no warning)
+         *                  {@link #missingProbes} for what happens when they do not run) or
+         *                  {@link Estimator#LINEARIZED} (chosen deliberately: no probes, no warning)
          * @return this builder
          */
         public Builder estimator(Estimator estimator) {

@@ -1,17 +1,12 @@
 package io.github.sadam4j.updater;
 
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataBuffer;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,20 +49,14 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
     private static final double TINY_LR = 1e-30;
 
     private final SAdam config;
-    private INDArray m;
-    private INDArray v;
-    /** {@code [rho, estimator code]} of the latest probing step, or null (probe interval 1). */
-    private INDArray damping;
-    /** A DL4J state view not yet split into m, v and damping: its gradient length is known at the first update. */
-    private INDArray unboundView;
+    private final SAdamState state;
+    private final LinearizedEstimator linearized;
 
     // runtime-only state, deliberately not persisted
     private volatile Offer offered;
     private volatile LgiEstimate last;
     private volatile StepCounts counts = StepCounts.NONE;
     private long nonFiniteRefusals;
-    private DirectionSource linearizedDirections;
-    private INDArray directionBuffer;
 
     /**
      * What a probe component handed over for one update.
@@ -84,7 +73,8 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
     /** @param config the configuration */
     public SAdamUpdater(SAdam config) {
         this.config = config;
-        this.linearizedDirections = new GaussianDirections(config.getSeed());
+        this.state = new SAdamState(config.storesDamping());
+        this.linearized = new LinearizedEstimator(config);
     }
 
     @Override
@@ -96,99 +86,22 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
 
     @Override
     public void setState(Map<String, INDArray> stateMap, boolean initialize) {
-        boolean withDamping = config.storesDamping();
-        int expected = withDamping ? 3 : 2;
-        if (stateMap == null || !stateMap.containsKey(M_STATE) || !stateMap.containsKey(V_STATE)
-                || (withDamping && !stateMap.containsKey(DAMPING_STATE)) || stateMap.size() != expected) {
-            throw new IllegalStateException("SAdam state map should contain exactly the keys [" + M_STATE + ", "
-                    + V_STATE + (withDamping ? ", " + DAMPING_STATE : "") + "] but has "
-                    + (stateMap == null ? "none" : stateMap.keySet()));
-        }
-        this.m = stateMap.get(M_STATE);
-        this.v = stateMap.get(V_STATE);
-        this.damping = withDamping ? stateMap.get(DAMPING_STATE) : null;
-        this.unboundView = null;
-        if (initialize) {
-            m.assign(0);
-            v.assign(0);
-            if (damping != null) {
-                damping.assign(0);
-            }
-        }
+        state.setMap(stateMap, initialize);
     }
 
     @Override
     public Map<String, INDArray> getState() {
-        requireBound();
-        Map<String, INDArray> r = new HashMap<>();
-        r.put(M_STATE, m);
-        r.put(V_STATE, v);
-        if (damping != null) {
-            r.put(DAMPING_STATE, damping);
-        }
-        return r;
+        return state.map();
     }
 
     @Override
     public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
-        if (!viewArray.isRowVector() && viewArray.rank() != 1) {
-            throw new IllegalArgumentException("SAdam state view must be a vector, got shape "
-                    + Arrays.toString(viewArray.shape()));
-        }
-        if (initialize) {
-            viewArray.assign(0);   // m = v = 0, and the stored rho 0 (alpha 1, "no probing step yet")
-        }
-        bind(viewArray.reshape(viewArray.length()), gradientShape, gradientOrder);
+        state.setView(viewArray, gradientShape, gradientOrder, initialize);
     }
 
-    /**
-     * The state view of a DL4J updater block. With a probe interval above 1 its layout depends on the block's gradient
-     * length, which DL4J does not pass here: the view is split at the first update.
-     */
+    /** The state view of a DL4J updater block (its layout is completed at the first update, see {@link SAdamState}). */
     void setStateView(INDArray flatView, boolean initialize) {
-        if (!config.storesDamping()) {
-            setStateViewArray(flatView, new long[]{flatView.length() / 2}, flatView.ordering(), initialize);
-            return;
-        }
-        if (initialize) {
-            flatView.assign(0);
-        }
-        this.unboundView = flatView;
-        this.m = null;
-        this.v = null;
-        this.damping = null;
-    }
-
-    private void bind(INDArray flat, long[] gradientShape, char gradientOrder) {
-        long n = Arrays.stream(gradientShape).reduce(1, (a, b) -> a * b);
-        long length = flat.length();
-        long tail = length - 2 * n;
-        if (config.storesDamping() ? tail < SAdam.DAMPING_STATE_SIZE : tail != 0) {
-            throw new IllegalStateException("SAdam state view of " + length + " values does not fit a gradient of "
-                    + n + " values (expected " + (config.storesDamping() ? "2 x " + n + " + the stored damping"
-                    : "2 x " + n) + ")");
-        }
-        this.m = Shape.newShapeNoCopy(flat.get(NDArrayIndex.interval(0, n)), gradientShape, gradientOrder == 'f');
-        this.v = Shape.newShapeNoCopy(flat.get(NDArrayIndex.interval(n, 2 * n)), gradientShape,
-                gradientOrder == 'f');
-        if (m == null || v == null) {
-            throw new IllegalStateException("Could not reshape the SAdam state views to the gradient shape "
-                    + Arrays.toString(gradientShape));
-        }
-        // one [rho, estimator] per updater block; DL4J sizes the tail per parameter tensor, the rest stays unused
-        this.damping = config.storesDamping()
-                ? flat.get(NDArrayIndex.interval(2 * n, 2 * n + SAdam.DAMPING_STATE_SIZE)) : null;
-        this.unboundView = null;
-    }
-
-    private void requireBound() {
-        if (m == null && unboundView == null) {
-            throw new IllegalStateException("SAdamUpdater has not been initialized with a state view");
-        }
-        if (m == null) {
-            throw new IllegalStateException("SAdamUpdater's state view is laid out at its first update (probe "
-                    + "interval " + config.getProbeInterval() + "); read the network's updater state view instead");
-        }
+        state.setBlockView(flatView, initialize);
     }
 
     // ------------------------------------------------------------------------------------------------ offers
@@ -243,17 +156,14 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
      * @param directions the source
      */
     public void setLinearizedDirections(DirectionSource directions) {
-        this.linearizedDirections = Objects.requireNonNull(directions, "directions");
+        linearized.setDirections(directions);
     }
 
     // ------------------------------------------------------------------------------------------------ update
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        if (unboundView != null) {
-            bind(unboundView, new long[]{gradient.length()}, 'c');
-        }
-        requireBound();
+        state.bindFor(gradient.length());
         Resolved r = resolve(gradient, iteration, epoch);
         LgiEstimate estimate = r.estimate;
         last = estimate;
@@ -262,17 +172,16 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
             gradient.assign(0);
             return;
         }
-        if (damping != null && estimate.probed()) {
-            damping.putScalar(0, estimate.rho());
-            damping.putScalar(1, code(estimate.estimator()));
+        if (state.storesDamping() && estimate.probed()) {
+            state.storeDamping(estimate);
         }
         double lr = config.getLearningRate(iteration, epoch);
         double alpha = estimate.alpha();
         double scaledLr = lr * alpha;
-        INDArray g = gradient.reshape(v.shape());
+        INDArray g = gradient.reshape(state.v().shape());
         boolean foldIntoLr = alpha == 1.0 || lr == 0.0 || Math.abs(scaledLr) >= TINY_LR;
-        Nd4j.exec(new AdamUpdater(g, v, m, foldIntoLr ? scaledLr : lr, config.getBeta1(), config.getBeta2(),
-                config.getEpsilon(), iteration));
+        Nd4j.exec(new AdamUpdater(g, state.v(), state.m(), foldIntoLr ? scaledLr : lr, config.getBeta1(),
+                config.getBeta2(), config.getEpsilon(), iteration));
         if (!foldIntoLr) {
             g.muli(alpha);
         }
@@ -310,7 +219,7 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
         if (withoutProbes) {
             warnWithoutProbes(gradient, iteration);
         }
-        LgiEstimate e = config.probesAt(iteration) ? linearized(gradient, iteration, epoch)
+        LgiEstimate e = config.probesAt(iteration) ? linearized.estimate(gradient, iteration, epoch)
                 : reusedDamping(iteration, epoch, -1);
         return new Resolved(e, withoutProbes);
     }
@@ -327,24 +236,13 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
 
     /** The damping stored by the latest probing step, for a step between probing steps. */
     private LgiEstimate reusedDamping(int iteration, int epoch, int group) {
-        if (damping == null) {
+        if (!state.storesDamping()) {
             throw new IllegalStateException("S-Adam was asked to reuse a damping at iteration " + iteration
                     + ", but its probe interval is " + config.getProbeInterval() + " and nothing is stored");
         }
-        double rho = damping.getDouble(0);
-        Estimator estimator = estimator(damping.getDouble(1));
-        return LgiEstimate.reusedDamping(iteration, epoch, group, estimator, rho, Lgi.alpha(rho, config.getLambda()));
-    }
-
-    /** @return how an estimator is stored in the updater state (0: no probing step yet) */
-    private static double code(Estimator e) {
-        return e == Estimator.LOSS_PROBES ? 1 : e == Estimator.LINEARIZED ? 2 : 0;
-    }
-
-    /** @return the estimator of a stored code; the nearest one when ParallelWrapper averaged codes of its workers */
-    private static Estimator estimator(double code) {
-        long c = Math.round(code);
-        return c <= 0 ? Estimator.NONE : c == 1 ? Estimator.LOSS_PROBES : Estimator.LINEARIZED;
+        double rho = state.storedRho();
+        return LgiEstimate.reusedDamping(iteration, epoch, group, state.storedEstimator(), rho,
+                Lgi.alpha(rho, config.getLambda()));
     }
 
     // ------------------------------------------------------------------------------------------------ failures
@@ -408,35 +306,5 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
         DataBuffer root = NetworkAdapter.rootBuffer(gradient);
         return String.format(Locale.ROOT, "the network with %,d parameters (S-Adam block of %,d)", root.length(),
                 gradient.length());
-    }
-
-    // ------------------------------------------------------------------------------------------------ LINEARIZED
-
-    /** D_i = &lt;g, u_i&gt; over this block's gradient slice, with unit directions u_i over the whole slice. */
-    private LgiEstimate linearized(INDArray gradient, int iteration, int epoch) {
-        long t0 = System.nanoTime();
-        INDArray g = gradient.reshape(gradient.length());
-        INDArray u = directionBuffer(g);
-        int k = config.getProbes();
-        double[] d = new double[k];
-        for (int i = 0; i < k; i++) {
-            linearizedDirections.fill(iteration, -1, i, u);
-            double norm = u.norm2Number().doubleValue();
-            d[i] = Nd4j.getBlasWrapper().dot(g, u) / (norm + 1e-12);
-        }
-        boolean finite = Lgi.allFinite(d);
-        double rho = Lgi.rho(d, config.getLgiEpsilon(), config.getRhoCap());
-        return new LgiEstimate(iteration, epoch, -1, Estimator.LINEARIZED, Double.NaN, d, rho,
-                Lgi.alpha(rho, config.getLambda()), !finite, false, System.nanoTime() - t0, false);
-    }
-
-    private INDArray directionBuffer(INDArray g) {
-        if (directionBuffer == null || directionBuffer.length() != g.length()
-                || directionBuffer.dataType() != g.dataType()) {
-            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                directionBuffer = Nd4j.createUninitializedDetached(g.dataType(), g.length());
-            }
-        }
-        return directionBuffer;
     }
 }

@@ -56,7 +56,8 @@ public final class SameDiffLossProbes extends BaseListener {
                     + "first" + (tc == null ? "" : " (the updater is " + tc.getUpdater() + ")"));
         }
         if (sd.getLossVariables() == null || sd.getLossVariables().isEmpty()) {
-            throw new IllegalArgumentException("The SameDiff graph has no loss variable: call sd.setLossVariables(...)");
+            throw new IllegalArgumentException("The SameDiff graph has no loss variable: call "
+                    + "sd.setLossVariables(...)");
         }
         for (Listener l : sd.getListeners()) {
             if (l instanceof SameDiffLossProbes p) {

@@ -375,7 +375,8 @@ class LossProbeListenerTest {
 
     @Test
     void unsupportedModelsAreClearErrors() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(mock(Model.class)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SAdamProbes.attach(mock(Model.class)));
         assertTrue(e.getMessage().contains("MultiLayerNetwork and ComputationGraph"), e.getMessage());
 
         MultiLayerNetwork notInit = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new SAdam())));

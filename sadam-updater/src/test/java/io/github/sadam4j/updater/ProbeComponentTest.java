@@ -263,7 +263,8 @@ class ProbeComponentTest {
                 .contains("init()"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.counts(notInit)).getMessage()
                 .contains("init()"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.lastEstimates((org.deeplearning4j.nn.api.Model) null)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> SAdamProbes.lastEstimates((org.deeplearning4j.nn.api.Model) null)).getMessage()
                 .contains("null"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> SAdamProbes.attach((org.nd4j.autodiff.samediff.SameDiff) null)).getMessage().contains("null"));

@@ -39,7 +39,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 class StepGuardTest {
 
-    /** VetoLayer -&gt; Dense(4-&gt;8, tanh) -&gt; [Dropout] -&gt; Output(3); the veto layer optionally frozen-wrapped. */
+    /** VetoLayer -&gt; Dense(4-&gt;8, tanh) -&gt; [Dropout] -&gt; Output(3); the veto layer maybe frozen-wrapped. */
     static MultiLayerNetwork net(IUpdater updater, boolean dropout, boolean wrapped) {
         var b = Nets.base(updater).weightDecay(1e-3).list()
                 .layer(wrapped ? new FrozenLayerWithBackprop(new VetoLayer()) : new VetoLayer())
