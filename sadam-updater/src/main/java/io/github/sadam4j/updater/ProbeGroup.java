@@ -146,12 +146,11 @@ final class ProbeGroup {
      * steps of the probe interval).
      *
      * @param iteration       the update's iteration
-     * @param epoch           its epoch
      * @param gradientChecked whether the caller has checked the step's gradient for NaN/Inf
      */
-    void offerReuse(int iteration, int epoch, boolean gradientChecked) {
+    void offerReuse(int iteration, boolean gradientChecked) {
         for (SAdamUpdater u : updaters) {
-            u.offerReuse(iteration, epoch, index, gradientChecked);
+            u.offerReuse(iteration, index, gradientChecked);
         }
     }
 

@@ -67,7 +67,7 @@ final class ProbeStep {
             if (g.config().probesAt(iteration)) {
                 probing.add(g);
             } else {
-                g.offerReuse(iteration, epoch, true);
+                g.offerReuse(iteration, true);
             }
         }
         if (probing.isEmpty()) {

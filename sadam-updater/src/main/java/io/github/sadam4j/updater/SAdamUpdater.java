@@ -62,12 +62,11 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
      * What a probe component handed over for one update.
      *
      * @param iteration       the update it is for
-     * @param epoch           its epoch
      * @param group           the probe group
      * @param estimate        the estimate, or null: reuse the stored damping
      * @param gradientChecked whether the giver has checked the step's gradient for NaN/Inf
      */
-    private record Offer(int iteration, int epoch, int group, LgiEstimate estimate, boolean gradientChecked) {
+    private record Offer(int iteration, int group, LgiEstimate estimate, boolean gradientChecked) {
     }
 
     /** @param config the configuration */
@@ -124,15 +123,15 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
      */
     void offerEstimate(LgiEstimate estimate, boolean gradientChecked) {
         Objects.requireNonNull(estimate, "estimate");
-        this.offered = new Offer(estimate.iteration(), estimate.epoch(), estimate.group(), estimate, gradientChecked);
+        this.offered = new Offer(estimate.iteration(), estimate.group(), estimate, gradientChecked);
     }
 
     /**
      * Tells the coming update that the probes are running and that it reuses the stored damping (a step between two
      * probing steps of the probe interval).
      */
-    void offerReuse(int iteration, int epoch, int group, boolean gradientChecked) {
-        this.offered = new Offer(iteration, epoch, group, null, gradientChecked);
+    void offerReuse(int iteration, int group, boolean gradientChecked) {
+        this.offered = new Offer(iteration, group, null, gradientChecked);
     }
 
     /** @return the estimate used by the most recent update, or null before the first update */

@@ -111,7 +111,7 @@ public final class SameDiffLossProbes extends BaseListener {
         int iteration = at.iteration();
         if (!config.probesAt(iteration)) {
             // between probing steps: no forward pass; the updaters check the gradient and reuse their damping
-            g.offerReuse(iteration, at.epoch(), false);
+            g.offerReuse(iteration, false);
             return;
         }
         Map<String, INDArray> placeholders = SameDiffTraining.placeholders(sd, data);
