@@ -16,10 +16,10 @@ public enum NonFiniteSteps {
      * one and reported with the running count at the end of each epoch. The default.
      *
      * <p>The whole step is undone only where a step guard runs ({@link SAdamProbes#attach},
-     * {@link SAdamProbes#listener()} or a {@link StepGuard}): it backs up the parameters and the updater state when it refuses the step and restores
-     * them after DL4J's step. Without one, each {@link SAdamUpdater} can only refuse its own block when its gradient
-     * slice is not finite (zero update, m and v unchanged); weight decay, other updaters and the iteration count are
-     * then outside its reach.
+     * {@link SAdamProbes#listener()} or a {@link StepGuard}): it backs up the parameters and the updater state when it
+     * refuses the step and restores them after DL4J's step. Without one, each {@link SAdamUpdater} can only refuse its
+     * own block when its gradient slice is not finite (zero update, m and v unchanged); weight decay, other updaters
+     * and the iteration count are then outside its reach.
      */
     SKIP,
     /**
