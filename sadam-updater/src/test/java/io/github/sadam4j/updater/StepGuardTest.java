@@ -60,11 +60,7 @@ class StepGuardTest {
     }
 
     static List<DataSet> batches() {
-        List<DataSet> b = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            b.add(Nets.classification(16, 80 + i));
-        }
-        return b;
+        return NonFiniteStepsTest.batches();
     }
 
     static List<DataSet> withVetoedBatches(List<DataSet> clean) {
