@@ -25,7 +25,7 @@ public final class LgiCsvListener extends BaseTrainingListener implements Closea
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        for (LgiEstimate e : SAdam.lastEstimates(model)) {
+        for (LgiEstimate e : SAdamProbes.lastEstimates(model)) {
             if (e.iteration() == iteration) {
                 writer.accept(e);
             }

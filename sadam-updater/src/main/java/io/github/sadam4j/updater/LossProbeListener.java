@@ -2,6 +2,7 @@ package io.github.sadam4j.updater;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
@@ -20,14 +21,24 @@ import org.slf4j.LoggerFactory;
  * The {@link Estimator#LOSS_PROBES} estimator of S-Adam for {@code MultiLayerNetwork} and {@code ComputationGraph}:
  * a training listener that, after the gradient is computed and before the update, re-evaluates the network's loss on
  * the same minibatch at k randomly perturbed parameter vectors, computes rho and alpha, and hands alpha to the
- * {@link SAdamUpdater}s. Get one with {@link SAdam#probes()} (not bound to a network) or {@link SAdam#attach(Model)}.
+ * {@link SAdamUpdater}s. Get one with {@link SAdamProbes#listener()} (not bound to a network) or
+ * {@link SAdamProbes#attach(Model)}.
+ *
+ * <p><b>A step guard included.</b> Before probing, the listener guards the step as a {@link StepGuard} does: a step
+ * that a layer vetoes ({@link StepVeto}) or whose minibatch loss or gradient is not finite is skipped and undone, or
+ * throws, as the S-Adam configuration says ({@link NonFiniteSteps}).
+ *
+ * <p><b>Probe interval.</b> With {@link SAdam.Builder#probeInterval(int)} above 1 the probes run at the probing steps
+ * only; the steps between run no probes, but the listener still guards them, tells the updaters to reuse the stored
+ * damping and seeds their dropout masks exactly as at every step.
  *
  * <p><b>One listener, many networks.</b> The listener holds no network: it probes whichever network calls it
  * ({@code onGradientCalculation(Model)} receives the worker's own network on every DL4J engine) and keeps each
- * network's state (layout, buffers, estimates) apart, weakly keyed by identity, so ParallelWrapper workers sharing one
+ * network's state (layout, buffers, seeds) apart, weakly keyed by identity, so ParallelWrapper workers sharing one
  * instance neither rebuild each other's caches nor mix estimates, and discarded networks are not kept alive. It is
- * {@link Serializable}, so Spark ships it to every worker ({@code sparkNet.setListeners(SAdam.probes())}); the
- * per-network state, observers and injected directions are not serialized.
+ * {@link Serializable}, so Spark ships it to every worker ({@code sparkNet.setListeners(SAdamProbes.listener())}); the
+ * per-network state, observers and injected directions are not serialized. Estimates are read from the updaters
+ * ({@link SAdamProbes#lastEstimates(Model)}), their one source of truth.
  *
  * <p><b>Workers.</b> Each worker of ParallelWrapper or Spark mixes its worker index into the seeds of its directions
  * and dropout masks, so two workers never probe along the same directions at a step; worker 0 and a plain
@@ -43,17 +54,16 @@ import org.slf4j.LoggerFactory;
  * layers or other NoOp-updater state); one rho per group of parameters with equal S-Adam settings; each parameter
  * tensor's direction normalised on its own; the data loss only (DL4J's score minus its regularisation terms);
  * parameters restored by copy, bit-exactly; forward passes only, in training mode, with the gradient's dropout masks
- * unless the configuration asks for {@link ProbeMasks#FRESH}. A step whose minibatch loss or gradient is not finite is
- * skipped or refused ({@link NonFiniteSteps}).
+ * unless the configuration asks for {@link ProbeMasks#FRESH}.
  */
-public final class LossProbeListener extends BaseTrainingListener implements Serializable {
+public final class LossProbeListener extends BaseTrainingListener implements StepVeto.Handler, Serializable {
     private static final long serialVersionUID = 2L;
     private static final Logger log = LoggerFactory.getLogger(LossProbeListener.class);
 
     /** 0 = automatic. */
     private int probeThreads;
 
-    private transient Cache<Model, ModelProbes> models;
+    private transient Cache<Model, NetworkProbes> models;
     private transient List<Consumer<LgiEstimate>> observers;
     private transient volatile DirectionSource injected;
     private transient volatile WeakReference<Model> attached;
@@ -73,6 +83,7 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
         initTransient();
     }
 
+    /** See {@link SAdamProbes#attach(Model)}. */
     static LossProbeListener attachTo(Model model) {
         NetworkAdapter net = NetworkAdapter.of(model);
         net.validate();
@@ -87,23 +98,24 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
         if (added) {
             probes = new LossProbeListener();
         }
-        ModelProbes state = probes.stateFor(model);
-        if (state.layout(NetworkAdapter.of(model)).groups.isEmpty()) {
+        NetworkProbes state = probes.stateFor(model);
+        if (state.layout(net).groups().isEmpty()) {
             throw new IllegalArgumentException("No parameter of this network is trained by SAdam, so there is nothing "
-                    + "to probe: set .updater(new SAdam(...)) on the network or its layers");
+                    + "to probe: set .updater(new SAdam(...)) on the network or its layers (to guard the steps of "
+                    + "another optimizer, add a StepGuard)");
         }
         int duplicates = net.duplicateRegularizations();
         if (duplicates > 0) {
             log.warn("This network's configuration holds {} duplicated regularization entries: DL4J 1.0.0-M2.1 "
                     + "copies a global .weightDecay(...)/.regularization(...) into every layer twice, so the decay "
-                    + "is applied at twice its value. Call Regularizations.deduplicate(conf) (before or after "
-                    + "init), or set the regularization per layer.", duplicates);
+                    + "is applied at twice its value. Call {}.deduplicate(conf) (before or after init), or set the "
+                    + "regularization per layer.", duplicates, Regularizations.class.getName());
         }
         if (added) {
             model.addListeners(probes);
         }
         probes.attached = new WeakReference<>(model);
-        state.onEpochStart(NetworkAdapter.of(model));
+        state.epochStart(net);
         return probes;
     }
 
@@ -151,8 +163,9 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
     }
 
     /**
-     * Registers a consumer that receives every estimate (one per probed group, iteration and network), e.g. an
-     * {@link LgiCsvWriter}. Not serialized: observers stay in the JVM that registered them.
+     * Registers a consumer that receives, after each update, the estimate every loss-probe group used (probed or
+     * reused; not for skipped steps), e.g. an {@link LgiCsvWriter}. Not serialized: observers stay in the JVM that
+     * registered them.
      *
      * @param observer the consumer
      */
@@ -167,33 +180,35 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
     }
 
     /**
-     * @param model a network this listener probes
-     * @return the estimates of that network's most recent probed step, one per probed group; empty before
+     * @param model a network
+     * @return the estimates of its latest update
+     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}: the updaters are the one source of the estimates
      */
+    @Deprecated
     public List<LgiEstimate> lastEstimates(Model model) {
-        ModelProbes s = models.getIfPresent(Objects.requireNonNull(model, "model"));
-        return s == null ? List.of() : s.last();
+        return SAdamProbes.lastEstimates(Objects.requireNonNull(model, "model"));
     }
 
     /**
-     * The estimates of the most recent step of the network this listener was attached to with
-     * {@link SAdam#attach(Model)}, or of the only network it has probed.
+     * The estimates of the latest update of the network this listener was attached to with
+     * {@link SAdamProbes#attach(Model)}, or of the only network it has probed.
      *
-     * @return the estimates, one per probed group
-     * @throws IllegalStateException if the listener serves several networks (use {@link #lastEstimates(Model)} or
-     *                               {@link SAdam#lastEstimates(Model)})
+     * @return the estimates, one per probe group
+     * @throws IllegalStateException if the listener serves several networks
+     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}
      */
+    @Deprecated
     public List<LgiEstimate> lastEstimates() {
         Model m = attached.get();
-        if (m != null) {
-            return lastEstimates(m);
+        if (m == null) {
+            var all = models.asMap().keySet();
+            if (all.size() > 1) {
+                throw new IllegalStateException("This S-Adam probe listener serves " + all.size() + " networks: ask "
+                        + "for one with SAdamProbes.lastEstimates(model)");
+            }
+            m = all.isEmpty() ? null : all.iterator().next();
         }
-        var all = models.asMap().values();
-        if (all.size() > 1) {
-            throw new IllegalStateException("This S-Adam probe listener serves " + all.size() + " networks: ask "
-                    + "for one with lastEstimates(model) or SAdam.lastEstimates(model)");
-        }
-        return all.isEmpty() ? List.of() : all.iterator().next().last();
+        return m == null ? List.of() : SAdamProbes.lastEstimates(m);
     }
 
     /**
@@ -202,13 +217,13 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
      *         has not called this listener
      */
     public int workerIndex(Model model) {
-        ModelProbes s = models.getIfPresent(Objects.requireNonNull(model, "model"));
+        NetworkProbes s = models.getIfPresent(Objects.requireNonNull(model, "model"));
         return s == null ? -1 : s.worker().index();
     }
 
     /** @return how often the layout of a network was built by this listener, 0 if it never called it (tests) */
     int layoutsBuilt(Model model) {
-        ModelProbes s = models.getIfPresent(model);
+        NetworkProbes s = models.getIfPresent(model);
         return s == null ? 0 : s.layoutsBuilt();
     }
 
@@ -231,31 +246,48 @@ public final class LossProbeListener extends BaseTrainingListener implements Ser
         return WorkerContext.trainerThread();
     }
 
-    private ModelProbes stateFor(Model model) {
+    private NetworkProbes stateFor(Model model) {
         return models.get(model, m -> {
             NetworkAdapter.of(m).validate();   // what the probes cannot handle fails here, before the first step
-            return new ModelProbes();
+            return new NetworkProbes();
         });
+    }
+
+    /** @return true unless an earlier S-Adam probe listener of the network does the job */
+    private boolean acts(NetworkAdapter net) {
+        return StepGuard.actingHandler(net.listeners(), this) == this;
     }
 
     @Override
     public void onEpochStart(Model model) {
-        stateFor(model).onEpochStart(NetworkAdapter.of(model));
+        NetworkAdapter net = NetworkAdapter.of(model);
+        if (acts(net)) {
+            stateFor(model).epochStart(net);
+        }
     }
 
     @Override
     public void onEpochEnd(Model model) {
-        stateFor(model).onEpochEnd(NetworkAdapter.of(model));
+        NetworkAdapter net = NetworkAdapter.of(model);
+        if (acts(net)) {
+            stateFor(model).epochEnd(net);
+        }
     }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        stateFor(model).iterationDone(NetworkAdapter.of(model), iteration);
+        NetworkAdapter net = NetworkAdapter.of(model);
+        if (acts(net)) {
+            stateFor(model).iterationDone(net, iteration, this);
+        }
     }
 
     @Override
     public void onGradientCalculation(Model model) {
-        stateFor(model).onGradientCalculation(NetworkAdapter.of(model), this);
+        NetworkAdapter net = NetworkAdapter.of(model);
+        if (acts(net)) {
+            stateFor(model).gradientCalculated(net, this);
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.github.sadam4j.updater;
 
-import java.lang.reflect.Field;
+import io.github.sadam4j.updater.dl4j.GraphLabels;
+import io.github.sadam4j.updater.dl4j.Regularizations;
+import io.github.sadam4j.updater.dl4j.WeightNoiseCache;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -12,6 +14,7 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -35,7 +38,7 @@ abstract class NetworkAdapter {
             return new Cg(cg);
         }
         throw new IllegalArgumentException("S-Adam loss probes support MultiLayerNetwork and ComputationGraph (and "
-                + "SameDiff via SAdam.attach(SameDiff)), not " + (model == null ? "null (no network was given)"
+                + "SameDiff via SAdamProbes.attach(SameDiff)), not " + (model == null ? "null (no network was given)"
                 : model.getClass().getName()));
     }
 
@@ -90,14 +93,23 @@ abstract class NetworkAdapter {
     /** Forgets the captured minibatch (no references kept between iterations). */
     abstract void releaseBatch();
 
+    /** Drops the layers' cached weights-after-weight-noise (a DL4J M2.1 defect, see {@link WeightNoiseCache}). */
+    void clearNoiseWeightParams() {
+        WeightNoiseCache.clear(model());
+    }
+
+    /** @return the network's runtime layers, in order */
+    abstract Layer[] runtimeLayers();
+
     /**
-     * Drops the weights-after-weight-noise (e.g. quantized weights) that the layers cached for the training pass.
-     * DL4J 1.0.0-M2.1's helper path of {@code ConvolutionLayer.backpropGradient} (oneDNN, cuDNN) returns before it
-     * clears that cache, so the probes' next training-mode forward pass would reuse the stale, unperturbed weights
-     * (with workspaces: "leaked workspace pointer from WS_ALL_LAYERS_ACT"). Nothing reads the cache after the
-     * gradient is computed; DL4J's own path has cleared it by then.
+     * @param view a view of one of a network's flat arrays (its gradient, parameters or updater state)
+     * @return the buffer the view belongs to: the same object for every view of that array
      */
-    abstract void clearNoiseWeightParams();
+    static DataBuffer rootBuffer(INDArray view) {
+        DataBuffer d = view.data();
+        DataBuffer original = d.originalDataBuffer();
+        return original != null ? original : d;
+    }
 
     /** @return the regularisation part of DL4J's score at the current parameters */
     abstract double regularizationScore();
@@ -110,7 +122,8 @@ abstract class NetworkAdapter {
      */
     void validate() {
         if (model().conf() == null || flatParams() == null) {
-            throw new IllegalArgumentException("The network is not initialised: call init() before SAdam.attach(net)");
+            throw new IllegalArgumentException("The network is not initialised: call init() before "
+                    + "SAdamProbes.attach(net)");
         }
         OptimizationAlgorithm algo = model().conf().getOptimizationAlgo();
         if (algo != OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT) {
@@ -119,8 +132,8 @@ abstract class NetworkAdapter {
         }
         if (backpropType() == BackpropType.TruncatedBPTT) {
             throw new IllegalArgumentException("S-Adam loss probes do not support truncated BPTT (the loss of a "
-                    + "segment depends on the stored RNN state). Use BackpropType.Standard, or train without "
-                    + "attach() (LINEARIZED estimator)");
+                    + "segment depends on the stored RNN state). Use BackpropType.Standard, or train without probes: "
+                    + "SAdam.builder().estimator(Estimator.LINEARIZED)");
         }
     }
 
@@ -243,7 +256,7 @@ abstract class NetworkAdapter {
         NetworkAdapter requireInitialized() {
             if (net.getLayers() == null) {
                 throw new IllegalArgumentException("The network is not initialised: call init() before "
-                        + "SAdam.attach(net) or SAdam.lastEstimates(net)");
+                        + "SAdamProbes.attach(net) or SAdamProbes.lastEstimates(net)");
             }
             return this;
         }
@@ -299,29 +312,17 @@ abstract class NetworkAdapter {
         }
 
         @Override
-        void clearNoiseWeightParams() {
-            net.clearNoiseWeightParams();
+        Layer[] runtimeLayers() {
+            return net.getLayers() == null ? new Layer[0] : net.getLayers();
         }
     }
 
     private static final class Cg extends NetworkAdapter {
-        private static final Field LABELS = labelsField();
         private final ComputationGraph cg;
         private MultiDataSet batch;
 
         Cg(ComputationGraph cg) {
             this.cg = cg;
-        }
-
-        private static Field labelsField() {
-            try {
-                Field f = ComputationGraph.class.getDeclaredField("labels");
-                f.setAccessible(true);
-                return f;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalStateException("This DL4J version's ComputationGraph has no readable 'labels' field; "
-                        + "S-Adam's loss probes need it (tested with 1.0.0-M2.1)", e);
-            }
         }
 
         @Override
@@ -377,7 +378,7 @@ abstract class NetworkAdapter {
         NetworkAdapter requireInitialized() {
             if (cg.getVertices() == null) {
                 throw new IllegalArgumentException("The network is not initialised: call init() before "
-                        + "SAdam.attach(net) or SAdam.lastEstimates(net)");
+                        + "SAdamProbes.attach(net) or SAdamProbes.lastEstimates(net)");
             }
             return this;
         }
@@ -414,13 +415,8 @@ abstract class NetworkAdapter {
 
         @Override
         void captureBatch() {
-            INDArray[] labels;
-            try {
-                labels = (INDArray[]) LABELS.get(cg);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException("Cannot read the ComputationGraph's labels", e);
-            }
-            batch = new MultiDataSet(cg.getInputs(), labels, cg.getInputMaskArrays(), cg.getLabelMaskArrays());
+            batch = new MultiDataSet(cg.getInputs(), GraphLabels.of(cg), cg.getInputMaskArrays(),
+                    cg.getLabelMaskArrays());
         }
 
         @Override
@@ -434,10 +430,8 @@ abstract class NetworkAdapter {
         }
 
         @Override
-        void clearNoiseWeightParams() {
-            for (Layer l : cg.getLayers()) {
-                l.clearNoiseWeightParams();
-            }
+        Layer[] runtimeLayers() {
+            return cg.getLayers() == null ? new Layer[0] : cg.getLayers();
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.github.sadam4j.updater;
 
 /**
- * Thrown by S-Adam, when configured with {@link NonFiniteSteps#THROW}, for a training step whose minibatch loss or
- * gradient is NaN or infinite. Nothing of that step has reached the parameters or the optimizer state.
+ * Thrown, with {@link NonFiniteSteps#THROW}, for a training step whose minibatch loss or gradient is NaN or infinite.
+ * Nothing of that step has reached the parameters or the optimizer state.
  */
 public final class NonFiniteStepException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
@@ -11,7 +11,7 @@ public final class NonFiniteStepException extends IllegalStateException {
     private final double loss;
 
     /**
-     * @param iteration the iteration of the step
+     * @param iteration the iteration of the step (DL4J's iteration count)
      * @param loss      the minibatch loss of the step (may itself be finite when only the gradient is not)
      * @param message   what was found
      */

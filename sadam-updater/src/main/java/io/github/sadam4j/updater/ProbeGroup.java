@@ -142,6 +142,24 @@ final class ProbeGroup {
     }
 
     /**
+     * Tells every updater of the group that the coming update reuses its stored damping (a step between two probing
+     * steps of the probe interval).
+     *
+     * @param iteration       the update's iteration
+     * @param gradientChecked whether the caller has checked the step's gradient for NaN/Inf
+     */
+    void offerReuse(int iteration, boolean gradientChecked) {
+        for (SAdamUpdater u : updaters) {
+            u.offerReuse(iteration, index, gradientChecked);
+        }
+    }
+
+    /** @return the estimate the group's latest update used (its updaters used equal ones), or null before */
+    LgiEstimate lastEstimate() {
+        return updaters.get(0).lastEstimate();
+    }
+
+    /**
      * Groups updaters by equal configuration, preserving first-seen order.
      *
      * @param configs configurations in parameter order

@@ -1,17 +1,22 @@
 package io.github.sadam4j.updater;
 
+import java.io.Serializable;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.shade.jackson.annotation.JsonProperty;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect.Visibility;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
+import org.nd4j.shade.jackson.annotation.JsonUnwrapped;
+import org.nd4j.shade.jackson.databind.annotation.JsonDeserialize;
+import org.nd4j.shade.jackson.databind.util.StdConverter;
 
 /**
  * S-Adam, singularity-aware Adam (Xu, She, Jin, Wang, ICML 2026, arXiv:2605.29547), as a Deeplearning4j
@@ -25,25 +30,30 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *         .list() ... .build();
  * MultiLayerNetwork net = new MultiLayerNetwork(conf);
  * net.init();
- * SAdam.attach(net);                        // switch on the loss probes
+ * SAdamProbes.attach(net);                  // switch on the loss probes
  * net.fit(trainData, epochs);
  * }</pre>
  *
- * <p>This class is a pure configuration, like ND4J's {@code Adam}: {@link #instantiate} is its only link to the
- * runtime ({@link SAdamUpdater}); the loss probes live in {@link LossProbeListener}, switched on with
- * {@link #attach(Model)} or {@link #probes()}. Without them S-Adam still trains, using the
- * {@link Estimator#LINEARIZED} estimator, and warns once per network (unless LINEARIZED was chosen with
- * {@link Builder#estimator}). With {@code lambda = 0} it is exactly DL4J's {@code Adam}. Weight decay is not a field of this
- * class: use DL4J's {@code WeightDecay(wd, applyLR = true)} ({@code .weightDecay(wd)} on the builder, plus
+ * <p>This class is a configuration and nothing else, like ND4J's {@code Adam}: settings, builder, validation and
+ * {@link #instantiate}, its only link to the runtime ({@link SAdamUpdater}). Everything that runs with a network
+ * (attaching the loss probes, estimates, step counts) is in {@link SAdamProbes}. With the default
+ * {@link Estimator#LOSS_PROBES} an update whose probes did not run fails ({@link MissingProbes#FAIL}); choose
+ * {@link Estimator#LINEARIZED} to train without probes on purpose, or {@link MissingProbes#WARN} to fall back with a
+ * warning. With {@code lambda = 0} it is exactly DL4J's {@code Adam}. Weight decay is not a field of this class: use
+ * DL4J's {@code WeightDecay(wd, applyLR = true)} ({@code .weightDecay(wd)} on the builder, plus
  * {@code .weightDecayBias(wd)} to decay biases as the reference does); it is applied after the updater and is not
  * damped, exactly like the reference.
  *
  * <p>Defaults are the reference code's: lr 1e-3, betas (0.9, 0.999), eps 1e-8, k 2, sigma 0.01, lambda 2,
- * eps_s 1e-6, rho cap 10. Every value is validated; an invalid one throws {@link IllegalArgumentException} naming the
- * value and its allowed range.
+ * eps_s 1e-6, rho cap 10; probes at every step. Every value is validated; an invalid one throws
+ * {@link IllegalArgumentException} naming the value and its allowed range. JSON: the settings are written as flat
+ * fields; a configuration written before a setting existed reads it as its default.
  */
+@JsonAutoDetect(fieldVisibility = Visibility.NONE, getterVisibility = Visibility.NONE,
+        isGetterVisibility = Visibility.NONE, setterVisibility = Visibility.NONE)
+@JsonDeserialize(converter = SAdam.FromJson.class)
 public final class SAdam implements IUpdater {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** Default learning rate, 1e-3. */
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
@@ -65,34 +75,27 @@ public final class SAdam implements IUpdater {
     public static final double DEFAULT_RHO_CAP = 10.0;
     /** Default seed of the probe directions, 0. */
     public static final long DEFAULT_SEED = 0L;
+    /** Default probe interval, 1: the probes run at every step. */
+    public static final int DEFAULT_PROBE_INTERVAL = 1;
+    /** Values of the stored damping per updater block when the probe interval is above 1 (see {@link #stateSize}). */
+    static final int DAMPING_STATE_SIZE = 2;
 
-    private double learningRate;
-    private ISchedule learningRateSchedule;
-    private final double beta1;
-    private final double beta2;
-    private final double epsilon;
-    private final int probes;
-    private final double sigma;
-    private final double lambda;
-    private final double lgiEpsilon;
-    private final double rhoCap;
-    private final long seed;
-    private final ProbeMasks probeMasks;
-    private final Estimator estimator;
-    private final NonFiniteSteps nonFiniteSteps;
+    /** The settings, written to JSON as flat fields. */
+    @JsonUnwrapped
+    private final Settings s;
 
     /** S-Adam with the reference defaults. */
     public SAdam() {
-        this(DEFAULT_LEARNING_RATE);
+        this(new Settings());
     }
 
     /**
      * S-Adam with the reference defaults and the given learning rate.
      *
-     * @param learningRate learning rate, finite and &gt;= 0
+     * @param learningRate learning rate, finite and &gt; 0
      */
     public SAdam(double learningRate) {
-        this(builder().learningRate(learningRate));
+        this(builder().learningRate(learningRate).s);
     }
 
     /**
@@ -101,93 +104,133 @@ public final class SAdam implements IUpdater {
      * @param learningRateSchedule the schedule (not null)
      */
     public SAdam(ISchedule learningRateSchedule) {
-        this(builder().learningRateSchedule(learningRateSchedule));
+        this(builder().learningRateSchedule(learningRateSchedule).s);
     }
 
-    private SAdam(Builder b) {
-        this(b.learningRate, b.learningRateSchedule, b.beta1, b.beta2, b.epsilon, b.probes, b.sigma, b.lambda,
-                b.lgiEpsilon, b.rhoCap, b.seed, b.probeMasks, b.estimator, b.nonFiniteSteps);
-    }
-
-    private SAdam(@JsonProperty("learningRate") double learningRate,
-                  @JsonProperty("learningRateSchedule") ISchedule learningRateSchedule,
-                  @JsonProperty("beta1") double beta1,
-                  @JsonProperty("beta2") double beta2,
-                  @JsonProperty("epsilon") double epsilon,
-                  @JsonProperty("probes") int probes,
-                  @JsonProperty("sigma") double sigma,
-                  @JsonProperty("lambda") double lambda,
-                  @JsonProperty("lgiEpsilon") double lgiEpsilon,
-                  @JsonProperty("rhoCap") double rhoCap,
-                  @JsonProperty("seed") long seed,
-                  @JsonProperty("probeMasks") ProbeMasks probeMasks,
-                  @JsonProperty("estimator") Estimator estimator,
-                  @JsonProperty("nonFiniteSteps") NonFiniteSteps nonFiniteSteps) {
-        this.learningRate = learningRate;
-        this.learningRateSchedule = learningRateSchedule;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.epsilon = epsilon;
-        this.probes = probes;
-        this.sigma = sigma;
-        this.lambda = lambda;
-        this.lgiEpsilon = lgiEpsilon;
-        this.rhoCap = rhoCap;
-        this.seed = seed;
-        this.probeMasks = probeMasks == null ? ProbeMasks.SAME_AS_GRADIENT : probeMasks;
-        // configurations written before these settings existed read as the defaults
-        this.estimator = estimator == null ? Estimator.LOSS_PROBES : estimator;
-        this.nonFiniteSteps = nonFiniteSteps == null ? NonFiniteSteps.SKIP : nonFiniteSteps;
+    private SAdam(Settings settings) {
+        this.s = settings.copy();
         validate();
     }
 
     /** @return a builder preset with the reference defaults */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(new Settings());
     }
 
     /** @return a builder preset with this configuration's values */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.learningRate = learningRate;
-        b.learningRateSchedule = learningRateSchedule == null ? null : learningRateSchedule.clone();
-        b.beta1 = beta1;
-        b.beta2 = beta2;
-        b.epsilon = epsilon;
-        b.probes = probes;
-        b.sigma = sigma;
-        b.lambda = lambda;
-        b.lgiEpsilon = lgiEpsilon;
-        b.rhoCap = rhoCap;
-        b.seed = seed;
-        b.probeMasks = probeMasks;
-        b.estimator = estimator;
-        b.nonFiniteSteps = nonFiniteSteps;
-        return b;
+        return new Builder(s.copy());
+    }
+
+    /**
+     * Every setting with its value and default, in one place: the fields are the JSON properties, the initial values
+     * the defaults (also for JSON written before a setting existed), {@link #values()} feeds equals, hashCode and
+     * toString.
+     */
+    @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
+            isGetterVisibility = Visibility.NONE, setterVisibility = Visibility.NONE)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    static final class Settings implements Serializable, Cloneable {
+        private static final long serialVersionUID = 1L;
+
+        private double learningRate = DEFAULT_LEARNING_RATE;
+        private ISchedule learningRateSchedule;
+        private double beta1 = DEFAULT_BETA1;
+        private double beta2 = DEFAULT_BETA2;
+        private double epsilon = DEFAULT_EPSILON;
+        private int probes = DEFAULT_PROBES;
+        private double sigma = DEFAULT_SIGMA;
+        private double lambda = DEFAULT_LAMBDA;
+        private double lgiEpsilon = DEFAULT_LGI_EPSILON;
+        private double rhoCap = DEFAULT_RHO_CAP;
+        private long seed = DEFAULT_SEED;
+        private ProbeMasks probeMasks = ProbeMasks.SAME_AS_GRADIENT;
+        private Estimator estimator = Estimator.LOSS_PROBES;
+        private NonFiniteSteps nonFiniteSteps = NonFiniteSteps.SKIP;
+        private MissingProbes missingProbes = MissingProbes.FAIL;
+        private int probeInterval = DEFAULT_PROBE_INTERVAL;
+
+        /** @return every setting by name, in declaration order (doubles compare by bits, NaN equal to NaN) */
+        Map<String, Object> values() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("lr", learningRate);
+            m.put("lrSchedule", learningRateSchedule);
+            m.put("beta1", beta1);
+            m.put("beta2", beta2);
+            m.put("eps", epsilon);
+            m.put("k", probes);
+            m.put("sigma", sigma);
+            m.put("lambda", lambda);
+            m.put("lgiEps", lgiEpsilon);
+            m.put("rhoCap", rhoCap);
+            m.put("seed", seed);
+            m.put("probeMasks", probeMasks);
+            m.put("estimator", estimator);
+            m.put("nonFiniteSteps", nonFiniteSteps);
+            m.put("missingProbes", missingProbes);
+            m.put("probeInterval", probeInterval);
+            return m;
+        }
+
+        /** @return a deep copy (the schedule is cloned) */
+        Settings copy() {
+            try {
+                Settings c = (Settings) super.clone();
+                c.learningRateSchedule = learningRateSchedule == null ? null : learningRateSchedule.clone();
+                return c;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** JSON reads the flat settings and builds the configuration through the constructor, which validates them. */
+    static final class FromJson extends StdConverter<Settings, SAdam> {
+        @Override
+        public SAdam convert(Settings settings) {
+            // a configuration written before these settings existed reads them as the defaults
+            if (settings.probeMasks == null) {
+                settings.probeMasks = ProbeMasks.SAME_AS_GRADIENT;
+            }
+            if (settings.estimator == null) {
+                settings.estimator = Estimator.LOSS_PROBES;
+            }
+            if (settings.nonFiniteSteps == null) {
+                settings.nonFiniteSteps = NonFiniteSteps.SKIP;
+            }
+            if (settings.missingProbes == null) {
+                settings.missingProbes = MissingProbes.FAIL;
+            }
+            return new SAdam(settings);
+        }
     }
 
     private void validate() {
-        if (learningRateSchedule == null) {
-            requireRange("learningRate", learningRate, 0, true, Double.POSITIVE_INFINITY, false,
+        if (s.learningRateSchedule == null) {
+            requireRange("learningRate", s.learningRate, 0, true, Double.POSITIVE_INFINITY, false,
                     "a finite value > 0 (0 would never move the parameters), or give a learning-rate schedule");
-        } else if (!Double.isNaN(learningRate)) {
-            requireRange("learningRate", learningRate, 0, true, Double.POSITIVE_INFINITY, false,
+        } else if (!Double.isNaN(s.learningRate)) {
+            requireRange("learningRate", s.learningRate, 0, true, Double.POSITIVE_INFINITY, false,
                     "a finite value > 0, or NaN when a schedule is given");
         }
-        requireRange("beta1", beta1, 0, false, 1, true, "[0, 1)");
-        requireRange("beta2", beta2, 0, false, 1, true, "[0, 1)");
-        requireRange("epsilon", epsilon, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
-        if (probes < 1) {
-            throw new IllegalArgumentException("SAdam probes (k) = " + probes + " is invalid: allowed range is "
+        requireRange("beta1", s.beta1, 0, false, 1, true, "[0, 1)");
+        requireRange("beta2", s.beta2, 0, false, 1, true, "[0, 1)");
+        requireRange("epsilon", s.epsilon, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
+        if (s.probes < 1) {
+            throw new IllegalArgumentException("SAdam probes (k) = " + s.probes + " is invalid: allowed range is "
                     + "integers >= 1 (k = 1 gives rho = 0, i.e. plain Adam)");
         }
-        requireRange("sigma", sigma, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
-        requireRange("lambda", lambda, 0, false, Double.POSITIVE_INFINITY, false, "[0, +inf), finite");
-        requireRange("lgiEpsilon", lgiEpsilon, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
-        requireRange("rhoCap", rhoCap, 0, false, Double.POSITIVE_INFINITY, false, "[0, +inf), finite");
-        if (estimator == Estimator.NONE) {
+        requireRange("sigma", s.sigma, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
+        requireRange("lambda", s.lambda, 0, false, Double.POSITIVE_INFINITY, false, "[0, +inf), finite");
+        requireRange("lgiEpsilon", s.lgiEpsilon, 0, true, Double.POSITIVE_INFINITY, false, "(0, +inf), finite");
+        requireRange("rhoCap", s.rhoCap, 0, false, Double.POSITIVE_INFINITY, false, "[0, +inf), finite");
+        if (s.estimator == Estimator.NONE) {
             throw new IllegalArgumentException("SAdam estimator = NONE is invalid: allowed are LOSS_PROBES (the "
                     + "default) and LINEARIZED; for no damping at all set lambda(0)");
+        }
+        if (s.probeInterval < 1) {
+            throw new IllegalArgumentException("SAdam probeInterval = " + s.probeInterval + " is invalid: allowed "
+                    + "range is integers >= 1 (1 = estimate the damping at every step)");
         }
     }
 
@@ -203,112 +246,51 @@ public final class SAdam implements IUpdater {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Switching on the loss probes (the runtime lives in LossProbeListener; this class stays a pure configuration)
+    // The probe interval (lazy probing)
 
     /**
-     * A new probe listener that is not bound to any network: it probes whichever {@link MultiLayerNetwork} or
-     * {@link ComputationGraph} calls it, keeping each network's state apart, and it is {@link java.io.Serializable}.
-     * Use it where DL4J hands listeners to copies of your network: {@code parallelWrapper.setListeners(SAdam.probes())},
-     * {@code sparkNet.setListeners(SAdam.probes())}, {@code earlyStoppingTrainer.setListener(...)}, or
-     * {@code net.addListeners(SAdam.probes())}.
+     * Whether step {@code step} estimates a fresh damping (the one rule of lazy probing, used by the probe listeners
+     * and the updater alike): the first step and every {@code interval}-th step; the steps between reuse the damping
+     * of the latest such step (docs/algorithm.md, section "Lazy probing").
      *
-     * @return a new listener
+     * @param step     the step number, 1 for the first update (DL4J's iteration count + 1)
+     * @param interval the probe interval, &gt;= 1
+     * @return {@code step == 1 || step % interval == 0}
      */
-    public static LossProbeListener probes() {
-        return new LossProbeListener();
+    public static boolean isProbingStep(long step, int interval) {
+        return step == 1 || step % interval == 0;
     }
 
     /**
-     * Switches on the {@link Estimator#LOSS_PROBES} estimator for every S-Adam parameter of a
-     * {@link MultiLayerNetwork} or {@link ComputationGraph}: checks that the network can be probed, then adds a
-     * {@link LossProbeListener} with {@code addListeners}, keeping the existing listeners. Idempotent: when the
-     * network already has a probe listener, that one is returned.
-     *
-     * <p>Listeners are not part of a network's configuration or its saved file: DL4J drops them on
-     * {@code ModelSerializer.restore...}, {@code net.clone()}, {@code TransferLearning}, {@code setListeners(...)},
-     * EarlyStopping's best model, and when {@code ParallelWrapper.Builder.build()} moves them into the wrapper. Call
-     * {@code attach} again on the network you train next (sadam4j's own {@code QatTransform} and
-     * {@code KerasRetrainer} do), or give {@link #probes()} to the wrapper or Spark network. When the probes do not
-     * run, S-Adam warns once per network and falls back to {@link Estimator#LINEARIZED}.
-     *
-     * @param model an initialised MultiLayerNetwork or ComputationGraph trained with S-Adam
-     * @return the probe listener (for diagnostics and the direction hook)
-     * @throws IllegalArgumentException if the model is null or of another type, not initialised, uses truncated BPTT
-     *                                  or a non-SGD optimisation algorithm, has no S-Adam parameters, or cannot
-     *                                  compute a loss
+     * @param iteration DL4J's iteration count at the step (0 for the first update)
+     * @return whether that step estimates a fresh damping under this configuration's probe interval
      */
-    public static LossProbeListener attach(Model model) {
-        return LossProbeListener.attachTo(model);
+    public boolean probesAt(int iteration) {
+        return isProbingStep((long) iteration + 1, s.probeInterval);
     }
 
-    /**
-     * Switches on the loss probes for a SameDiff graph trained with S-Adam as its {@code TrainingConfig} updater: adds
-     * a {@link SameDiffLossProbes} listener (idempotent).
-     *
-     * @param sameDiff the graph, with a training configuration whose updater is {@link SAdam}
-     * @return the probe listener
-     * @throws IllegalArgumentException if the graph is null, has no S-Adam training configuration or no loss
-     */
-    public static SameDiffLossProbes attach(SameDiff sameDiff) {
-        return SameDiffLossProbes.attachTo(sameDiff);
-    }
-
-    /**
-     * The diagnostics of the most recent step of a {@link MultiLayerNetwork} or {@link ComputationGraph}: one
-     * estimate per probed group ({@link Estimator#LOSS_PROBES}) or per S-Adam updater block ({@link Estimator#LINEARIZED}
-     * and {@link Estimator#NONE}). Answers for that network instance only, also when one listener serves several
-     * (ParallelWrapper workers).
-     *
-     * @param model the network
-     * @return the estimates, in parameter order; empty before the first update
-     * @throws IllegalArgumentException if the model is null, of another type, or not initialised
-     */
-    public static java.util.List<LgiEstimate> lastEstimates(Model model) {
-        java.util.Set<LgiEstimate> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.List<LgiEstimate> out = new java.util.ArrayList<>();
-        for (org.deeplearning4j.nn.updater.UpdaterBlock b : NetworkAdapter.of(model).requireInitialized()
-                .updaterBlocks()) {
-            if (b.getGradientUpdater() instanceof SAdamUpdater u && u.lastEstimate() != null
-                    && seen.add(u.lastEstimate())) {
-                out.add(u.lastEstimate());
-            }
-        }
-        return out;
-    }
-
-    /**
-     * How many training steps of this network S-Adam skipped because their minibatch loss or gradient was NaN or
-     * infinite ({@link NonFiniteSteps#SKIP}), since the network was created or restored in this JVM.
-     *
-     * @param model the network
-     * @return the number of skipped steps
-     * @throws IllegalArgumentException if the model is null, of another type, or not initialised
-     */
-    public static long skippedSteps(Model model) {
-        long max = 0;
-        for (org.deeplearning4j.nn.updater.UpdaterBlock b : NetworkAdapter.of(model).requireInitialized()
-                .updaterBlocks()) {
-            if (b.getGradientUpdater() instanceof SAdamUpdater u) {
-                max = Math.max(max, u.skippedSteps());
-            }
-        }
-        return max;
+    /** @return true when the updater state also holds the damping to reuse (a probe interval above 1) */
+    boolean storesDamping() {
+        return s.probeInterval > 1 && needsProbes();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
     // IUpdater
 
-    /** S-Adam keeps Adam's state: the first and second moments, {@code 2 * numParams}. */
+    /**
+     * S-Adam keeps Adam's state, the first and second moments: {@code 2 * numParams}. With a probe interval above 1
+     * it also keeps the damping to reuse between probing steps (rho and the estimator that produced it), 2 values per
+     * parameter tensor, so that a restored network reuses exactly the damping the saved one had.
+     */
     @Override
     public long stateSize(long numParams) {
-        return 2 * numParams;
+        return 2 * numParams + (storesDamping() ? DAMPING_STATE_SIZE : 0);
     }
 
     @Override
     public GradientUpdater<SAdam> instantiate(INDArray viewArray, boolean initializeViewArray) {
         SAdamUpdater u = new SAdamUpdater(this);
-        INDArray flat = viewArray.reshape(viewArray.length());
-        u.setStateViewArray(flat, new long[]{flat.length() / 2}, flat.ordering(), initializeViewArray);
+        u.setStateView(viewArray.reshape(viewArray.length()), initializeViewArray);
         return u;
     }
 
@@ -321,12 +303,12 @@ public final class SAdam implements IUpdater {
 
     @Override
     public SAdam clone() {
-        return toBuilder().build();
+        return new SAdam(s);
     }
 
     @Override
     public double getLearningRate(int iteration, int epoch) {
-        return learningRateSchedule != null ? learningRateSchedule.valueAt(iteration, epoch) : learningRate;
+        return s.learningRateSchedule != null ? s.learningRateSchedule.valueAt(iteration, epoch) : s.learningRate;
     }
 
     @Override
@@ -336,8 +318,8 @@ public final class SAdam implements IUpdater {
 
     @Override
     public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        this.learningRate = lr;
-        this.learningRateSchedule = lrSchedule;
+        s.learningRate = lr;
+        s.learningRateSchedule = lrSchedule;
         validate();
     }
 
@@ -346,77 +328,87 @@ public final class SAdam implements IUpdater {
 
     /** @return the fixed learning rate (NaN when only a schedule is set) */
     public double getLearningRate() {
-        return learningRate;
+        return s.learningRate;
     }
 
     /** @return the learning-rate schedule, or null */
     public ISchedule getLearningRateSchedule() {
-        return learningRateSchedule;
+        return s.learningRateSchedule;
     }
 
     /** @return beta1, the first-moment decay */
     public double getBeta1() {
-        return beta1;
+        return s.beta1;
     }
 
     /** @return beta2, the second-moment decay */
     public double getBeta2() {
-        return beta2;
+        return s.beta2;
     }
 
     /** @return Adam's epsilon */
     public double getEpsilon() {
-        return epsilon;
+        return s.epsilon;
     }
 
     /** @return k, the number of probe directions per step */
     public int getProbes() {
-        return probes;
+        return s.probes;
     }
 
     /** @return sigma, the probe radius */
     public double getSigma() {
-        return sigma;
+        return s.sigma;
     }
 
     /** @return lambda, the damping strength */
     public double getLambda() {
-        return lambda;
+        return s.lambda;
     }
 
     /** @return eps_s, the stabiliser of the LGI ratio */
     public double getLgiEpsilon() {
-        return lgiEpsilon;
+        return s.lgiEpsilon;
     }
 
     /** @return the upper bound on rho */
     public double getRhoCap() {
-        return rhoCap;
+        return s.rhoCap;
     }
 
-    /** @return the seed of the probe directions (directions are a function of seed and iteration) */
+    /** @return the seed of the probe directions (directions are a function of seed and step) */
     public long getSeed() {
-        return seed;
+        return s.seed;
     }
 
     /** @return which dropout masks the probes see */
     public ProbeMasks getProbeMasks() {
-        return probeMasks;
+        return s.probeMasks;
     }
 
     /** @return how rho is estimated ({@link Estimator#LOSS_PROBES} unless LINEARIZED was chosen) */
     public Estimator getEstimator() {
-        return estimator;
+        return s.estimator;
     }
 
-    /** @return what happens to a step whose loss or gradient is not finite */
+    /** @return what happens to a step whose loss or gradient is not finite, or that a layer vetoes */
     public NonFiniteSteps getNonFiniteSteps() {
-        return nonFiniteSteps;
+        return s.nonFiniteSteps;
+    }
+
+    /** @return what an update does when the loss probes it asks for did not run */
+    public MissingProbes getMissingProbes() {
+        return s.missingProbes;
+    }
+
+    /** @return the probe interval n: a fresh damping at the first step and every n-th step (1 = every step) */
+    public int getProbeInterval() {
+        return s.probeInterval;
     }
 
     /** @return true when a step needs an LGI estimate at all (lambda &gt; 0 and k &gt;= 2) */
     public boolean needsProbes() {
-        return lambda > 0 && probes >= 2;
+        return s.lambda > 0 && s.probes >= 2;
     }
 
     /**
@@ -424,7 +416,7 @@ public final class SAdam implements IUpdater {
      *         and the estimator is {@link Estimator#LOSS_PROBES}
      */
     public boolean usesLossProbes() {
-        return needsProbes() && estimator == Estimator.LOSS_PROBES;
+        return needsProbes() && s.estimator == Estimator.LOSS_PROBES;
     }
 
     /**
@@ -433,63 +425,36 @@ public final class SAdam implements IUpdater {
      */
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof SAdam s)) {
-            return false;
-        }
-        return Double.compare(learningRate, s.learningRate) == 0
-                && Objects.equals(learningRateSchedule, s.learningRateSchedule)
-                && Double.compare(beta1, s.beta1) == 0 && Double.compare(beta2, s.beta2) == 0
-                && Double.compare(epsilon, s.epsilon) == 0 && probes == s.probes
-                && Double.compare(sigma, s.sigma) == 0 && Double.compare(lambda, s.lambda) == 0
-                && Double.compare(lgiEpsilon, s.lgiEpsilon) == 0 && Double.compare(rhoCap, s.rhoCap) == 0
-                && seed == s.seed && probeMasks == s.probeMasks && estimator == s.estimator
-                && nonFiniteSteps == s.nonFiniteSteps;
+        return this == o || o instanceof SAdam other && s.values().equals(other.s.values());
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(new Object[]{learningRate, learningRateSchedule, beta1, beta2, epsilon, probes, sigma,
-                lambda, lgiEpsilon, rhoCap, seed, probeMasks, estimator, nonFiniteSteps});
+        return s.values().hashCode();
     }
 
     @Override
     public String toString() {
-        return "SAdam{lr=" + (learningRateSchedule != null ? learningRateSchedule : learningRate)
-                + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + epsilon + ", k=" + probes + ", sigma=" + sigma
-                + ", lambda=" + lambda + ", lgiEps=" + lgiEpsilon + ", rhoCap=" + rhoCap + ", seed=" + seed
-                + ", probeMasks=" + probeMasks + ", estimator=" + estimator + ", nonFiniteSteps=" + nonFiniteSteps
-                + "}";
+        Map<String, Object> v = s.values();
+        v.remove(s.learningRateSchedule == null ? "lrSchedule" : "lr");
+        return "SAdam" + v;
     }
 
     /** Builder of {@link SAdam}, preset with the reference defaults; {@link #build()} validates every value. */
     public static final class Builder {
-        private double learningRate = DEFAULT_LEARNING_RATE;
-        private ISchedule learningRateSchedule;
-        private double beta1 = DEFAULT_BETA1;
-        private double beta2 = DEFAULT_BETA2;
-        private double epsilon = DEFAULT_EPSILON;
-        private int probes = DEFAULT_PROBES;
-        private double sigma = DEFAULT_SIGMA;
-        private double lambda = DEFAULT_LAMBDA;
-        private double lgiEpsilon = DEFAULT_LGI_EPSILON;
-        private double rhoCap = DEFAULT_RHO_CAP;
-        private long seed = DEFAULT_SEED;
-        private ProbeMasks probeMasks = ProbeMasks.SAME_AS_GRADIENT;
-        private Estimator estimator = Estimator.LOSS_PROBES;
-        private NonFiniteSteps nonFiniteSteps = NonFiniteSteps.SKIP;
+        private final Settings s;
 
-        private Builder() {
+        private Builder(Settings settings) {
+            this.s = settings;
         }
 
         /**
-         * @param learningRate base learning rate eta, finite and &gt;= 0
+         * @param learningRate base learning rate eta, finite and &gt; 0
          * @return this builder
          */
         public Builder learningRate(double learningRate) {
-            this.learningRate = learningRate;
+            s.learningRate = learningRate;
+            s.learningRateSchedule = null;
             return this;
         }
 
@@ -500,10 +465,11 @@ public final class SAdam implements IUpdater {
         public Builder learningRateSchedule(ISchedule schedule) {
             if (schedule == null) {
                 throw new IllegalArgumentException("SAdam learningRateSchedule is null: give a schedule (e.g. "
-                        + "new CosineSchedule(...)), or use learningRate(lr) for a constant rate");
+                        + "io.github.sadam4j.updater.schedule.CosineSchedule, or DL4J's ExponentialSchedule, "
+                        + "StepSchedule or MapSchedule), or use learningRate(lr) for a constant rate");
             }
-            this.learningRateSchedule = schedule;
-            this.learningRate = Double.NaN;
+            s.learningRateSchedule = schedule;
+            s.learningRate = Double.NaN;
             return this;
         }
 
@@ -512,7 +478,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder beta1(double beta1) {
-            this.beta1 = beta1;
+            s.beta1 = beta1;
             return this;
         }
 
@@ -521,7 +487,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder beta2(double beta2) {
-            this.beta2 = beta2;
+            s.beta2 = beta2;
             return this;
         }
 
@@ -530,7 +496,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder epsilon(double epsilon) {
-            this.epsilon = epsilon;
+            s.epsilon = epsilon;
             return this;
         }
 
@@ -539,7 +505,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder probes(int k) {
-            this.probes = k;
+            s.probes = k;
             return this;
         }
 
@@ -548,7 +514,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder sigma(double sigma) {
-            this.sigma = sigma;
+            s.sigma = sigma;
             return this;
         }
 
@@ -557,7 +523,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder lambda(double lambda) {
-            this.lambda = lambda;
+            s.lambda = lambda;
             return this;
         }
 
@@ -566,7 +532,7 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder lgiEpsilon(double lgiEpsilon) {
-            this.lgiEpsilon = lgiEpsilon;
+            s.lgiEpsilon = lgiEpsilon;
             return this;
         }
 
@@ -575,16 +541,16 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder rhoCap(double rhoCap) {
-            this.rhoCap = rhoCap;
+            s.rhoCap = rhoCap;
             return this;
         }
 
         /**
-         * @param seed seed of the probe directions; the directions of iteration t are a function of (seed, t)
+         * @param seed seed of the probe directions; the directions of a step are a function of (seed, step)
          * @return this builder
          */
         public Builder seed(long seed) {
-            this.seed = seed;
+            s.seed = seed;
             return this;
         }
 
@@ -593,29 +559,53 @@ public final class SAdam implements IUpdater {
          * @return this builder
          */
         public Builder probeMasks(ProbeMasks probeMasks) {
-            this.probeMasks = requireNonNull(probeMasks, "probeMasks", ProbeMasks.values());
+            s.probeMasks = requireNonNull(probeMasks, "probeMasks", ProbeMasks.values());
             return this;
         }
 
         /**
          * @param estimator how rho is estimated: {@link Estimator#LOSS_PROBES} (the default: k extra forward passes,
-         *                  which need {@link SAdam#attach} or {@link SAdam#probes()}; S-Adam warns once per network
-         *                  when they do not run) or {@link Estimator#LINEARIZED} (chosen deliberately: no probes, no
-         *                  warning)
+         *                  which need {@link SAdamProbes#attach(Model)} or {@link SAdamProbes#listener()}; see
+         *                  {@link #missingProbes} for what happens when they do not run) or
+         *                  {@link Estimator#LINEARIZED} (chosen deliberately: no probes, no warning)
          * @return this builder
          */
         public Builder estimator(Estimator estimator) {
-            this.estimator = requireNonNull(estimator, "estimator", Estimator.LOSS_PROBES, Estimator.LINEARIZED);
+            s.estimator = requireNonNull(estimator, "estimator", Estimator.LOSS_PROBES, Estimator.LINEARIZED);
             return this;
         }
 
         /**
-         * @param policy what to do with a step whose minibatch loss or gradient is NaN or infinite: skip it (the
-         *               default) or throw {@link NonFiniteStepException}
+         * @param policy what to do with a step whose minibatch loss or gradient is NaN or infinite, or that a layer
+         *               vetoes ({@link StepVeto}): skip it (the default) or throw
          * @return this builder
          */
         public Builder nonFiniteSteps(NonFiniteSteps policy) {
-            this.nonFiniteSteps = requireNonNull(policy, "nonFiniteSteps", NonFiniteSteps.values());
+            s.nonFiniteSteps = requireNonNull(policy, "nonFiniteSteps", NonFiniteSteps.values());
+            return this;
+        }
+
+        /**
+         * @param policy what an update does when this configuration asks for the loss probes and they did not run:
+         *               throw {@link MissingProbesException} (the default) or fall back to
+         *               {@link Estimator#LINEARIZED} with a warning
+         * @return this builder
+         */
+        public Builder missingProbes(MissingProbes policy) {
+            s.missingProbes = requireNonNull(policy, "missingProbes", MissingProbes.values());
+            return this;
+        }
+
+        /**
+         * Lazy probing (the authors' {@code lgi_interval}): the damping is estimated at the first step and every n-th
+         * step; the steps between reuse it (docs/algorithm.md, section "Lazy probing"). Adam's moments still update
+         * at every step.
+         *
+         * @param n the interval, &gt;= 1 (1, the default, estimates the damping at every step)
+         * @return this builder
+         */
+        public Builder probeInterval(int n) {
+            s.probeInterval = n;
             return this;
         }
 
@@ -632,7 +622,59 @@ public final class SAdam implements IUpdater {
          * @throws IllegalArgumentException naming the first invalid value and its allowed range
          */
         public SAdam build() {
-            return new SAdam(this);
+            return new SAdam(s);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Deprecated: the runtime face moved to SAdamProbes (kept until the other modules have moved)
+
+    /**
+     * @return a new probe listener
+     * @deprecated use {@link SAdamProbes#listener()}
+     */
+    @Deprecated
+    public static LossProbeListener probes() {
+        return SAdamProbes.listener();
+    }
+
+    /**
+     * @param model the network
+     * @return its probe listener
+     * @deprecated use {@link SAdamProbes#attach(Model)}
+     */
+    @Deprecated
+    public static LossProbeListener attach(Model model) {
+        return SAdamProbes.attach(model);
+    }
+
+    /**
+     * @param sameDiff the graph
+     * @return its probe listener
+     * @deprecated use {@link SAdamProbes#attach(SameDiff)}
+     */
+    @Deprecated
+    public static SameDiffLossProbes attach(SameDiff sameDiff) {
+        return SAdamProbes.attach(sameDiff);
+    }
+
+    /**
+     * @param model the network
+     * @return the estimates of its latest update
+     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}
+     */
+    @Deprecated
+    public static List<LgiEstimate> lastEstimates(Model model) {
+        return SAdamProbes.lastEstimates(model);
+    }
+
+    /**
+     * @param model the network
+     * @return its skipped steps
+     * @deprecated use {@link SAdamProbes#counts(Model)}{@code .skipped()}
+     */
+    @Deprecated
+    public static long skippedSteps(Model model) {
+        return SAdamProbes.counts(model).skipped();
     }
 }

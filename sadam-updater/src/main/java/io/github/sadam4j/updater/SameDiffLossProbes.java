@@ -1,7 +1,6 @@
 package io.github.sadam4j.updater;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import io.github.sadam4j.updater.dl4j.SameDiffTraining;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,20 +23,21 @@ import org.nd4j.linalg.learning.GradientUpdater;
  * The {@link Estimator#LOSS_PROBES} estimator for SameDiff: a SameDiff {@link Listener} that, at the start of each
  * training iteration, evaluates the loss variables at the current parameters and at k perturbed parameter vectors on
  * the iteration's minibatch, and hands alpha to the {@link SAdamUpdater} of every trainable variable. Add it with
- * {@link SAdam#attach(SameDiff)}.
+ * {@link SAdamProbes#attach(SameDiff)}.
  *
  * <p>SameDiff applies each variable's update as soon as its gradient is computed, so the probes must run before the
  * training pass; L0 therefore costs one forward pass of its own (k + 1 forward passes per step, against k for
  * MultiLayerNetwork and ComputationGraph). Loss variables in SameDiff exclude regularisation, so the probed loss is the
  * data loss. Each variable is one tensor, normalised on its own; the direction buffer holds the variables in the order
- * of {@code sd.getVariables()}.
+ * of {@code sd.getVariables()}. With a probe interval above 1 ({@link SAdam#getProbeInterval()}) the steps between
+ * probing steps run no forward pass here: the updaters reuse their stored damping. As for DL4J networks, an update
+ * without this listener fails or warns ({@link MissingProbes}); the updaters check their own gradients for NaN/Inf.
  */
 public final class SameDiffLossProbes extends BaseListener {
     private static final long MASK_SALT = 0x73646D6BL;
 
     private final List<Consumer<LgiEstimate>> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile DirectionSource injected;
-    private volatile List<LgiEstimate> last = List.of();
     private ProbeGroup group;
     private ProbeTarget target;
     private Map<String, GradientUpdater> groupUpdaterMap;
@@ -47,16 +47,17 @@ public final class SameDiffLossProbes extends BaseListener {
 
     static SameDiffLossProbes attachTo(SameDiff sd) {
         if (sd == null) {
-            throw new IllegalArgumentException("SAdam.attach(SameDiff): the SameDiff graph is null");
+            throw new IllegalArgumentException("SAdamProbes.attach(SameDiff): the SameDiff graph is null");
         }
         TrainingConfig tc = sd.getTrainingConfig();
         if (tc == null || !(tc.getUpdater() instanceof SAdam)) {
-            throw new IllegalArgumentException("SAdam.attach(SameDiff) needs a TrainingConfig whose updater is SAdam: "
-                    + "call sd.setTrainingConfig(TrainingConfig.builder().updater(new SAdam(...))...build()) first"
-                    + (tc == null ? "" : " (the updater is " + tc.getUpdater() + ")"));
+            throw new IllegalArgumentException("SAdamProbes.attach(SameDiff) needs a TrainingConfig whose updater is "
+                    + "SAdam: call sd.setTrainingConfig(TrainingConfig.builder().updater(new SAdam(...))...build()) "
+                    + "first" + (tc == null ? "" : " (the updater is " + tc.getUpdater() + ")"));
         }
         if (sd.getLossVariables() == null || sd.getLossVariables().isEmpty()) {
-            throw new IllegalArgumentException("The SameDiff graph has no loss variable: call sd.setLossVariables(...)");
+            throw new IllegalArgumentException("The SameDiff graph has no loss variable: call "
+                    + "sd.setLossVariables(...)");
         }
         for (Listener l : sd.getListeners()) {
             if (l instanceof SameDiffLossProbes p) {
@@ -77,14 +78,19 @@ public final class SameDiffLossProbes extends BaseListener {
         this.injected = source;
     }
 
-    /** @param observer receives every estimate */
+    /** @param observer receives every estimate made at a probing step, before the update */
     public void addObserver(Consumer<LgiEstimate> observer) {
         observers.add(Objects.requireNonNull(observer, "observer"));
     }
 
-    /** @return the estimates of the most recent step */
+    /**
+     * @return the estimates of the most recent update (read from the updaters)
+     * @deprecated use {@link SAdamProbes#lastEstimates(SameDiff)}
+     */
+    @Deprecated
     public List<LgiEstimate> lastEstimates() {
-        return last;
+        LgiEstimate e = group == null ? null : group.lastEstimate();
+        return e == null ? List.of() : List.of(e);
     }
 
     @Override
@@ -95,16 +101,21 @@ public final class SameDiffLossProbes extends BaseListener {
     @Override
     public void iterationStart(SameDiff sd, At at, MultiDataSet data, long etlMs) {
         SAdam config = (SAdam) sd.getTrainingConfig().getUpdater();
-        if (!config.needsProbes()) {
-            return;
+        if (!config.usesLossProbes()) {
+            return;   // no damping needed, or LINEARIZED: the updaters estimate on their own
         }
         ProbeGroup g = groupFor(sd, config);
         if (g == null) {
             return;
         }
-        Map<String, INDArray> placeholders = placeholders(sd, data);
-        List<String> lossVars = sd.getLossVariables();
         int iteration = at.iteration();
+        if (!config.probesAt(iteration)) {
+            // between probing steps: no forward pass; the updaters check the gradient and reuse their damping
+            g.offerReuse(iteration, false);
+            return;
+        }
+        Map<String, INDArray> placeholders = SameDiffTraining.placeholders(sd, data);
+        List<String> lossVars = sd.getLossVariables();
         long maskSeed = GaussianDirections.mix(config.getSeed(), MASK_SALT, iteration);
         java.util.function.IntConsumer replay = config.getProbeMasks() == ProbeMasks.SAME_AS_GRADIENT
                 ? probe -> Nd4j.getRandom().setSeed(maskSeed)
@@ -130,13 +141,10 @@ public final class SameDiffLossProbes extends BaseListener {
         for (Consumer<LgiEstimate> o : observers) {
             o.accept(e);
         }
-        last = List.of(e);
     }
 
     private ProbeGroup groupFor(SameDiff sd, SAdam config) {
-        if (!sd.isInitializedTraining()) {
-            invoke(sd, "initializeTraining", new Class<?>[0]);
-        }
+        SameDiffTraining.initialize(sd);
         Map<String, GradientUpdater> updaterMap = sd.getUpdaterMap();
         if (group != null && groupUpdaterMap == updaterMap) {
             return group;
@@ -165,27 +173,5 @@ public final class SameDiffLossProbes extends BaseListener {
         target = updaters.isEmpty() ? null : new ProbeTarget(chunks, tensorSizes);
         groupUpdaterMap = updaterMap;
         return group;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, INDArray> placeholders(SameDiff sd, MultiDataSet data) {
-        return (Map<String, INDArray>) invoke(sd, "toPlaceholderMap", new Class<?>[]{MultiDataSet.class}, data);
-    }
-
-    private static Object invoke(SameDiff sd, String method, Class<?>[] types, Object... args) {
-        try {
-            Method m = SameDiff.class.getDeclaredMethod(method, types);
-            m.setAccessible(true);
-            return m.invoke(sd, args);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(cause);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("S-Adam's SameDiff probes need SameDiff." + method + " (tested with "
-                    + "DL4J 1.0.0-M2.1)", e);
-        }
     }
 }

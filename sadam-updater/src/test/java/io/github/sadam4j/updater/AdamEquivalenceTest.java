@@ -46,7 +46,7 @@ class AdamEquivalenceTest {
         MultiLayerNetwork net = new MultiLayerNetwork(conf.apply(Nets.base(updater).weightDecay(1e-2)));
         net.init();
         if (attach) {
-            SAdam.attach(net);
+            SAdamProbes.attach(net);
         }
         for (int i = 0; i < steps; i++) {
             net.fit(data);
@@ -62,7 +62,7 @@ class AdamEquivalenceTest {
                 data, 30, true);
         Exact.assertBitEqual(adam.params(), sadam.params());
         Exact.assertBitEqual(adam.getUpdater().getStateViewArray(), sadam.getUpdater().getStateViewArray());
-        assertSame(Estimator.NONE, SAdam.lastEstimates(sadam).get(0).estimator());
+        assertSame(Estimator.NONE, SAdamProbes.lastEstimates(sadam).get(0).estimator());
     }
 
     @Test
@@ -101,7 +101,7 @@ class AdamEquivalenceTest {
         SAdam conf = SAdam.builder().learningRate(0.01).lambda(100).rhoCap(10).build();
         GradientUpdater<?> u = conf.instantiate(Nd4j.zeros(DataType.DOUBLE, 1, 8), true);
         ((SAdamUpdater) u).offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 1, new double[]{1, -1}, 10,
-                Lgi.alpha(10, 100), false, false, 0));
+                Lgi.alpha(10, 100), false, false, 0, false));
         INDArray g = Nd4j.createFromArray(1.0, -2.0, 3.0, 0.5);
         u.applyUpdater(g, 0, 0);
         assertEquals(0.0, g.amaxNumber().doubleValue(), 0.0);
@@ -109,7 +109,8 @@ class AdamEquivalenceTest {
         SAdamUpdater v = (SAdamUpdater) SAdam.builder().learningRate(0.01).lambda(60).build()
                 .instantiate(Nd4j.zeros(DataType.DOUBLE, 1, 8), true);
         double alpha = Lgi.alpha(1.5, 60);
-        v.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 1, new double[]{1, -1}, 1.5, alpha, false, false, 0));
+        v.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 1, new double[]{1, -1}, 1.5, alpha, false, false, 0,
+                false));
         INDArray h = Nd4j.createFromArray(1.0, -2.0, 3.0, 0.5);
         v.applyUpdater(h, 0, 0);
         // step 1 of Adam: update = lr * alpha * sqrt(1-b2)/(1-b1) * m/(sqrt(v)+eps) ~ lr * alpha * sign(g)

@@ -28,13 +28,13 @@ class CheckpointResumeTest {
     void multiLayerNetworkWithDropoutResumesExactly() throws Exception {
         DataSet[] batches = {Nets.classification(16, 1), Nets.classification(16, 2), Nets.classification(16, 3)};
         MultiLayerNetwork straight = Nets.mlp(conf(), true);
-        SAdam.attach(straight);
+        SAdamProbes.attach(straight);
         for (int i = 0; i < N + M; i++) {
             straight.fit(batches[i % 3]);
         }
 
         MultiLayerNetwork first = Nets.mlp(conf(), true);
-        SAdam.attach(first);
+        SAdamProbes.attach(first);
         for (int i = 0; i < N; i++) {
             first.fit(batches[i % 3]);
         }
@@ -45,7 +45,7 @@ class CheckpointResumeTest {
                 "updater state restored");
         assertEquals(conf(), ((org.deeplearning4j.nn.conf.layers.BaseLayer) resumed.getLayerWiseConfigurations()
                 .getConf(0).getLayer()).getIUpdater());
-        SAdam.attach(resumed);
+        SAdamProbes.attach(resumed);
         for (int i = N; i < N + M; i++) {
             resumed.fit(batches[i % 3]);
         }
@@ -57,19 +57,19 @@ class CheckpointResumeTest {
     void computationGraphResumesExactly() throws Exception {
         MultiDataSet data = Nets.graphData(24, 5);
         ComputationGraph straight = Nets.graph(conf());
-        SAdam.attach(straight);
+        SAdamProbes.attach(straight);
         for (int i = 0; i < N + M; i++) {
             straight.fit(data);
         }
         ComputationGraph first = Nets.graph(conf());
-        SAdam.attach(first);
+        SAdamProbes.attach(first);
         for (int i = 0; i < N; i++) {
             first.fit(data);
         }
         File zip = dir.resolve("cg.zip").toFile();
         ModelSerializer.writeModel(first, zip, true);
         ComputationGraph resumed = ModelSerializer.restoreComputationGraph(zip, true);
-        SAdam.attach(resumed);
+        SAdamProbes.attach(resumed);
         for (int i = N; i < N + M; i++) {
             resumed.fit(data);
         }

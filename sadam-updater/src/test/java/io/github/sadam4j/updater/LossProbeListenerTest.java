@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 
+import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,6 @@ import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
@@ -43,16 +43,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class LossProbeListenerTest {
     static final DirectionSource ZERO = (it, g, i, t) -> t.assign(0);
 
-    @BeforeEach
-    void resetNotices() {
-        NetworkNotices.reset();
-    }
-
     @Test
     void attachIsIdempotent() {
         MultiLayerNetwork net = Nets.mlp(new SAdam(0.01), false);
-        LossProbeListener a = SAdam.attach(net);
-        LossProbeListener b = SAdam.attach(net);
+        LossProbeListener a = SAdamProbes.attach(net);
+        LossProbeListener b = SAdamProbes.attach(net);
         assertSame(a, b);
         assertEquals(1, net.getListeners().stream().filter(l -> l instanceof LossProbeListener).count());
     }
@@ -91,7 +86,7 @@ class LossProbeListenerTest {
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         List<Long> lengths = new ArrayList<>();
         DirectionSource gaussian = Nets.javaGaussian(1);
         probes.setDirectionSource((it, g, i, t) -> {
@@ -132,9 +127,31 @@ class LossProbeListenerTest {
     }
 
     @Test
+    void anSAdamBlockWithOnlyFrozenParametersNeedsNoProbes() {
+        // a frozen layer with S-Adam settings of its own forms a block the probes have nothing to perturb in
+        SAdam sadam = SAdam.builder().learningRate(0.01).probes(2).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(Nets.base(sadam).list()
+                .layer(new FrozenLayerWithBackprop(new DenseLayer.Builder().nIn(4).nOut(6).activation(Activation.TANH)
+                        .updater(sadam.toBuilder().learningRate(0.02).build()).build()))
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .build());
+        net.init();
+        SAdamProbes.attach(net);
+        INDArray frozen = net.getLayer(0).params().dup();
+        net.fit(Nets.classification(16, 2));
+        List<LgiEstimate> est = SAdamProbes.lastEstimates(net);
+        assertEquals(2, est.size(), est.toString());
+        assertSame(Estimator.NONE, est.get(0).estimator(), "the frozen block: nothing to probe");
+        assertSame(Estimator.LOSS_PROBES, est.get(1).estimator());
+        Exact.assertBitEqual(frozen, net.getLayer(0).params());
+        assertTrue(SAdamProbes.everyStepProbed(net));
+    }
+
+    @Test
     void parametersAreRestoredBitExactly() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().sigma(0.5).probes(4).build(), true);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         DataSet d = Nets.classification(16, 3);
         net.setInput(d.getFeatures());
         net.setLabels(d.getLabels());
@@ -146,17 +163,22 @@ class LossProbeListenerTest {
         Exact.assertBitEqual(before, net.params(), "parameters after probing");
         Exact.assertBitEqual(grad, net.getGradientsViewArray(), "gradient after probing");
         assertEquals(score, net.score());
-        assertEquals(1, probes.lastEstimates().size());
+        // the estimate is the updaters' (their one source of truth) once the update has used it
+        assertTrue(SAdamProbes.lastEstimates(net).isEmpty(), "no update yet");
+        ((org.deeplearning4j.nn.updater.MultiLayerUpdater) net.getUpdater()).update(net.gradient(), 0, 0, 16,
+                org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
+        assertEquals(1, SAdamProbes.lastEstimates(net).size());
+        assertSame(Estimator.LOSS_PROBES, SAdamProbes.lastEstimates(net).get(0).estimator());
     }
 
     @Test
     void probesReplayTheGradientsDropoutMasks() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(3).build(), true);
-        SAdam.attach(net).setDirectionSource(ZERO);
+        SAdamProbes.attach(net).setDirectionSource(ZERO);
         DataSet d = Nets.classification(32, 4);
         for (int i = 0; i < 3; i++) {
             net.fit(d);
-            LgiEstimate e = SAdam.attach(net).lastEstimates().get(0);
+            LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
             for (double x : e.d()) {
                 assertEquals(0.0, x, 0.0, "zero perturbation must give D = 0 with the same masks: " + e);
             }
@@ -166,9 +188,9 @@ class LossProbeListenerTest {
     @Test
     void referenceModeSeesFreshDropoutMasks() {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(3).probeMasks(ProbeMasks.FRESH).build(), true);
-        SAdam.attach(net).setDirectionSource(ZERO);
+        SAdamProbes.attach(net).setDirectionSource(ZERO);
         net.fit(Nets.classification(32, 4));
-        double[] d = SAdam.attach(net).lastEstimates().get(0).d();
+        double[] d = SAdamProbes.lastEstimates(net).get(0).d();
         assertTrue(java.util.Arrays.stream(d).anyMatch(x -> x != 0.0), java.util.Arrays.toString(d));
     }
 
@@ -180,13 +202,13 @@ class LossProbeListenerTest {
         MultiLayerNetwork twin = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(sadam)));   // no regularisation
         twin.init();
         twin.setParams(net.params().dup());
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         DirectionSource dirs = Nets.javaGaussian(9);
         probes.setDirectionSource(dirs);
         DataSet d = Nets.classification(16, 5);
         double expectedL0 = twin.score(d, true);
         net.fit(d);
-        LgiEstimate e = probes.lastEstimates().get(0);
+        LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
         assertEquals(expectedL0, e.baseLoss(), 1e-6);
         assertTrue(net.score() > e.baseLoss() + 0.01, "DL4J's score includes the L2 term");
         // D_0 recomputed on the regularisation-free twin with the same direction
@@ -207,11 +229,11 @@ class LossProbeListenerTest {
 
     private static List<LgiEstimate> run(SAdam conf, DataSet d, int steps, MultiLayerNetwork[] out) {
         MultiLayerNetwork net = Nets.mlp(conf, true);
-        LossProbeListener p = SAdam.attach(net);
+        LossProbeListener p = SAdamProbes.attach(net);
         List<LgiEstimate> est = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
             net.fit(d);
-            est.add(p.lastEstimates().get(0));
+            est.add(SAdamProbes.lastEstimates(net).get(0));
         }
         out[0] = net;
         return est;
@@ -239,17 +261,17 @@ class LossProbeListenerTest {
         // two dropout networks trained alternately on one thread reseed the shared global RNG for each other
         MultiLayerNetwork a = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
         MultiLayerNetwork b = Nets.mlp(SAdam.builder().probes(2).seed(2).build(), true);
-        LossProbeListener pa = SAdam.attach(a);
-        LossProbeListener pb = SAdam.attach(b);
+        LossProbeListener pa = SAdamProbes.attach(a);
+        LossProbeListener pb = SAdamProbes.attach(b);
         pa.setDirectionSource(ZERO);
         pb.setDirectionSource(ZERO);
         DataSet d = Nets.classification(32, 4);
         for (int i = 0; i < 4; i++) {
             a.fit(d);
             b.fit(d);
-            for (LossProbeListener p : List.of(pa, pb)) {
-                for (double x : p.lastEstimates().get(0).d()) {
-                    assertEquals(0.0, x, 0.0, p.lastEstimates().toString());
+            for (MultiLayerNetwork n : List.of(a, b)) {
+                for (double x : SAdamProbes.lastEstimates(n).get(0).d()) {
+                    assertEquals(0.0, x, 0.0, SAdamProbes.lastEstimates(n).toString());
                 }
             }
         }
@@ -260,46 +282,81 @@ class LossProbeListenerTest {
     }
 
     @Test
-    void droppingTheProbesWithSetListenersIsReportedOncePerNetwork() {
+    void droppingTheProbesWithSetListenersFailsTheNextUpdateSayingHowToFixIt() {
+        // was: droppingTheProbesWithSetListenersIsReportedOncePerNetwork (a WARN and a LINEARIZED fallback)
         MultiLayerNetwork net = Nets.mlp(new SAdam(0.01), false);
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         DataSet d = Nets.classification(16, 7);
-        try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
-            net.fit(d);
-            assertSame(Estimator.LOSS_PROBES, SAdam.lastEstimates(net).get(0).estimator());
-            net.setListeners(new ScoreIterationListener(100));
-            net.fit(d);
-            net.fit(d);
-            assertEquals(1, log.count(Level.WARN, "loss probes did not run"), "one warning");
-            assertEquals(1, log.count(Level.WARN, "at iteration 1"), "names the first affected update");
-            assertEquals(1, log.count(Level.WARN, String.format(java.util.Locale.ROOT, "%,d parameters",
-                    net.numParams())), "names the network by its size");
-            assertEquals(1, log.events(Level.WARN).size());
-            assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
-
-            MultiLayerNetwork restored = net.clone();   // clone() drops the listeners too: its own warning
-            restored.fit(d);
-            assertEquals(2, log.count(Level.WARN, "loss probes did not run"), "once per network, not per JVM");
+        net.fit(d);
+        assertSame(Estimator.LOSS_PROBES, SAdamProbes.lastEstimates(net).get(0).estimator());
+        net.setListeners(new ScoreIterationListener(100));
+        INDArray params = net.params().dup();
+        INDArray state = net.getUpdater().getStateViewArray().dup();
+        MissingProbesException e = assertThrows(MissingProbesException.class, () -> net.fit(d));
+        assertEquals(1, e.iteration(), "names the first affected update");
+        for (String fix : List.of("SAdamProbes.attach(net)", "setListeners", "SAdamProbes.listener()",
+                "ParallelWrapper", "Spark", "EarlyStopping", "TransferLearning", "clone()",
+                "estimator(Estimator.LINEARIZED)", "missingProbes(MissingProbes.WARN)", "nothing was updated",
+                String.format(java.util.Locale.ROOT, "%,d parameters", net.numParams()))) {
+            assertTrue(e.getMessage().contains(fix), fix + " missing from: " + e.getMessage());
         }
+        Exact.assertBitEqual(params, net.params(), "nothing was updated");
+        Exact.assertBitEqual(state, net.getUpdater().getStateViewArray(), "nor the optimizer state");
+        assertEquals(1, net.getIterationCount());
+
+        MultiLayerNetwork copy = net.clone();   // clone() drops the listeners too
+        assertThrows(MissingProbesException.class, () -> copy.fit(d));
+        SAdamProbes.attach(copy);
+        copy.fit(d);
+        assertTrue(SAdamProbes.everyStepProbed(copy));
     }
 
     @Test
-    void withoutProbesTheLinearizedEstimatorIsUsedAndWarnedOncePerNetwork() {
-        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(4).build(), false);
+    void underTheWarnPolicyMissingProbesFallBackAndAreWarnedAtThe1st10th100thUpdate() {
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().learningRate(0.01).missingProbes(MissingProbes.WARN).build(),
+                false);
+        SAdamProbes.attach(net);
+        DataSet d = Nets.classification(16, 7);
+        try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
+            net.fit(d);
+            net.setListeners(new ScoreIterationListener(100));
+            for (int i = 0; i < 12; i++) {
+                net.fit(d);
+            }
+            // two S-Adam updater blocks (dense + BN, output), each warns at its 1st and 10th update without probes
+            assertEquals(4, log.count(Level.WARN, "loss probes did not run"), log.events(Level.WARN).toString());
+            assertEquals(2, log.count(Level.WARN, "at iteration 1 (1 such update"), "names the first affected update");
+            assertEquals(2, log.count(Level.WARN, "at iteration 10 (10 such update"));
+            assertEquals(4, log.count(Level.WARN, String.format(java.util.Locale.ROOT, "%,d parameters",
+                    net.numParams())), "each names the network by its size");
+        }
+        assertSame(Estimator.LINEARIZED, SAdamProbes.lastEstimates(net).get(0).estimator());
+        StepCounts c = SAdamProbes.counts(net);
+        assertEquals(new StepCounts(13, 13, 0, 12, 0), c);
+        assertFalse(SAdamProbes.everyStepProbed(net));
+    }
+
+    @Test
+    void withoutProbesTheLinearizedEstimatorIsUsedUnderTheWarnPolicy() {
+        // was: withoutProbesTheLinearizedEstimatorIsUsedAndWarnedOncePerNetwork; the default now fails instead
+        MultiLayerNetwork failing = Nets.mlp(SAdam.builder().probes(4).build(), false);
+        assertThrows(MissingProbesException.class, () -> failing.fit(Nets.classification(16, 8)));
+        MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(4).missingProbes(MissingProbes.WARN).build(), false);
         DataSet d = Nets.classification(16, 8);
         try (Exact.LogCapture log = new Exact.LogCapture(SAdamUpdater.class)) {
             for (int i = 0; i < 3; i++) {
                 net.fit(d);
             }
-            assertEquals(1, log.count(Level.WARN, "SAdam.attach(net)"));
-            assertEquals(1, log.events(Level.WARN).size(), "two S-Adam blocks, one network: one warning");
+            assertEquals(2, log.count(Level.WARN, "SAdamProbes.attach(net)"));
+            assertEquals(2, log.events(Level.WARN).size(), "two S-Adam blocks: one warning each (per updater)");
         }
-        List<LgiEstimate> est = SAdam.lastEstimates(net);
+        List<LgiEstimate> est = SAdamProbes.lastEstimates(net);
         assertEquals(2, est.size(), "one per S-Adam updater block (dense+BN gamma/beta, output)");
         for (LgiEstimate e : est) {
             assertSame(Estimator.LINEARIZED, e.estimator());
             assertTrue(e.rho() >= 0 && e.rho() <= 4.0 / 3.0 + 1e-9, e.toString());
         }
+        assertEquals(3, SAdamProbes.counts(net).withoutProbes());
     }
 
     @Test
@@ -309,25 +366,26 @@ class LossProbeListenerTest {
             net.fit(Nets.classification(16, 8));
             assertEquals(0, log.events(Level.WARN).size());
         }
-        assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
+        assertSame(Estimator.LINEARIZED, SAdamProbes.lastEstimates(net).get(0).estimator());
         // attached anyway: the listener leaves LINEARIZED groups to the updater
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         net.fit(Nets.classification(16, 8));
-        assertSame(Estimator.LINEARIZED, SAdam.lastEstimates(net).get(0).estimator());
+        assertSame(Estimator.LINEARIZED, SAdamProbes.lastEstimates(net).get(0).estimator());
     }
 
     @Test
     void unsupportedModelsAreClearErrors() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SAdam.attach(mock(Model.class)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SAdamProbes.attach(mock(Model.class)));
         assertTrue(e.getMessage().contains("MultiLayerNetwork and ComputationGraph"), e.getMessage());
 
         MultiLayerNetwork notInit = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new SAdam())));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.attach(notInit)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(notInit)).getMessage()
                 .contains("init()"));
 
         MultiLayerNetwork adam = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new Adam())));
         adam.init();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.attach(adam)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(adam)).getMessage()
                 .contains("nothing to probe"));
 
         MultiLayerConfiguration tbptt = Nets.base(new SAdam()).list()
@@ -336,19 +394,19 @@ class LossProbeListenerTest {
                 .backpropType(BackpropType.TruncatedBPTT).tBPTTLength(5).build();
         MultiLayerNetwork rnn = new MultiLayerNetwork(tbptt);
         rnn.init();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.attach(rnn)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(rnn)).getMessage()
                 .contains("truncated BPTT"));
 
         MultiLayerNetwork lbfgs = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new SAdam())
                 .optimizationAlgo(OptimizationAlgorithm.LBFGS)));
         lbfgs.init();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.attach(lbfgs)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(lbfgs)).getMessage()
                 .contains("STOCHASTIC_GRADIENT_DESCENT"));
 
         MultiLayerNetwork noLoss = new MultiLayerNetwork(Nets.base(new SAdam()).list()
                 .layer(new DenseLayer.Builder().nIn(2).nOut(2).build()).build());
         noLoss.init();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.attach(noLoss)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(noLoss)).getMessage()
                 .contains("output or loss layer"));
     }
 
@@ -356,13 +414,13 @@ class LossProbeListenerTest {
     void nonFiniteProbeLossTakesTheStrongestDampingAndNeverReachesTheParameters() {
         SAdam conf = SAdam.builder().probes(2).lambda(2).rhoCap(10).build();
         MultiLayerNetwork net = Nets.mlp(conf, false);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         probes.setDirectionSource((it, g, i, t) -> t.assign(i == 0 ? Double.NaN : 1.0));
         DataSet d = Nets.classification(16, 9);
         try (Exact.LogCapture log = new Exact.LogCapture(LossProbeListener.class)) {
             for (int i = 0; i < 3; i++) {
                 net.fit(d);
-                LgiEstimate e = probes.lastEstimates().get(0);
+                LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
                 assertTrue(e.nonFinite());
                 assertEquals(10.0, e.rho());
                 assertEquals(Math.exp(-20), e.alpha(), 1e-20);
@@ -385,7 +443,7 @@ class LossProbeListenerTest {
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         List<String> calls = new ArrayList<>();
         probes.setDirectionSource((it, g, i, t) -> {
             calls.add(g + ":" + t.length());
@@ -394,21 +452,21 @@ class LossProbeListenerTest {
         net.fit(Nets.classification(8, 1));
         // group 0: layers 0 and 2 (non-adjacent blocks, equal settings) = 25 + 18; group 1: layer 1 = 30, 3 probes
         assertEquals(List.of("0:43", "0:43", "1:30", "1:30", "1:30"), calls);
-        assertEquals(2, probes.lastEstimates().size());
-        assertEquals(3, probes.lastEstimates().get(1).d().length);
+        assertEquals(2, SAdamProbes.lastEstimates(net).size());
+        assertEquals(3, SAdamProbes.lastEstimates(net).get(1).d().length);
     }
 
     @Test
     void computationGraphWithTwoInputsAndOutputs() {
         ComputationGraph cg = Nets.graph(SAdam.builder().learningRate(0.01).probes(2).build());
-        LossProbeListener probes = SAdam.attach(cg);
-        assertSame(probes, SAdam.attach(cg));
+        LossProbeListener probes = SAdamProbes.attach(cg);
+        assertSame(probes, SAdamProbes.attach(cg));
         probes.setDirectionSource(ZERO);
         MultiDataSet d = Nets.graphData(32, 2);
         double before = cg.score(d);
         for (int i = 0; i < 30; i++) {
             cg.fit(d);
-            for (double x : probes.lastEstimates().get(0).d()) {
+            for (double x : SAdamProbes.lastEstimates(cg).get(0).d()) {
                 assertEquals(0.0, x, 0.0, "same batch, labels, masks and dropout masks");
             }
         }
@@ -423,7 +481,7 @@ class LossProbeListenerTest {
                         .activation(Activation.SOFTMAX).build())
                 .build());
         net.init();
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         probes.setDirectionSource(ZERO);
         INDArray x = Nd4j.rand(DataType.FLOAT, 3, 2, 5);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 3, 2, 5);
@@ -431,21 +489,21 @@ class LossProbeListenerTest {
                 org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(1);
         INDArray mask = Nd4j.createFromArray(new float[][]{{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}, {1, 0, 0, 0, 0}});
         net.fit(new DataSet(x, y, mask, mask));
-        for (double v : probes.lastEstimates().get(0).d()) {
+        for (double v : SAdamProbes.lastEstimates(net).get(0).d()) {
             assertEquals(0.0, v, 0.0);
         }
         // a real direction: masked time steps must not matter -> same D with garbage in the padding
         probes.setDirectionSource(Nets.javaGaussian(3));
         MultiLayerNetwork copy = net.clone();
-        LossProbeListener copyProbes = SAdam.attach(copy);
+        LossProbeListener copyProbes = SAdamProbes.attach(copy);
         copyProbes.setDirectionSource(Nets.javaGaussian(3));
         INDArray garbage = x.dup();
         garbage.get(org.nd4j.linalg.indexing.NDArrayIndex.point(2), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 5)).assign(100);
         net.fit(new DataSet(x, y, mask, mask));
         copy.fit(new DataSet(garbage, y, mask, mask));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(probes.lastEstimates().get(0).d(),
-                copyProbes.lastEstimates().get(0).d(), 1e-4);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(SAdamProbes.lastEstimates(net).get(0).d(),
+                SAdamProbes.lastEstimates(copy).get(0).d(), 1e-4);
     }
 
     @Test
@@ -453,7 +511,7 @@ class LossProbeListenerTest {
         MultiLayerNetwork net = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new SAdam()).weightDecay(1e-2)));
         net.init();
         try (Exact.LogCapture log = new Exact.LogCapture(LossProbeListener.class)) {
-            SAdam.attach(net);
+            SAdamProbes.attach(net);
             assertEquals(1, log.count(Level.WARN, "Regularizations.deduplicate"));
         }
         MultiLayerConfiguration clean = Nets.plainMlpConf(Nets.base(new SAdam()).weightDecay(1e-2));
@@ -461,7 +519,7 @@ class LossProbeListenerTest {
         MultiLayerNetwork fixed = new MultiLayerNetwork(clean);
         fixed.init();
         try (Exact.LogCapture log = new Exact.LogCapture(LossProbeListener.class)) {
-            SAdam.attach(fixed);
+            SAdamProbes.attach(fixed);
             assertEquals(0, log.events(Level.WARN).size());
         }
     }

@@ -34,7 +34,7 @@ class ProbeComponentTest {
 
     @Test
     void survivesJavaSerializationAndThenProbesAFreshNetwork() throws Exception {
-        LossProbeListener original = SAdam.probes().probeThreads(1);
+        LossProbeListener original = SAdamProbes.listener().probeThreads(1);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(original);
@@ -48,8 +48,8 @@ class ProbeComponentTest {
         net.addListeners(shipped);
         for (int i = 0; i < 3; i++) {
             net.fit(Nets.classification(16, i));
-            assertSame(Estimator.LOSS_PROBES, SAdam.lastEstimates(net).get(0).estimator());
-            assertEquals(SAdam.lastEstimates(net), shipped.lastEstimates(net));
+            assertSame(Estimator.LOSS_PROBES, SAdamProbes.lastEstimates(net).get(0).estimator());
+            assertEquals(SAdamProbes.lastEstimates(net), shipped.lastEstimates(net));
         }
     }
 
@@ -60,7 +60,7 @@ class ProbeComponentTest {
 
     @Test
     void oneListenerKeepsTheStateOfEachNetworkApart() throws Exception {
-        LossProbeListener shared = SAdam.probes();
+        LossProbeListener shared = SAdamProbes.listener();
         MultiLayerNetwork a = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
         MultiLayerNetwork b = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
         a.addListeners(shared);
@@ -81,8 +81,8 @@ class ProbeComponentTest {
                 Future<?> fb = twoThreads.submit(() -> step(b, db.get(step)));
                 fa.get();
                 fb.get();
-                estimatesA.add(shared.lastEstimates(a).get(0).d());
-                estimatesB.add(shared.lastEstimates(b).get(0).d());
+                estimatesA.add(SAdamProbes.lastEstimates(a).get(0).d());
+                estimatesB.add(SAdamProbes.lastEstimates(b).get(0).d());
             }
         } finally {
             twoThreads.shutdownNow();
@@ -90,10 +90,10 @@ class ProbeComponentTest {
         // the reference: each network with a listener of its own, trained alone
         for (boolean first : new boolean[]{true, false}) {
             MultiLayerNetwork alone = Nets.mlp(SAdam.builder().probes(2).seed(1).build(), true);
-            alone.addListeners(SAdam.probes());
+            alone.addListeners(SAdamProbes.listener());
             for (int i = 0; i < 4; i++) {
                 step(alone, (first ? da : db).get(i));
-                assertArrayEquals((first ? estimatesA : estimatesB).get(i), SAdam.lastEstimates(alone).get(0).d(),
+                assertArrayEquals((first ? estimatesA : estimatesB).get(i), SAdamProbes.lastEstimates(alone).get(0).d(),
                         0.0, "step " + i);
             }
             Exact.assertBitEqual(alone.params(), (first ? a : b).params(), "trained with a shared listener");
@@ -109,16 +109,16 @@ class ProbeComponentTest {
             SAdam conf = SAdam.builder().learningRate(0.01).probes(5).probeMasks(masks).seed(3).build();
             MultiLayerNetwork sequential = Nets.mlp(conf, true);
             MultiLayerNetwork parallel = Nets.mlp(conf, true);
-            SAdam.attach(sequential).probeThreads(1);
-            SAdam.attach(parallel).probeThreads(3);
+            SAdamProbes.attach(sequential).probeThreads(1);
+            SAdamProbes.attach(parallel).probeThreads(3);
             List<double[]> expected = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 step(sequential, Nets.classification(24, 40 + i));
-                expected.add(SAdam.lastEstimates(sequential).get(0).d());
+                expected.add(SAdamProbes.lastEstimates(sequential).get(0).d());
             }
             for (int i = 0; i < 6; i++) {
                 step(parallel, Nets.classification(24, 40 + i));
-                assertArrayEquals(expected.get(i), SAdam.lastEstimates(parallel).get(0).d(), 0.0,
+                assertArrayEquals(expected.get(i), SAdamProbes.lastEstimates(parallel).get(0).d(), 0.0,
                         masks + " step " + i);
             }
             Exact.assertBitEqual(sequential.params(), parallel.params(), masks + ": parameters");
@@ -130,17 +130,17 @@ class ProbeComponentTest {
         SAdam conf = SAdam.builder().learningRate(0.01).probes(4).build();
         ComputationGraph sequential = Nets.graph(conf);
         ComputationGraph parallel = Nets.graph(conf);
-        SAdam.attach(sequential).probeThreads(1);
-        SAdam.attach(parallel).probeThreads(2);
+        SAdamProbes.attach(sequential).probeThreads(1);
+        SAdamProbes.attach(parallel).probeThreads(2);
         MultiDataSet d = Nets.graphData(32, 2);
         List<double[]> expected = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             sequential.fit(new SingletonMultiDataSetIterator(d));
-            expected.add(SAdam.lastEstimates(sequential).get(0).d());
+            expected.add(SAdamProbes.lastEstimates(sequential).get(0).d());
         }
         for (int i = 0; i < 4; i++) {
             parallel.fit(new SingletonMultiDataSetIterator(d));
-            assertArrayEquals(expected.get(i), SAdam.lastEstimates(parallel).get(0).d(), 0.0);
+            assertArrayEquals(expected.get(i), SAdamProbes.lastEstimates(parallel).get(0).d(), 0.0);
         }
         Exact.assertBitEqual(sequential.params(), parallel.params());
     }
@@ -160,7 +160,7 @@ class ProbeComponentTest {
     /** @return the step keys the probes' directions are drawn for, one per step, as the network trains */
     private static List<Integer> recordStepKeys(MultiLayerNetwork net) {
         List<Integer> keys = new ArrayList<>();
-        SAdam.attach(net).setDirectionSource((it, g, i, t) -> {
+        SAdamProbes.attach(net).setDirectionSource((it, g, i, t) -> {
             if (i == 0) {
                 keys.add(it);
             }
@@ -179,7 +179,7 @@ class ProbeComponentTest {
             net.getLayerWiseConfigurations().setIterationCount(0);
         }
         assertEquals(List.of(0, 1, 2), keys);
-        assertEquals(0, SAdam.lastEstimates(net).get(0).iteration(), "the estimate keeps DL4J's iteration");
+        assertEquals(0, SAdamProbes.lastEstimates(net).get(0).iteration(), "the estimate keeps DL4J's iteration");
     }
 
     @Test
@@ -212,14 +212,14 @@ class ProbeComponentTest {
         };
         MultiLayerNetwork sequential = build.get();
         MultiLayerNetwork parallel = build.get();
-        SAdam.attach(sequential).probeThreads(1);
-        SAdam.attach(parallel).probeThreads(4);   // the second group wants more threads than the first
+        SAdamProbes.attach(sequential).probeThreads(1);
+        SAdamProbes.attach(parallel).probeThreads(4);   // the second group wants more threads than the first
         for (int i = 0; i < 3; i++) {
             step(sequential, Nets.classification(24, 50 + i));
             step(parallel, Nets.classification(24, 50 + i));
-            assertEquals(2, SAdam.lastEstimates(parallel).size());
+            assertEquals(2, SAdamProbes.lastEstimates(parallel).size());
             for (int g = 0; g < 2; g++) {
-                assertArrayEquals(SAdam.lastEstimates(sequential).get(g).d(), SAdam.lastEstimates(parallel).get(g).d(),
+                assertArrayEquals(SAdamProbes.lastEstimates(sequential).get(g).d(), SAdamProbes.lastEstimates(parallel).get(g).d(),
                         0.0, "group " + g + " step " + i);
             }
         }
@@ -229,7 +229,7 @@ class ProbeComponentTest {
     @Test
     void aNetworkTheListenerProbedCanBeCollected() throws InterruptedException {
         // the listener outlives the networks it probed (ParallelWrapper and Spark rebuild replicas all the time)
-        LossProbeListener shared = SAdam.probes().probeThreads(2);
+        LossProbeListener shared = SAdamProbes.listener().probeThreads(2);
         java.lang.ref.WeakReference<MultiLayerNetwork> ref = trainedAndDropped(shared);
         for (int i = 0; i < 200 && ref.get() != null; i++) {
             System.gc();
@@ -242,14 +242,14 @@ class ProbeComponentTest {
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(3).build(), true);
         net.addListeners(listener);
         step(net, Nets.classification(16, 1));
-        assertEquals(1, listener.lastEstimates(net).size());
+        assertEquals(1, SAdamProbes.lastEstimates(net).size());
         return new java.lang.ref.WeakReference<>(net);
     }
 
     @Test
     void probingANetworkWithoutSAdamIsAClearError() {
         MultiLayerNetwork adam = Nets.mlp(new Adam(0.01), false);
-        adam.addListeners(SAdam.probes());
+        adam.addListeners(SAdamProbes.listener());
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> adam.fit(Nets.classification(8, 1)));
         assertTrue(e.getMessage().contains("no parameter trained by SAdam"), e.getMessage());
@@ -259,32 +259,33 @@ class ProbeComponentTest {
     @Test
     void badArgumentsAreClearErrors() {
         MultiLayerNetwork notInit = new MultiLayerNetwork(Nets.plainMlpConf(Nets.base(new SAdam())));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.lastEstimates(notInit)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.lastEstimates(notInit)).getMessage()
                 .contains("init()"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.skippedSteps(notInit)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdamProbes.counts(notInit)).getMessage()
                 .contains("init()"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SAdam.lastEstimates(null)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> SAdamProbes.lastEstimates((org.deeplearning4j.nn.api.Model) null)).getMessage()
                 .contains("null"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> SAdam.attach((org.nd4j.autodiff.samediff.SameDiff) null)).getMessage().contains("null"));
+                () -> SAdamProbes.attach((org.nd4j.autodiff.samediff.SameDiff) null)).getMessage().contains("null"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> SAdam.attach((org.deeplearning4j.nn.api.Model) null)).getMessage().contains("null"));
-        assertThrows(IllegalArgumentException.class, () -> SAdam.probes().probeThreads(-1));
+                () -> SAdamProbes.attach((org.deeplearning4j.nn.api.Model) null)).getMessage().contains("null"));
+        assertThrows(IllegalArgumentException.class, () -> SAdamProbes.listener().probeThreads(-1));
     }
 
     @Test
     void listsOfEstimatesAreIndependentCopies() {
         List<LgiEstimate> seen = new ArrayList<>();
         MultiLayerNetwork net = Nets.mlp(SAdam.builder().probes(2).build(), false);
-        SAdam.attach(net).addObserver(seen::add);
+        SAdamProbes.attach(net).addObserver(seen::add);
         net.fit(Nets.classification(8, 2));
         assertEquals(1, seen.size());
-        assertEquals(seen.get(0), SAdam.lastEstimates(net).get(0));
+        assertEquals(seen.get(0), SAdamProbes.lastEstimates(net).get(0));
         try {
-            SAdam.lastEstimates(net).clear();
+            SAdamProbes.lastEstimates(net).clear();
         } catch (UnsupportedOperationException unmodifiable) {
             // as good as a copy
         }
-        assertEquals(1, SAdam.lastEstimates(net).size(), "changing the list the caller got changes nothing else");
+        assertEquals(1, SAdamProbes.lastEstimates(net).size(), "changing the list the caller got changes nothing else");
     }
 }

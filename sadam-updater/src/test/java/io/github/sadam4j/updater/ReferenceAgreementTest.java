@@ -3,6 +3,7 @@ package io.github.sadam4j.updater;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -29,17 +30,24 @@ class ReferenceAgreementTest {
 
     @Test
     void smallMlp() {
-        agree(Nets::plainMlpConf, Nets.classification(24, 11));
+        agree(Nets::plainMlpConf, Nets.classification(24, 11), 1, STEPS);
     }
 
     @Test
     void smallCnn() {
-        agree(Nets::cnnConf, Nets.images(12, 5));
+        agree(Nets::cnnConf, Nets.images(12, 5), 1, STEPS);
+    }
+
+    /** Lazy probing: fresh rho at steps 1, 3, 6, 9; the steps between reuse it (the reference keeps it in float64). */
+    @Test
+    void smallMlpWithAProbeInterval() {
+        agree(Nets::plainMlpConf, Nets.classification(24, 11), 3, 10);
     }
 
     private static void agree(Function<NeuralNetConfiguration.Builder, MultiLayerConfiguration> confFn,
-                              DataSet data) {
-        SAdam sadam = SAdam.builder().learningRate(0.01).probes(3).sigma(0.01).lambda(2).build();
+                              DataSet data, int interval, int steps) {
+        SAdam sadam = SAdam.builder().learningRate(0.01).probes(3).sigma(0.01).lambda(2).probeInterval(interval)
+                .build();
         MultiLayerConfiguration conf = confFn.apply(Nets.base(sadam).weightDecay(1e-2).weightDecayBias(1e-2));
         assertTrue(Regularizations.deduplicate(conf) > 0, "DL4J M2.1 duplicates a global weight decay");
         assertEquals(0, Regularizations.countDuplicates(conf));
@@ -48,7 +56,7 @@ class ReferenceAgreementTest {
         MultiLayerNetwork oracle = new MultiLayerNetwork(confFn.apply(Nets.base(sadam)));   // no regularisation
         oracle.init();
         DirectionSource dirs = Nets.javaGaussian(77);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         probes.setDirectionSource(dirs);
 
         // tensor layout: the single S-Adam block's parameter tensors, in order
@@ -59,10 +67,10 @@ class ReferenceAgreementTest {
             }
         }
         double[][] theta = split(net.params().toDoubleVector(), tensors);
-        ReferenceSAdam ref = new ReferenceSAdam(0.01, 0.9, 0.999, 1e-8, 3, 0.01, 2, 1e-6, 10, 1e-2, theta);
+        ReferenceSAdam ref = new ReferenceSAdam(0.01, 0.9, 0.999, 1e-8, 3, 0.01, 2, 1e-6, 10, 1e-2, interval, theta);
         int batch = (int) data.numExamples();
 
-        for (int step = 0; step < STEPS; step++) {
+        for (int step = 0; step < steps; step++) {
             // reference step: gradient of the mean data loss at the reference's own parameters
             oracle.setParams(Nd4j.createFromArray(join(theta)).castTo(DataType.FLOAT).reshape(1, -1));
             oracle.setInput(data.getFeatures());
@@ -81,7 +89,8 @@ class ReferenceAgreementTest {
             }, z);
 
             net.fit(data);
-            LgiEstimate e = probes.lastEstimates().get(0);
+            LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
+            assertEquals(ref.lastProbed, !e.reused(), "probed or reused at step " + step + ": " + e);
             assertEquals(ref.lastRho, e.rho(), 2e-3 + 1e-2 * ref.lastRho, "rho at step " + step);
             assertEquals(ref.lastAlpha, e.alpha(), 1e-2 * ref.lastAlpha, "alpha at step " + step);
             double[] dl4j = net.params().toDoubleVector();

@@ -19,15 +19,28 @@ final class ReferenceSAdam {
     final double epsS;
     final double cap;
     final double wd;
+    /** The probe interval n: rho is estimated at step 1 and every n-th step, reused in between (1 = every step). */
+    final int interval;
     final double[][] m;
     final double[][] v;
     int t;
     double lastRho;
     double lastAlpha;
     double[] lastD;
+    /** Whether the latest step estimated rho (false: it reused the damping of the latest probing step). */
+    boolean lastProbed;
+    /** The damping reused between probing steps: 1 before the first probing step (the authors' rule). */
+    private double cachedRho;
+    private double cachedAlpha = 1.0;
 
     ReferenceSAdam(double lr, double beta1, double beta2, double eps, int k, double sigma, double lambda,
                    double epsS, double cap, double wd, double[][] shapeLike) {
+        this(lr, beta1, beta2, eps, k, sigma, lambda, epsS, cap, wd, 1, shapeLike);
+    }
+
+    ReferenceSAdam(double lr, double beta1, double beta2, double eps, int k, double sigma, double lambda,
+                   double epsS, double cap, double wd, int interval, double[][] shapeLike) {
+        this.interval = interval;
         this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -52,12 +65,19 @@ final class ReferenceSAdam {
      * @param theta parameters (tensors), updated in place
      * @param grad  gradient of the data loss at theta
      * @param loss  data loss oracle
-     * @param z     raw Gaussian draws z[i][j][..] for probe i, tensor j (normalised here per tensor)
+     * @param z     raw Gaussian draws z[i][j][..] for probe i, tensor j (normalised here per tensor); unused on a step
+     *              that reuses the damping
      */
     void step(double[][] theta, double[][] grad, ToDoubleFunction<double[][]> loss, double[][][] z) {
         t++;
         double rho = 0;
-        if (lambda > 0 && k >= 2) {
+        double alpha;
+        lastProbed = lambda > 0 && k >= 2 && (t == 1 || t % interval == 0);
+        if (lambda > 0 && k >= 2 && !lastProbed) {
+            rho = cachedRho;
+            alpha = cachedAlpha;
+            lastD = new double[0];
+        } else if (lambda > 0 && k >= 2) {
             double l0 = loss.applyAsDouble(theta);
             double[] d = new double[k];
             for (int i = 0; i < k; i++) {
@@ -90,10 +110,13 @@ final class ReferenceSAdam {
             var /= (k - 1);
             rho = Math.min(var / (sq + epsS), cap);
             lastD = d;
+            alpha = Math.exp(-lambda * rho);
+            cachedRho = rho;
+            cachedAlpha = alpha;
         } else {
             lastD = new double[0];
+            alpha = Math.exp(-lambda * rho);
         }
-        double alpha = Math.exp(-lambda * rho);
         lastRho = rho;
         lastAlpha = alpha;
         double stepSize = lr * alpha * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));

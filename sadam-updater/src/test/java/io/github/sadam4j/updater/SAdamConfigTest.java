@@ -129,6 +129,27 @@ class SAdamConfigTest {
     }
 
     @Test
+    void theMissingProbesPolicyAndTheProbeIntervalAreSettingsLikeTheOthers() {
+        SAdam s = nonDefault().toBuilder().missingProbes(MissingProbes.WARN).probeInterval(7).build();
+        assertEquals(MissingProbes.WARN, s.getMissingProbes());
+        assertEquals(7, s.getProbeInterval());
+        assertEquals(s, s.clone());
+        assertEquals(s, s.toBuilder().build());
+        assertEquals(s.hashCode(), s.clone().hashCode());
+        assertNotEquals(s, s.toBuilder().missingProbes(MissingProbes.FAIL).build());
+        assertNotEquals(s, s.toBuilder().probeInterval(6).build());
+        assertEquals(MissingProbes.FAIL, new SAdam().getMissingProbes());
+        assertTrue(s.toString().contains("missingProbes=WARN") && s.toString().contains("probeInterval=7"),
+                s.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SAdam.builder().missingProbes(null));
+        assertTrue(e.getMessage().contains("missingProbes") && e.getMessage().contains("FAIL"), e.getMessage());
+        SAdam back = (SAdam) ((BaseLayer) MultiLayerConfiguration.fromJson(Nets.plainMlpConf(Nets.base(s)).toJson())
+                .getConf(0).getLayer()).getIUpdater();
+        assertEquals(s, back);
+    }
+
+    @Test
     void roundTripsThroughMultiLayerConfigurationJson() {
         SAdam s = nonDefault().toBuilder()
                 .learningRateSchedule(new StepSchedule(ScheduleType.EPOCH, 0.1, 0.5, 2)).build();

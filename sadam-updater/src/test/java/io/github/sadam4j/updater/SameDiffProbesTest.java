@@ -47,7 +47,7 @@ class SameDiffProbesTest {
         DataSet d = Nets.classification(32, 1);
         SameDiff adam = mlp(new Adam(0.01));
         SameDiff sadam = mlp(SAdam.builder().learningRate(0.01).lambda(0).build());
-        SAdam.attach(sadam);
+        SAdamProbes.attach(sadam);
         for (int i = 0; i < 10; i++) {
             adam.fit(d);
             sadam.fit(d);
@@ -61,12 +61,12 @@ class SameDiffProbesTest {
     void probesTrainAndStateSurvivesSaveAndLoad() throws Exception {
         DataSet d = Nets.classification(64, 2);
         SameDiff sd = mlp(SAdam.builder().learningRate(0.03).probes(3).build());
-        SameDiffLossProbes probes = SAdam.attach(sd);
-        assertSame(probes, SAdam.attach(sd));
+        SameDiffLossProbes probes = SAdamProbes.attach(sd);
+        assertSame(probes, SAdamProbes.attach(sd));
         double before = sd.output(d, "loss").get("loss").getDouble(0);
         for (int i = 0; i < 60; i++) {
             sd.fit(d);
-            LgiEstimate e = probes.lastEstimates().get(0);
+            LgiEstimate e = SAdamProbes.lastEstimates(sd).get(0);
             assertEquals(i, e.iteration());
             assertTrue(e.rho() >= 0 && e.rho() <= 1.5 + 1e-9, e.toString());
         }
@@ -83,8 +83,26 @@ class SameDiffProbesTest {
     }
 
     @Test
+    void withoutItsProbesASameDiffUpdateFailsOrWarns() {
+        DataSet d = Nets.classification(16, 3);
+        SameDiff failing = mlp(SAdam.builder().learningRate(0.01).probes(2).build());
+        MissingProbesException e = assertThrows(MissingProbesException.class, () -> failing.fit(d));
+        assertTrue(e.getMessage().contains("SAdamProbes.attach(sameDiff)"), e.getMessage());
+        SameDiff warning = mlp(SAdam.builder().learningRate(0.01).probes(2).missingProbes(MissingProbes.WARN).build());
+        for (int i = 0; i < 3; i++) {
+            warning.fit(d);
+        }
+        assertEquals(new StepCounts(3, 3, 0, 3, 0), SAdamProbes.counts(warning));
+        assertSame(Estimator.LINEARIZED, SAdamProbes.lastEstimates(warning).get(0).estimator());
+        SameDiff linearized = mlp(SAdam.builder().learningRate(0.01).estimator(Estimator.LINEARIZED).build());
+        linearized.fit(d);
+        assertEquals(new StepCounts(1, 1, 0, 0, 0), SAdamProbes.counts(linearized), "LINEARIZED on purpose");
+        assertTrue(SAdamProbes.counts(linearized).everyStepProbed());
+    }
+
+    @Test
     void attachNeedsSAdamInTheTrainingConfig() {
-        assertThrows(IllegalArgumentException.class, () -> SAdam.attach(mlp(new Adam(0.01))));
-        assertThrows(IllegalArgumentException.class, () -> SAdam.attach(SameDiff.create()));
+        assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(mlp(new Adam(0.01))));
+        assertThrows(IllegalArgumentException.class, () -> SAdamProbes.attach(SameDiff.create()));
     }
 }

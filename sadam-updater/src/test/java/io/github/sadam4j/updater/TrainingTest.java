@@ -31,7 +31,7 @@ class TrainingTest {
                         .activation(Activation.IDENTITY).build())
                 .build());
         net.init();
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.rand(DataType.FLOAT, 64, 2).subi(0.5).muli(4);
         INDArray y = Nd4j.math.abs(x.getColumn(0)).sub(x.getColumn(1).mul(0.5)).reshape(64, 1);   // |x1| - x2/2
@@ -40,7 +40,7 @@ class TrainingTest {
         List<Double> rhos = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             net.fit(d);
-            rhos.add(probes.lastEstimates().get(0).rho());
+            rhos.add(SAdamProbes.lastEstimates(net).get(0).rho());
         }
         double after = net.score(d);
         assertTrue(after < 0.3 * before, "L1 loss " + before + " -> " + after);
@@ -56,12 +56,12 @@ class TrainingTest {
         // hence a larger base step than Adam's
         SAdam sadam = SAdam.builder().learningRate(0.03).probes(3).build();
         MultiLayerNetwork net = Nets.mlp(sadam, true);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         List<DataSet> batches = Nets.classification(512, 10).asList();
         DataSet test = Nets.classification(300, 11);
         for (int epoch = 0; epoch < 8; epoch++) {
             net.fit(new ListDataSetIterator<>(batches, 32));
-            LgiEstimate e = probes.lastEstimates().get(0);
+            LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
             assertTrue(e.rho() >= 0 && e.rho() <= 1.5 + 1e-9, "rho <= k/(k-1): " + e);
         }
         Evaluation eval = net.evaluate(new ListDataSetIterator<>(test.asList(), 100));

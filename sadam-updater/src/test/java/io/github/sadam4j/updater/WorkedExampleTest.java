@@ -68,7 +68,7 @@ class WorkedExampleTest {
         INDArray params = Nd4j.createFromArray(0.3, -0.2, 0.05);
         INDArray state = Nd4j.zeros(DataType.DOUBLE, 1, 6);
         SAdamUpdater u = (SAdamUpdater) conf.instantiate(state, true);
-        u.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 0.87, D, RHO, ALPHA, false, false, 0));
+        u.offerEstimate(new LgiEstimate(0, 0, 0, Estimator.LOSS_PROBES, 0.87, D, RHO, ALPHA, false, false, 0, false));
         INDArray update = Nd4j.createFromArray(-1.0, -0.2, 3.0);
         u.applyUpdater(update, 0, 0);
         new WeightDecay(1e-2, true).apply(params, update, conf.getLearningRate(0, 0), 0, 0);
@@ -95,12 +95,12 @@ class WorkedExampleTest {
         sd.setLossVariables("loss");
         sd.setTrainingConfig(TrainingConfig.builder().updater(config()).weightDecay(1e-2, true)
                 .dataSetFeatureMapping("in").markLabelsUnused().build());
-        SameDiffLossProbes probes = SAdam.attach(sd);
+        SameDiffLossProbes probes = SAdamProbes.attach(sd);
         probes.setDirectionSource((it, g, i, target) ->
                 target.assign(Nd4j.createFromArray(Z[i]).castTo(target.dataType())));
         sd.fit(new MultiDataSet(new INDArray[]{Nd4j.zeros(DataType.DOUBLE, 1, 1)}, new INDArray[0]));
 
-        List<LgiEstimate> est = probes.lastEstimates();
+        List<LgiEstimate> est = SAdamProbes.lastEstimates(sd);
         assertEquals(1, est.size());
         assertEquals(0.87, est.get(0).baseLoss(), TOL);
         assertArrayEquals(D, est.get(0).d(), TOL);
