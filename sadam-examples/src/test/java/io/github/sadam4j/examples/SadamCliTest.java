@@ -20,27 +20,20 @@ class SadamCliTest {
     @TempDir
     Path tmp;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliHarness cli = new CliHarness();
 
     private int run(String... args) {
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 
     @Test
     void helpListsTheSubcommandsAndEveryCommandHasHelp() {
         assertEquals(0, run("--help"));
-        assertTrue(out.toString().contains("toy"));
-        assertTrue(out.toString().contains("data"));
+        assertTrue(cli.out().contains("toy"));
+        assertTrue(cli.out().contains("data"));
         for (String cmd : new String[]{"toy", "data"}) {
-            StringWriter o = new StringWriter();
-            CommandLine cli = SadamCli.commandLine();
-            cli.setOut(new PrintWriter(o, true));
-            assertEquals(0, cli.execute(cmd, "--help"), cmd);
-            assertTrue(o.toString().startsWith("Usage: sadam4j " + cmd), o.toString());
+            assertEquals(0, run(cmd, "--help"), cmd);
+            assertTrue(cli.out().startsWith("Usage: sadam4j " + cmd), cli.out());
         }
     }
 
@@ -85,14 +78,12 @@ class SadamCliTest {
         assertEquals(2, run("keras-retrain"));
         assertEquals(List.of("Missing required option: '--model=FILE.h5'",
                 "Usage: sadam4j keras-retrain [OPTIONS] --model=FILE.h5",
-                "Try 'sadam4j keras-retrain --help' for more information."), err.toString().lines().toList());
-        assertEquals("", out.toString());
+                "Try 'sadam4j keras-retrain --help' for more information."), cli.err().lines().toList());
+        assertEquals("", cli.out());
 
-        StringWriter typo = new StringWriter();
-        CommandLine cli = SadamCli.commandLine();
-        cli.setErr(new PrintWriter(typo, true));
-        assertEquals(2, cli.execute("toy", "--step", "5"));
-        List<String> lines = typo.toString().lines().toList();
+        assertEquals(2, run("toy", "--step", "5"));
+        String typo = cli.err();
+        List<String> lines = typo.lines().toList();
         assertEquals("Unknown options: '--step', '5'", lines.get(0));
         assertTrue(typo.toString().contains("--steps"), "suggests the option meant: " + typo);
         assertTrue(lines.get(lines.size() - 2).startsWith("Usage: sadam4j toy [OPTIONS]"), typo.toString());
@@ -102,8 +93,8 @@ class SadamCliTest {
 
     @Test
     void dataCommandDescribesTheEmbeddedSubset() {
-        assertEquals(0, run("data", "--dataset", "embedded"), err.toString());
-        String o = out.toString();
+        assertEquals(0, run("data", "--dataset", "embedded"), cli.err());
+        String o = cli.out();
         assertTrue(o.contains("Fashion-MNIST: embedded Fashion-MNIST subset (2000 train / 500 test images"), o);
         assertTrue(o.contains("training images: 2000 (28x28), per class [200, 200"), o);
         assertTrue(o.contains("verified against the subset's SHA256SUMS"), o);
@@ -112,25 +103,25 @@ class SadamCliTest {
     @Test
     void limitsDrawStratifiedSubsets() {
         assertEquals(0, run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
-                err.toString());
-        assertTrue(out.toString().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
-                + "10, 10]"), out.toString());
-        assertTrue(out.toString().contains("test images:     20 (28x28), per class [2, 2"), out.toString());
+                cli.err());
+        assertTrue(cli.out().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
+                + "10, 10]"), cli.out());
+        assertTrue(cli.out().contains("test images:     20 (28x28), per class [2, 2"), cli.out());
         assertEquals(2, run("data", "--dataset", "embedded", "--train-limit", "0"));
-        assertTrue(err.toString().startsWith("--train-limit = 0 is invalid: allowed >= 1"), err.toString());
+        assertTrue(cli.err().startsWith("--train-limit = 0 is invalid: allowed >= 1"), cli.err());
     }
 
     @Test
     void dataCommandPrintsTheLicence() {
         assertEquals(0, run("data", "--licence"));
-        assertTrue(out.toString().contains("Zalando SE"));
+        assertTrue(cli.out().contains("Zalando SE"));
     }
 
     @Test
     void missingDataIsOneClearErrorNotAStackTrace() throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertEquals(1, run("data", "--data", empty.toString()));
-        String e = err.toString();
+        String e = cli.err();
         assertTrue(e.startsWith("Error: --data " + empty + " does not hold Fashion-MNIST"), e);
         assertTrue(e.contains("sudo apt-get install dataset-fashion-mnist"), e);
         assertTrue(!e.contains("\tat "), "no stack trace: " + e);
@@ -139,6 +130,6 @@ class SadamCliTest {
     @Test
     void badEnumValueIsAUsageError() {
         assertEquals(2, run("data", "--dataset", "everything"));
-        assertTrue(err.toString().contains("--dataset"), err.toString());
+        assertTrue(cli.err().contains("--dataset"), cli.err());
     }
 }

@@ -7,14 +7,13 @@ import static io.github.sadam4j.keras.KerasFixtureWriter.trainingConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.CliHarness;
+import io.github.sadam4j.examples.CliHarness.Result;
 import io.github.sadam4j.keras.KerasFixtureWriter;
 import io.github.sadam4j.keras.KerasImport;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine;
 
 class KerasRetrainCommandTest {
     @TempDir
@@ -50,17 +48,8 @@ class KerasRetrainCommandTest {
         return KerasFixtureWriter.gaussian(r, 0.3, shape);
     }
 
-    record Result(int code, String out, String err) {
-    }
-
     static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        return CliHarness.execute(args);
     }
 
     static double[] losses(Path summaryCsv) throws Exception {

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.CliHarness;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,7 +14,6 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code sadam4j qat} end to end on the embedded Fashion-MNIST subset (no dependency on a local full copy): the
@@ -26,14 +23,10 @@ class QatCommandTest {
     @TempDir
     Path tmp;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliHarness cli = new CliHarness();
 
     private int run(String... args) {
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 
     /** A CSV as rows of column name to cell. */
@@ -60,7 +53,7 @@ class QatCommandTest {
     void defaultRunOnTheEmbeddedSubsetWritesEverythingAndLearns() throws IOException {
         Path dir = tmp.resolve("qat");
         assertEquals(0, run("qat", "--dataset", "embedded", "--out", dir.toString(), "--progress", "off"),
-                err.toString());
+                cli.err());
         String settings = Files.readString(dir.resolve("settings.txt"));
         assertTrue(settings.contains("train_images=2000") && settings.contains("test_images=500"), settings);
         assertTrue(settings.contains("bits=2\n") && settings.contains("epochs=1\n") && settings.contains("seeds=42\n"),
@@ -114,7 +107,7 @@ class QatCommandTest {
         for (String png : new String[]{"loss.png", "accuracy.png"}) {
             assertNotNull(ImageIO.read(dir.resolve(png).toFile()), png);
         }
-        String printed = out.toString();
+        String printed = cli.out();
         assertTrue(printed.contains("| optimizer "), printed);
         assertTrue(printed.contains("QAT results (completed): " + dir.toAbsolutePath()), printed);
     }
@@ -124,7 +117,7 @@ class QatCommandTest {
         Path sweepDir = tmp.resolve("sweep");
         assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
                 "--lr-sweep", "--sweep-lrs", "0.005,0.001", "--out", sweepDir.toString(), "--progress", "off"),
-                err.toString());
+                cli.err());
         List<Map<String, String>> summary = readCsv(sweepDir.resolve("summary.csv"));
         assertEquals(List.of("sadam lr=0.001", "sadam lr=0.005", "adamw lr=0.001", "adamw lr=0.005"),
                 summary.stream().map(r -> r.get("optimizer")).toList());
@@ -136,7 +129,7 @@ class QatCommandTest {
         // the same seed gives the same data order, initialisation and therefore the same losses in another command
         Path cmpDir = tmp.resolve("cmp");
         assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
-                "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), err.toString());
+                "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), cli.err());
         List<String> a = readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
                 .toList();
         List<String> b = readCsv(cmpDir.resolve("adamw-seed42.csv")).stream().map(r -> r.get("loss")).toList();
@@ -152,8 +145,8 @@ class QatCommandTest {
             "--out"};
         Path one = tmp.resolve("one");
         Path two = tmp.resolve("two");
-        assertEquals(0, run(concat(common, one.toString(), "--parallel-runs", "1")), err.toString());
-        assertEquals(0, run(concat(common, two.toString(), "--parallel-runs", "2")), err.toString());
+        assertEquals(0, run(concat(common, one.toString(), "--parallel-runs", "1")), cli.err());
+        assertEquals(0, run(concat(common, two.toString(), "--parallel-runs", "2")), cli.err());
         assertTrue(Files.readString(one.resolve("settings.txt")).contains("parallel_runs=1\n"));
         assertTrue(Files.readString(two.resolve("settings.txt")).contains("parallel_runs=2\nprobe_threads=1\n"),
                 "two runs side by side: S-Adam probes on one thread");
@@ -197,7 +190,7 @@ class QatCommandTest {
         Path dir = tmp.resolve("matched");
         assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
                 "--optimizers", "adamw-matched", "--matched-alpha", "0.25", "--seeds", "2", "--seed", "7",
-                "--bits", "32", "--out", dir.toString(), "--progress", "off"), err.toString());
+                "--bits", "32", "--out", dir.toString(), "--progress", "off"), cli.err());
         List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
         assertEquals(List.of("adamw-matched-seed7", "adamw-matched-seed8"), runs.stream().map(r -> r.get("run"))
                 .toList());
@@ -227,22 +220,20 @@ class QatCommandTest {
             {"--lr", "0"}, {"lr = 0.0 is invalid"},
         };
         for (int i = 0; i < cases.length; i += 2) {
-            err.getBuffer().setLength(0);
-            String[] args = new String[cases[i].length + 3];
+                        String[] args = new String[cases[i].length + 3];
             args[0] = "qat";
             System.arraycopy(cases[i], 0, args, 1, cases[i].length);
             args[args.length - 2] = "--out";
             args[args.length - 1] = tmp.resolve("never").toString();
-            assertEquals(2, run(args), String.join(" ", cases[i]) + ": " + err);
-            assertTrue(err.toString().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + err);
+            assertEquals(2, run(args), String.join(" ", cases[i]) + ": " + cli.err());
+            assertTrue(cli.err().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + cli.err());
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
 
         // --out naming a file is caught before the data is loaded (the missing --data folder is never looked at)
         Path file = Files.writeString(tmp.resolve("taken"), "x");
-        err.getBuffer().setLength(0);
-        assertEquals(2, run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
-        assertTrue(err.toString().startsWith("--out = " + file + " is invalid: allowed a folder"), err.toString());
+                assertEquals(2, run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
+        assertTrue(cli.err().startsWith("--out = " + file + " is invalid: allowed a folder"), cli.err());
 
         // the distributed commands check their engine's options before the data too
         String[][] distributed = {
@@ -251,11 +242,10 @@ class QatCommandTest {
             {"spark", "--averaging-frequency", "0"}, {"--averaging-frequency = 0 is invalid: allowed >= 1"},
         };
         for (int i = 0; i < distributed.length; i += 2) {
-            err.getBuffer().setLength(0);
-            String[] args = concat(distributed[i], "--data", tmp.resolve("no-data").toString(), "--out",
+                        String[] args = concat(distributed[i], "--data", tmp.resolve("no-data").toString(), "--out",
                     tmp.resolve("never").toString());
-            assertEquals(2, run(args), String.join(" ", distributed[i]) + ": " + err);
-            assertTrue(err.toString().contains(distributed[i + 1][0]), String.join(" ", distributed[i]) + ": " + err);
+            assertEquals(2, run(args), String.join(" ", distributed[i]) + ": " + cli.err());
+            assertTrue(cli.err().contains(distributed[i + 1][0]), String.join(" ", distributed[i]) + ": " + cli.err());
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
     }
@@ -263,7 +253,7 @@ class QatCommandTest {
     @Test
     void helpDescribesTheExperiment() {
         assertEquals(0, run("qat", "--help"));
-        String help = out.toString();
+        String help = cli.out();
         for (String s : new String[]{"--paper", "--bits", "--optimizers", "--lr-sweep", "--matched-alpha",
             "adamw-matched", "--threads", "--dataset", "--progress"}) {
             assertTrue(help.contains(s), s);

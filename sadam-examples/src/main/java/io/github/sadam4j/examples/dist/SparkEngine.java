@@ -3,9 +3,10 @@ package io.github.sadam4j.examples.dist;
 import io.github.sadam4j.examples.qat.QatOptimizer;
 import io.github.sadam4j.examples.qat.QatRun;
 import io.github.sadam4j.examples.report.MetricsListener;
-import io.github.sadam4j.examples.report.StepMetrics;
 import io.github.sadam4j.onednn.OneDnn;
 import io.github.sadam4j.qat.ObserverStates;
+import io.github.sadam4j.qat.spark.ObserverSync;
+import io.github.sadam4j.qat.spark.PerJvmPortSupplier;
 import io.github.sadam4j.updater.SAdam;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,12 +30,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fits a run's epochs on Spark with one of DL4J's own training masters: the epoch's minibatches become an RDD, the
- * network a {@link SparkDl4jMultiLayer}, and the workers get S-Adam's probes ({@link SAdam#probes()}), a
- * {@link WorkerStepRecorder} (their steps come back to the driver through an accumulator and feed the run's record,
- * plots and progress) and, under gradient sharing with QAT observers, {@link ObserverSync}.
+ * The {@code spark} command's engine: fits a run's epochs on Spark with one of DL4J's own training masters: the
+ * epoch's minibatches become an RDD, the network a {@link SparkDl4jMultiLayer}, and the workers get S-Adam's probes
+ * ({@link SAdam#probes()}), a {@link WorkerStepRecorder} (their steps come back to the driver through the library's
+ * {@code SparkCollector} and feed the run's record, plots, probe time and progress) and, under gradient sharing with
+ * QAT observers, the library's {@link ObserverSync}.
  */
-public final class SparkFit extends DistributedFit {
+public final class SparkEngine extends DistributedEngine {
     /** DL4J's two Spark training masters. */
     public enum Master {
         /** {@link ParameterAveragingTrainingMaster}: workers train copies, the driver averages them. */
@@ -43,10 +45,9 @@ public final class SparkFit extends DistributedFit {
         SHARING
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(SparkFit.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SparkEngine.class);
     private final SparkConf conf;
     private final Master master;
-    private final int workers;
     private final int averagingFrequency;
     private final int batchSize;
     private final Map<MultiLayerNetwork, Job> jobs = new IdentityHashMap<>();
@@ -63,14 +64,14 @@ public final class SparkFit extends DistributedFit {
      * @param averagingFrequency parameter averaging: minibatches per worker between two averagings
      * @param batchSize          minibatch size per worker
      */
-    public SparkFit(SparkConf conf, Master master, int workers, int averagingFrequency, int batchSize) {
-        if (workers < 1 || averagingFrequency < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("workers = " + workers + ", averaging frequency = " + averagingFrequency
-                    + ", batch size = " + batchSize + ": all must be >= 1");
+    public SparkEngine(SparkConf conf, Master master, int workers, int averagingFrequency, int batchSize) {
+        super(workers);
+        if (averagingFrequency < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("averaging frequency = " + averagingFrequency + ", batch size = "
+                    + batchSize + ": both must be >= 1");
         }
         this.conf = conf;
         this.master = master;
-        this.workers = workers;
         this.averagingFrequency = averagingFrequency;
         this.batchSize = batchSize;
     }
@@ -78,9 +79,9 @@ public final class SparkFit extends DistributedFit {
     @Override
     public String describe() {
         return "Spark " + conf.get("spark.master") + ", " + (master == Master.AVERAGING
-                ? "ParameterAveragingTrainingMaster, " + workers + " workers, averaging every " + averagingFrequency
+                ? "ParameterAveragingTrainingMaster, " + workers() + " workers, averaging every " + averagingFrequency
                 + " minibatches per worker"
-                : "SharedTrainingMaster (gradient sharing), " + workers + " workers per executor")
+                : "SharedTrainingMaster (gradient sharing), " + workers() + " workers per executor")
                 + ", " + conf.get("spark.serializer", "Java serialization");
     }
 
@@ -105,8 +106,8 @@ public final class SparkFit extends DistributedFit {
         VoidConfiguration vc = VoidConfiguration.builder().portSupplier(new PerJvmPortSupplier())
                 .controllerAddress(conf.get("spark.driver.host", "127.0.0.1"))
                 .networkMask(conf.get("sadam4j.networkMask", "127.0.0.0/8")).build();
-        return new SharedTrainingMaster.Builder(vc, workers, new AdaptiveThresholdAlgorithm(1e-3), batchSize)
-                .batchSizePerWorker(batchSize).workersPerNode(workers).rddTrainingApproach(approach).rngSeed(1)
+        return new SharedTrainingMaster.Builder(vc, workers(), new AdaptiveThresholdAlgorithm(1e-3), batchSize)
+                .batchSizePerWorker(batchSize).workersPerNode(workers()).rddTrainingApproach(approach).rngSeed(1)
                 .collectTrainingStats(false).build();
     }
 
@@ -143,7 +144,7 @@ public final class SparkFit extends DistributedFit {
         }
         int before = job.steps().steps().size();
         recordHanded(run, batches.size());
-        job.sparkNet().fit(ctx.parallelize(batches, master == Master.AVERAGING ? workers
+        job.sparkNet().fit(ctx.parallelize(batches, master == Master.AVERAGING ? workers()
                 : Math.max(1, ctx.defaultParallelism())));
         if (job.observers() != null) {
             job.observers().applyTo(net);
@@ -155,9 +156,17 @@ public final class SparkFit extends DistributedFit {
         if (metrics != null) {
             all.subList(before, all.size()).stream()
                     .sorted(Comparator.comparingInt(WorkerStep::iteration).thenComparing(WorkerStep::worker))
-                    .forEach(s -> metrics.record(s.iteration(), s.epoch(), new StepMetrics(s.loss(), s.rho(),
-                            s.alpha(), s.estimator(), s.skipped())));
+                    .forEach(s -> metrics.record(s.iteration(), s.epoch(), s.metrics()));
         }
+    }
+
+    @Override
+    protected String fewerWorkersReason() {
+        return master == Master.AVERAGING
+                ? "DL4J's parameter averaging gives each worker whole rounds of averaging-frequency minibatches, so "
+                + "an epoch of fewer than workers x averaging-frequency minibatches leaves workers idle"
+                : "in Spark's local mode DL4J's gradient sharing trains one network per JVM and hands a task's "
+                + "minibatches to one of its workers (docs/distributed.md, Limits)";
     }
 
     @Override

@@ -1,33 +1,26 @@
-package io.github.sadam4j.examples.benchcmd;
+package io.github.sadam4j.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.CliHarness;
 import io.github.sadam4j.examples.qat.QatOptimizer;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class BenchCommandTest {
     @TempDir
     Path tmp;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliHarness cli = new CliHarness();
 
     private int run(String... args) {
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 
     @Test
@@ -36,8 +29,8 @@ class BenchCommandTest {
         Path csv = tmp.resolve("steps.csv");
         assertEquals(0, run("bench", "--dataset", "embedded", "--variants", "adamw,sadam-k2,proxsgd", "--warmup",
                 "2", "--steps", "6", "--rounds", "2", "--batches", "4", "--markdown", md.toString(), "--csv",
-                csv.toString(), "--progress", "off"), err.toString());
-        String printed = out.toString();
+                csv.toString(), "--progress", "off"), cli.err());
+        String printed = cli.out();
         assertEquals(printed, Files.readString(md));
         assertTrue(printed.contains("## Training step of the qat network (2-bit, batch 64)"), printed);
         assertTrue(printed.contains("2 rounds of 3 timed steps per optimizer"), printed);
@@ -79,9 +72,9 @@ class BenchCommandTest {
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k0"));
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("adamw-matched"));
         assertEquals(2, run("bench", "--variants", "sgd"));
-        assertTrue(err.toString().contains("unknown variant 'sgd'"), err.toString());
+        assertTrue(cli.err().contains("unknown variant 'sgd'"), cli.err());
         assertEquals(2, run("bench", "--steps", "2", "--rounds", "5"));
-        assertTrue(err.toString().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), err.toString());
+        assertTrue(cli.err().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), cli.err());
         assertEquals(2, run("bench", "--bits", "5"));
     }
 
@@ -91,12 +84,12 @@ class BenchCommandTest {
         // that nothing was loaded first
         String missingData = tmp.resolve("no-data").toString();
         assertEquals(2, run("bench", "--markdown", tmp.toString(), "--data", missingData));
-        assertTrue(err.toString().startsWith("--markdown = " + tmp + " is invalid: allowed a file to write, not a "
-                + "folder"), err.toString());
+        assertTrue(cli.err().startsWith("--markdown = " + tmp + " is invalid: allowed a file to write, not a "
+                + "folder"), cli.err());
         assertEquals(2, run("bench", "--csv", tmp.toString(), "--data", missingData));
-        assertTrue(err.toString().contains("--csv = " + tmp + " is invalid"), err.toString());
+        assertTrue(cli.err().contains("--csv = " + tmp + " is invalid"), cli.err());
         assertEquals(2, run("bench", "--rounds", "0", "--data", missingData));
-        assertTrue(err.toString().contains("--rounds = 0 is invalid: allowed >= 1"), err.toString());
+        assertTrue(cli.err().contains("--rounds = 0 is invalid: allowed >= 1"), cli.err());
     }
 
     @Test

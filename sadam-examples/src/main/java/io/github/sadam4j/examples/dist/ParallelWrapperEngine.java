@@ -9,13 +9,14 @@ import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
- * Fits a run's epochs on DL4J's {@link ParallelWrapper} (parameter averaging, updater state averaged too). The wrapper
- * is built once per run, from the network with its listeners attached (S-Adam's probes among them): {@code build()}
- * moves them to every worker. Each epoch is one {@link #fitKeepingUpdater} call, so Adam's (and S-Adam's) moments carry
- * over from one epoch to the next as they do in {@code net.fit}.
+ * The {@code parallel} command's engine: fits a run's epochs on DL4J's {@link ParallelWrapper} (parameter averaging,
+ * updater state averaged too). The wrapper is built once per run, from the network with its listeners attached
+ * (S-Adam's probes among them): {@code build()} moves them to every worker. Each epoch is one {@code fit}, through
+ * the library's {@link ParallelWrapperFits#keepingUpdater} (DL4J M2.1 drops the network's optimizer state after a
+ * {@code ParallelWrapper.fit}, in a race), so Adam's (and S-Adam's) moments carry over from one epoch to the next as
+ * they do in {@code net.fit}.
  */
-public final class ParallelWrapperFit extends DistributedFit {
-    private final int workers;
+public final class ParallelWrapperEngine extends DistributedEngine {
     private final int averagingFrequency;
     private final Map<MultiLayerNetwork, Wrapped> wrappers = new IdentityHashMap<>();
 
@@ -26,19 +27,19 @@ public final class ParallelWrapperFit extends DistributedFit {
      * @param workers            workers (threads, each with a replica of the network), &gt;= 2
      * @param averagingFrequency steps between two averagings of parameters and updater state, &gt;= 1
      */
-    public ParallelWrapperFit(int workers, int averagingFrequency) {
+    public ParallelWrapperEngine(int workers, int averagingFrequency) {
+        super(workers);
         if (workers < 2 || averagingFrequency < 1) {
             throw new IllegalArgumentException("workers = " + workers + " and averaging frequency = "
                     + averagingFrequency + ": DL4J's ParallelWrapper needs at least 2 workers, the averaging "
                     + "frequency must be >= 1");
         }
-        this.workers = workers;
         this.averagingFrequency = averagingFrequency;
     }
 
     @Override
     public String describe() {
-        return "ParallelWrapper, " + workers + " workers, parameters and updater state averaged every "
+        return "ParallelWrapper, " + workers() + " workers, parameters and updater state averaged every "
                 + averagingFrequency + " steps";
     }
 
@@ -49,22 +50,20 @@ public final class ParallelWrapperFit extends DistributedFit {
             w = wrappers.computeIfAbsent(net, n -> {
                 LocalStepSink steps = new LocalStepSink();
                 n.addListeners(new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER));
-                ParallelWrapper pw = new ParallelWrapper.Builder<>(n).workers(workers).prefetchBuffer(2)
+                ParallelWrapper pw = new ParallelWrapper.Builder<>(n).workers(workers()).prefetchBuffer(2)
                         .averagingFrequency(averagingFrequency).averageUpdaters(true).reportScoreAfterAveraging(false)
                         .trainingMode(ParallelWrapper.TrainingMode.AVERAGING).build();
                 return new Wrapped(pw, steps);
             });
         }
-        fitKeepingUpdater(w.wrapper(), net, epoch);
+        ParallelWrapperFits.keepingUpdater(net, () -> w.wrapper().fit(epoch));
         recordSteps(run, w.steps().steps());
     }
 
-    /**
-     * {@code wrapper.fit(data)}, keeping the network's optimizer state, which DL4J drops right after the fit, in a
-     * race (see {@link ParallelWrapperFits}).
-     */
-    public static void fitKeepingUpdater(ParallelWrapper wrapper, MultiLayerNetwork net, DataSetIterator data) {
-        ParallelWrapperFits.keepingUpdater(net, () -> wrapper.fit(data));
+    @Override
+    protected String fewerWorkersReason() {
+        return "ParallelWrapper hands minibatches to the workers as they ask, so with few minibatches one worker may "
+                + "take them all";
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.github.sadam4j.examples.benchcmd;
+package io.github.sadam4j.examples.bench;
 
 import io.github.sadam4j.examples.cli.IdConverter;
 import io.github.sadam4j.examples.cli.DataOptions;
@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * (S-Adam with several k), measured interleaved on a noisy shared machine, with S-Adam's probe share and a breakdown
  * of an AdamW step (data, forward, backward + update, quantizers).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = io.github.sadam4j.examples.cli.Version.class, sortOptions = false,
         description = {
             "Speed of a training step of the qat network per optimizer (S-Adam with k = 2, 3, 8), probe share.",
             "Times training steps of the qat network (the paper's Fashion-MNIST QAT network, batch 64) for each "

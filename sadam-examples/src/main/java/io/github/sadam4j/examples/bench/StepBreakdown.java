@@ -1,4 +1,4 @@
-package io.github.sadam4j.examples.benchcmd;
+package io.github.sadam4j.examples.bench;
 
 import io.github.sadam4j.examples.data.FashionMnistIterator;
 import io.github.sadam4j.examples.data.LabeledImages;
