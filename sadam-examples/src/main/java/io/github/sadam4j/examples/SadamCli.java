@@ -55,7 +55,7 @@ public final class SadamCli implements Runnable {
      *
      * @param verbose true to show them
      */
-    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, defaultValue = "false",
             description = "Show the INFO logs of Spark, Hadoop, DL4J and ND4J (by default only their warnings).")
     void setVerbose(boolean verbose) {
         LibraryLogs.verbose(verbose);

@@ -1,7 +1,15 @@
 package io.github.sadam4j.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 
 /**
@@ -43,6 +51,25 @@ public final class CliHarness {
     /** @return stderr of the last run */
     public String err() {
         return err.toString();
+    }
+
+    /**
+     * @param file a CSV file the commands write (no quoted cells)
+     * @return its rows as column name to cell
+     * @throws IOException if it cannot be read
+     */
+    public static List<Map<String, String>> readCsv(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        String[] header = lines.get(0).split(",", -1);
+        return lines.stream().skip(1).map(l -> {
+            String[] cells = l.split(",", -1);
+            assertEquals(header.length, cells.length, file + ": " + l);
+            Map<String, String> row = new HashMap<>();
+            for (int i = 0; i < header.length; i++) {
+                row.put(header[i], cells[i]);
+            }
+            return row;
+        }).toList();
     }
 
     /**

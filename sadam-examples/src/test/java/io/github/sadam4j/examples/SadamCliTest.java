@@ -3,6 +3,8 @@ package io.github.sadam4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.examples.cli.LibraryLogs;
+import io.github.sadam4j.examples.cli.SAdamOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -70,6 +72,69 @@ class SadamCliTest {
                 "sadam4j bench", "sadam4j data")), names.toString());
         assertTrue(!warnings.toString(StandardCharsets.UTF_8).contains("[picocli"),
                 warnings.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyCommandPrintsTheVersion() {
+        // issue 16: 'qat -V' and 'toy -V' printed nothing, only the top-level -V worked
+        for (CommandLine c : allCommands(SadamCli.commandLine())) {
+            String[] args = c.getCommandSpec().qualifiedName().replace("sadam4j", "").trim().isEmpty()
+                    ? new String[]{"-V"} : new String[]{c.getCommandName(), "-V"};
+            if (c.getCommandName().equals("help")) {
+                continue;
+            }
+            assertEquals(0, run(args), String.join(" ", args));
+            assertEquals("sadam4j examples " + io.github.sadam4j.examples.cli.Version.text(), cli.out().trim(),
+                    String.join(" ", args));
+        }
+    }
+
+    @Test
+    void sadamsOptionsAreDeclaredOnceWithEachCommandsDefaultAndItsReason() {
+        // k = 2 in the library, 3 for the paper's recipe (qat, parallel, spark, keras-retrain), 5 for the toy
+        for (String command : new String[]{"qat", "parallel", "spark", "keras-retrain", "toy"}) {
+            assertEquals(0, run(command, "--help"), command);
+            String help = cli.out().replaceAll("\\s+", " ");
+            SAdamOptions.Values v = command.equals("toy") ? SAdamOptions.TOY : SAdamOptions.RECIPE;
+            assertTrue(help.contains("-k, --probes=K S-Adam: probe directions per step (k >= 2 for the loss probes). "
+                    + "Default: " + v.probes() + "."), command + ": " + help);
+            assertTrue(help.contains("--lambda=L S-Adam: damping strength (alpha = exp(-lambda rho)). Default: "
+                    + v.lambda() + "."), command);
+            assertTrue(help.contains("Default: " + v.weightDecay() + "."), command);
+            String why = (command.equals("toy") ? SAdamOptions.TOY_HELP : SAdamOptions.RECIPE_HELP);
+            assertTrue(help.contains(why), command + " says why: " + help);
+            assertTrue(why.contains(v.describe()), "the reason names the values it explains: " + why);
+        }
+    }
+
+    @Test
+    void theLibrariesLogOnlyWarningsUnlessVerbose() throws Exception {
+        // issue 16: about 2,000 Spark INFO lines buried the progress bar and the summary
+        ch.qos.logback.classic.LoggerContext production = new ch.qos.logback.classic.LoggerContext();
+        ch.qos.logback.classic.joran.JoranConfigurator config = new ch.qos.logback.classic.joran.JoranConfigurator();
+        config.setContext(production);
+        config.doConfigure(SadamCli.class.getResource("/logback.xml"));
+        assertTrue(new ch.qos.logback.core.status.StatusUtil(production).getHighestLevel(0)
+                < ch.qos.logback.core.status.Status.ERROR, "the examples' logback.xml parses");
+        for (String library : LibraryLogs.LIBRARIES) {
+            assertEquals(ch.qos.logback.classic.Level.WARN, production.getLogger(library).getEffectiveLevel(),
+                    library);
+        }
+        assertEquals(ch.qos.logback.classic.Level.INFO, production.getLogger("io.github.sadam4j").getEffectiveLevel());
+
+        org.slf4j.Logger spark = org.slf4j.LoggerFactory.getLogger("org.apache.spark.SparkContext");
+        try {
+            assertEquals(0, run("data", "--licence"));
+            assertTrue(!spark.isInfoEnabled(), "quiet by default");
+            assertEquals(0, run("--verbose", "data", "--licence"));
+            assertTrue(spark.isInfoEnabled(), "--verbose brings Spark's INFO back");
+            assertEquals(0, run("data", "--verbose", "--licence"));
+            assertTrue(spark.isInfoEnabled(), "also after the command's name");
+            assertEquals(0, run("data", "--licence"));
+            assertTrue(!spark.isInfoEnabled(), "quiet again without it");
+        } finally {
+            LibraryLogs.verbose(false);
+        }
     }
 
     @Test

@@ -204,7 +204,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         if (bits != null) {
             calibrate(net, d.batches(batch, seed, -1));
             before = Evaluation.of(net, d.test, keras);   // what retraining starts from: the quantized twin
-            rows.add(before.row("before: its " + bits + "-bit twin (calibrated, not retrained)"));
+            rows.add(before.row("before: its " + bits + "-bit twin (calibrated; not retrained)"));
         }
         Evaluation[] last = {before};
         int steps = d.batches(batch, seed, 0).size();

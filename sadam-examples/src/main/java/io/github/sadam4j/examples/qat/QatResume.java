@@ -3,6 +3,7 @@ package io.github.sadam4j.examples.qat;
 import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.Status;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,14 +30,16 @@ final class QatResume {
 
     private final Path dir;
     private final QatResults.Folder folder;
+    private final PrintWriter notes;
 
-    private QatResume(Path dir, QatResults.Folder folder) {
+    private QatResume(Path dir, QatResults.Folder folder, PrintWriter notes) {
         this.dir = dir;
         this.folder = folder;
+        this.notes = notes;
     }
 
     /** Nothing to resume: every run starts from its first epoch. */
-    static final QatResume NONE = new QatResume(null, null);
+    static final QatResume NONE = new QatResume(null, null, null);
 
     /**
      * What a planned run finds in the folder.
@@ -52,7 +55,7 @@ final class QatResume {
      *
      * @param requested the {@code --out} folder, or null
      * @param resume    true with {@code --resume}
-     * @param spec      the command (for usage errors)
+     * @param spec      the command (for usage errors; what happens to each run is said on its stderr)
      * @return what to resume ({@link #NONE} for a fresh experiment)
      * @throws CommandLine.ParameterException with {@code --resume} but nothing to resume, or without it when the
      *                                        folder holds an unfinished experiment (the message says what is kept)
@@ -90,12 +93,14 @@ final class QatResume {
             throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + requested + " was written "
                     + "by '" + folder.command() + "', not '" + spec.name() + "'");
         }
+        PrintWriter notes = spec.commandLine().getErr();
+        notes.println("Resuming the experiment in " + requested + " (" + folder.status().label() + ")");
         int deleted = Checkpoints.deleteTemporaries(requested);
         if (deleted > 0) {
-            LOG.info("Deleted {} half-written checkpoint file(s) of the killed process in {}", deleted,
-                    requested.resolve(Checkpoints.FOLDER));
+            notes.println("  deleted " + deleted + " half-written checkpoint file(s) of the killed process");
         }
-        return new QatResume(requested, folder);
+        notes.flush();
+        return new QatResume(requested, folder, notes);
     }
 
     /** What an unfinished folder keeps, in words. */
@@ -165,11 +170,15 @@ final class QatResume {
         QatRun recorded = folder.runs().stream().filter(r -> r.name().equals(run.name())).findFirst().orElse(null);
         if (recorded != null && recorded.status() == Status.COMPLETED
                 && recorded.epochs().size() == recorded.plannedEpochs()) {
-            LOG.info("{}: completed in {}, kept", run.name(), dir);
+            note(run.name() + ": completed, kept");
             return new Prior(recorded, null);
         }
         Path checkpoint = Checkpoints.file(dir, run.name());
-        return new Prior(null, Files.isRegularFile(checkpoint) ? checkpoint : null);
+        if (!Files.isRegularFile(checkpoint)) {
+            note(run.name() + ": no checkpoint, starts from its first epoch");
+            return new Prior(null, null);
+        }
+        return new Prior(null, checkpoint);
     }
 
     /**
@@ -196,8 +205,9 @@ final class QatResume {
                         + done + " epoch(s) of the checkpoint, " + (long) done * stepsPerEpoch + " expected");
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: its checkpoint cannot be used ({}); the run starts again from its first epoch", run.name(),
-                    e.getMessage());
+            LOG.debug("unusable checkpoint", e);
+            note(run.name() + ": its checkpoint cannot be used (" + e.getMessage() + "); the run starts again from "
+                    + "its first epoch");
             return null;
         }
         Checkpoints.RunState state = restored.state();
@@ -211,9 +221,16 @@ final class QatResume {
             r.addEpoch(e);
         }
         r.addProbeSeconds(state.probeSeconds());
-        LOG.info("{}: resumes from its checkpoint after epoch {} of {}", run.name(), state.epochsDone(),
-                settings.epochs());
+        note(run.name() + ": continues from its checkpoint after epoch " + state.epochsDone() + " of "
+                + settings.epochs());
         return new Resumed(r, restored);
+    }
+
+    private void note(String line) {
+        synchronized (notes) {
+            notes.println("  " + line);
+            notes.flush();
+        }
     }
 
     /**

@@ -29,21 +29,6 @@ class QatCommandTest {
         return cli.run(args);
     }
 
-    /** A CSV as rows of column name to cell. */
-    static List<Map<String, String>> readCsv(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        String[] header = lines.get(0).split(",", -1);
-        return lines.stream().skip(1).map(l -> {
-            String[] cells = l.split(",", -1);
-            assertEquals(header.length, cells.length, file + ": " + l);
-            Map<String, String> row = new HashMap<>();
-            for (int i = 0; i < header.length; i++) {
-                row.put(header[i], cells[i]);
-            }
-            return row;
-        }).toList();
-    }
-
     private static double num(Map<String, String> row, String column) {
         String s = row.get(column);
         return s == null || s.isEmpty() ? Double.NaN : Double.parseDouble(s);
@@ -59,7 +44,7 @@ class QatCommandTest {
         assertTrue(settings.contains("bits=2\n") && settings.contains("epochs=1\n") && settings.contains("seeds=42\n"),
                 settings);
 
-        List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
+        List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
         assertEquals(List.of("sadam-seed42", "adamw-seed42", "adamw-matched-seed42"),
                 runs.stream().map(r -> r.get("run")).toList(), "the default's three optimizers, S-Adam first");
         Map<String, Map<String, String>> byName = new HashMap<>();
@@ -72,7 +57,7 @@ class QatCommandTest {
         }
 
         // S-Adam's per-iteration CSV: rho within its bound k/(k-1) = 1.5, alpha = exp(-2 rho)
-        List<Map<String, String>> sadam = readCsv(dir.resolve("sadam-seed42.csv"));
+        List<Map<String, String>> sadam = CliHarness.readCsv(dir.resolve("sadam-seed42.csv"));
         assertEquals(32, sadam.size());
         double alphaSum = 0;
         for (Map<String, String> it : sadam) {
@@ -83,7 +68,7 @@ class QatCommandTest {
             alphaSum += num(it, "alpha");
         }
         assertTrue(num(byName.get("sadam"), "probe_share") > 0 && num(byName.get("sadam"), "probe_share") < 1);
-        for (Map<String, String> it : readCsv(dir.resolve("adamw-seed42.csv"))) {
+        for (Map<String, String> it : CliHarness.readCsv(dir.resolve("adamw-seed42.csv"))) {
             assertTrue(it.get("rho").isEmpty() && it.get("alpha").isEmpty(), "no rho for AdamW");
         }
         // adamw-matched ran at lr x S-Adam's measured mean alpha (of the CSV's rows, written as the run went)
@@ -93,7 +78,7 @@ class QatCommandTest {
         assertEquals(0.005 * meanAlpha, num(matched, "lr"), 1e-12);
         assertEquals(num(byName.get("sadam"), "mean_alpha"), meanAlpha, 1e-9);
 
-        List<Map<String, String>> summary = readCsv(dir.resolve("summary.csv"));
+        List<Map<String, String>> summary = CliHarness.readCsv(dir.resolve("summary.csv"));
         assertEquals(3, summary.size());
         String md = Files.readString(dir.resolve("summary.md"));
         assertTrue(md.startsWith("# sadam4j qat: completed"), md);
@@ -101,7 +86,7 @@ class QatCommandTest {
         assertTrue(md.contains("## S-Adam against each baseline"), md);
         assertTrue(md.contains("| adamw-matched |"), md);
         assertTrue(md.contains("## What to look at") && md.contains("adamw-matched is the control"), md);
-        assertEquals(3, readCsv(dir.resolve("epochs.csv")).size());
+        assertEquals(3, CliHarness.readCsv(dir.resolve("epochs.csv")).size());
         assertTrue(Files.readString(dir.resolve("results.json")).contains("\"schema\" : \"" + QatResults.SCHEMA
                 + "\""));
         for (String png : new String[]{"loss.png", "accuracy.png"}) {
@@ -118,7 +103,7 @@ class QatCommandTest {
         assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
                 "--lr-sweep", "--sweep-lrs", "0.005,0.001", "--out", sweepDir.toString(), "--progress", "off"),
                 cli.err());
-        List<Map<String, String>> summary = readCsv(sweepDir.resolve("summary.csv"));
+        List<Map<String, String>> summary = CliHarness.readCsv(sweepDir.resolve("summary.csv"));
         assertEquals(List.of("sadam lr=0.001", "sadam lr=0.005", "adamw lr=0.001", "adamw lr=0.005"),
                 summary.stream().map(r -> r.get("optimizer")).toList());
         assertNotNull(ImageIO.read(sweepDir.resolve("accuracy-vs-lr.png").toFile()));
@@ -130,9 +115,9 @@ class QatCommandTest {
         Path cmpDir = tmp.resolve("cmp");
         assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
                 "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), cli.err());
-        List<String> a = readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
+        List<String> a = CliHarness.readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
                 .toList();
-        List<String> b = readCsv(cmpDir.resolve("adamw-seed42.csv")).stream().map(r -> r.get("loss")).toList();
+        List<String> b = CliHarness.readCsv(cmpDir.resolve("adamw-seed42.csv")).stream().map(r -> r.get("loss")).toList();
         assertEquals(5, a.size());
         assertEquals(a, b);
     }
@@ -150,8 +135,8 @@ class QatCommandTest {
         assertTrue(Files.readString(one.resolve("settings.txt")).contains("parallel_runs=1\n"));
         assertTrue(Files.readString(two.resolve("settings.txt")).contains("parallel_runs=2\nprobe_threads=1\n"),
                 "two runs side by side: S-Adam probes on one thread");
-        List<Map<String, String>> runsOne = readCsv(one.resolve("runs.csv"));
-        List<Map<String, String>> runsTwo = readCsv(two.resolve("runs.csv"));
+        List<Map<String, String>> runsOne = CliHarness.readCsv(one.resolve("runs.csv"));
+        List<Map<String, String>> runsTwo = CliHarness.readCsv(two.resolve("runs.csv"));
         assertEquals(10, runsOne.size());
         assertEquals(runsOne.stream().map(r -> r.get("run")).toList(), runsTwo.stream().map(r -> r.get("run"))
                 .toList(), "the tables keep the plan's order");
@@ -161,8 +146,8 @@ class QatCommandTest {
                 assertEquals(runsOne.get(i).get(c), runsTwo.get(i).get(c), runsOne.get(i).get("run") + " " + c);
             }
             String name = runsOne.get(i).get("run");
-            List<Map<String, String>> a = readCsv(one.resolve(name + ".csv"));
-            List<Map<String, String>> b = readCsv(two.resolve(name + ".csv"));
+            List<Map<String, String>> a = CliHarness.readCsv(one.resolve(name + ".csv"));
+            List<Map<String, String>> b = CliHarness.readCsv(two.resolve(name + ".csv"));
             assertEquals(6, a.size(), name);
             for (int k = 0; k < a.size(); k++) {
                 for (String c : List.of("iteration", "epoch", "loss", "rho", "alpha")) {
@@ -170,8 +155,8 @@ class QatCommandTest {
                 }
             }
         }
-        List<Map<String, String>> epochsOne = readCsv(one.resolve("epochs.csv"));
-        List<Map<String, String>> epochsTwo = readCsv(two.resolve("epochs.csv"));
+        List<Map<String, String>> epochsOne = CliHarness.readCsv(one.resolve("epochs.csv"));
+        List<Map<String, String>> epochsTwo = CliHarness.readCsv(two.resolve("epochs.csv"));
         assertEquals(20, epochsOne.size());
         for (int i = 0; i < epochsOne.size(); i++) {
             assertEquals(epochsOne.get(i).get("test_acc_pct"), epochsTwo.get(i).get("test_acc_pct"));
@@ -191,7 +176,7 @@ class QatCommandTest {
         assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
                 "--optimizers", "adamw-matched", "--matched-alpha", "0.25", "--seeds", "2", "--seed", "7",
                 "--bits", "32", "--out", dir.toString(), "--progress", "off"), cli.err());
-        List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
+        List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
         assertEquals(List.of("adamw-matched-seed7", "adamw-matched-seed8"), runs.stream().map(r -> r.get("run"))
                 .toList());
         for (Map<String, String> r : runs) {

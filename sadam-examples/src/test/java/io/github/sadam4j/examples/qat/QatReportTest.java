@@ -70,6 +70,11 @@ class QatReportTest {
         assertTrue(md.contains("sadam 75.00% vs adamw-matched (lr 0.00125) 76.50%: S-Adam does NOT beat "
                 + "adamw-matched (lr 0.00125): it is lower by 1.50 points (within the seed-to-seed spread"), md);
         assertTrue(Files.readString(tmp.resolve("summary.md")).startsWith("# sadam4j qat: completed"));
+        // issue 16: the control's reading said the opposite ("... and the control does not is the part of its effect
+        // that a smaller step explains")
+        assertTrue(md.contains("What the control gains over AdamW too is what a smaller step explains; only what "
+                + "S-Adam gains beyond the control is an effect a smaller step does not explain."), md);
+        assertTrue(!md.contains("the control does not is the part of its effect that a smaller step explains"), md);
         assertEquals(7, Files.readAllLines(tmp.resolve("runs.csv")).size());
         assertEquals(13, Files.readAllLines(tmp.resolve("epochs.csv")).size());
         for (String png : new String[]{"loss.png", "accuracy.png", "loss-seed42.png", "loss-seed43.png"}) {

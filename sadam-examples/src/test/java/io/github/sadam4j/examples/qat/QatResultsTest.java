@@ -68,7 +68,7 @@ class QatResultsTest {
         for (QatRun r : runs) {
             try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(r.name() + ".csv"))) {
                 for (RunRecord.Iteration i : r.record().iterations()) {
-                    csv.row(i.iteration(), i.epoch(), i.loss(), i.rho(), i.alpha(), Math.round(i.elapsedMs()));
+                    MetricsListener.writeRow(csv, i);
                 }
             }
         }

@@ -96,6 +96,22 @@ class ToyCommandTest {
     }
 
     @Test
+    void sadamsPathIsDrawnLastAndDashedOnTopOfTheOthersItFollows() {
+        // issue 16: drawn first, S-Adam's path vanished under AdamW's, which it follows down the valley
+        ToySettings s = ToySettings.paper();
+        List<ToyTrajectory> runs = new java.util.ArrayList<>();
+        for (ToyOptimizer o : ToyOptimizer.values()) {
+            ToyTrajectory t = new ToyTrajectory(ToyFunction.ROSEN_ABS, o, 1);
+            t.add(new ToyTrajectory.Point(0, -1.5, 2, 1, 1, Double.NaN, Double.NaN));
+            runs.add(t);
+        }
+        List<io.github.sadam4j.examples.report.Plots.Trajectory> paths = ToyPlots.paths(runs);
+        assertEquals(List.of("adamw", "proxsgd", "sadam"), paths.stream().map(p -> p.label()).toList());
+        assertEquals(List.of(1, 2, 0), paths.stream().map(p -> p.colour()).toList(), "each keeps its colour");
+        assertEquals(List.of(false, false, true), paths.stream().map(p -> p.dashed()).toList());
+    }
+
+    @Test
     void proxSgdAndAdamWTakeTheHandComputedFirstSteps() throws IOException {
         Path dir = tmp.resolve("hand");
         assertEquals(0, run("toy", "--steps", "2", "--functions", "rosen-abs", "--optimizers", "proxsgd,adamw",
