@@ -24,17 +24,13 @@ class SadamCliTest {
 
     private final CliHarness cli = new CliHarness();
 
-    private int run(String... args) {
-        return cli.run(args);
-    }
-
     @Test
     void helpListsTheSubcommandsAndEveryCommandHasHelp() {
-        assertEquals(0, run("--help"));
+        assertEquals(0, cli.run("--help"));
         assertTrue(cli.out().contains("toy"));
         assertTrue(cli.out().contains("data"));
         for (String cmd : new String[]{"toy", "data"}) {
-            assertEquals(0, run(cmd, "--help"), cmd);
+            assertEquals(0, cli.run(cmd, "--help"), cmd);
             assertTrue(cli.out().startsWith("Usage: sadam4j " + cmd), cli.out());
         }
     }
@@ -83,7 +79,7 @@ class SadamCliTest {
             if (c.getCommandName().equals("help")) {
                 continue;
             }
-            assertEquals(0, run(args), String.join(" ", args));
+            assertEquals(0, cli.run(args), String.join(" ", args));
             assertEquals("sadam4j examples " + io.github.sadam4j.examples.cli.Version.text(), cli.out().trim(),
                     String.join(" ", args));
         }
@@ -93,7 +89,7 @@ class SadamCliTest {
     void sadamsOptionsAreDeclaredOnceWithEachCommandsDefaultAndItsReason() {
         // k = 2 in the library, 3 for the paper's recipe (qat, parallel, spark, keras-retrain), 5 for the toy
         for (String command : new String[]{"qat", "parallel", "spark", "keras-retrain", "toy"}) {
-            assertEquals(0, run(command, "--help"), command);
+            assertEquals(0, cli.run(command, "--help"), command);
             String help = cli.out().replaceAll("\\s+", " ");
             SAdamOptions.Values v = command.equals("toy") ? SAdamOptions.TOY : SAdamOptions.RECIPE;
             assertTrue(help.contains("-k, --probes=K S-Adam: probe directions per step (k >= 2 for the loss probes). "
@@ -124,13 +120,13 @@ class SadamCliTest {
 
         org.slf4j.Logger spark = org.slf4j.LoggerFactory.getLogger("org.apache.spark.SparkContext");
         try {
-            assertEquals(0, run("data", "--licence"));
+            assertEquals(0, cli.run("data", "--licence"));
             assertTrue(!spark.isInfoEnabled(), "quiet by default");
-            assertEquals(0, run("--verbose", "data", "--licence"));
+            assertEquals(0, cli.run("--verbose", "data", "--licence"));
             assertTrue(spark.isInfoEnabled(), "--verbose brings Spark's INFO back");
-            assertEquals(0, run("data", "--verbose", "--licence"));
+            assertEquals(0, cli.run("data", "--verbose", "--licence"));
             assertTrue(spark.isInfoEnabled(), "also after the command's name");
-            assertEquals(0, run("data", "--licence"));
+            assertEquals(0, cli.run("data", "--licence"));
             assertTrue(!spark.isInfoEnabled(), "quiet again without it");
         } finally {
             LibraryLogs.verbose(false);
@@ -140,13 +136,13 @@ class SadamCliTest {
     @Test
     void aUsageErrorIsTheMessageTheUsageLineAndAPointerToHelp() {
         // issue 11: usage errors printed the whole help (about 70 lines for keras-retrain) after the message
-        assertEquals(2, run("keras-retrain"));
+        assertEquals(2, cli.run("keras-retrain"));
         assertEquals(List.of("Missing required option: '--model=FILE.h5'",
                 "Usage: sadam4j keras-retrain [OPTIONS] --model=FILE.h5",
                 "Try 'sadam4j keras-retrain --help' for more information."), cli.err().lines().toList());
         assertEquals("", cli.out());
 
-        assertEquals(2, run("toy", "--step", "5"));
+        assertEquals(2, cli.run("toy", "--step", "5"));
         String typo = cli.err();
         List<String> lines = typo.lines().toList();
         assertEquals("Unknown options: '--step', '5'", lines.get(0));
@@ -158,7 +154,7 @@ class SadamCliTest {
 
     @Test
     void dataCommandDescribesTheEmbeddedSubset() {
-        assertEquals(0, run("data", "--dataset", "embedded"), cli.err());
+        assertEquals(0, cli.run("data", "--dataset", "embedded"), cli.err());
         String o = cli.out();
         assertTrue(o.contains("Fashion-MNIST: embedded Fashion-MNIST subset (2000 train / 500 test images"), o);
         assertTrue(o.contains("training images: 2000 (28x28), per class [200, 200"), o);
@@ -167,25 +163,25 @@ class SadamCliTest {
 
     @Test
     void limitsDrawStratifiedSubsets() {
-        assertEquals(0, run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
+        assertEquals(0, cli.run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
                 cli.err());
         assertTrue(cli.out().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
                 + "10, 10]"), cli.out());
         assertTrue(cli.out().contains("test images:     20 (28x28), per class [2, 2"), cli.out());
-        assertEquals(2, run("data", "--dataset", "embedded", "--train-limit", "0"));
+        assertEquals(2, cli.run("data", "--dataset", "embedded", "--train-limit", "0"));
         assertTrue(cli.err().startsWith("--train-limit = 0 is invalid: allowed >= 1"), cli.err());
     }
 
     @Test
     void dataCommandPrintsTheLicence() {
-        assertEquals(0, run("data", "--licence"));
+        assertEquals(0, cli.run("data", "--licence"));
         assertTrue(cli.out().contains("Zalando SE"));
     }
 
     @Test
     void missingDataIsOneClearErrorNotAStackTrace() throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        assertEquals(1, run("data", "--data", empty.toString()));
+        assertEquals(1, cli.run("data", "--data", empty.toString()));
         String e = cli.err();
         assertTrue(e.startsWith("Error: --data " + empty + " does not hold Fashion-MNIST"), e);
         assertTrue(e.contains("sudo apt-get install dataset-fashion-mnist"), e);
@@ -194,7 +190,7 @@ class SadamCliTest {
 
     @Test
     void badEnumValueIsAUsageError() {
-        assertEquals(2, run("data", "--dataset", "everything"));
+        assertEquals(2, cli.run("data", "--dataset", "everything"));
         assertTrue(cli.err().contains("--dataset"), cli.err());
     }
 }

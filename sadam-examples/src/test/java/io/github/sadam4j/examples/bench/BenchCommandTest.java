@@ -19,15 +19,11 @@ class BenchCommandTest {
 
     private final CliHarness cli = new CliHarness();
 
-    private int run(String... args) {
-        return cli.run(args);
-    }
-
     @Test
     void fewStepsGiveTheTablesTheFilesAndPlausibleNumbers() throws IOException {
         Path md = tmp.resolve("bench.md");
         Path csv = tmp.resolve("steps.csv");
-        assertEquals(0, run("bench", "--dataset", "embedded", "--variants", "adamw,sadam-k2,proxsgd", "--warmup",
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw,sadam-k2,proxsgd", "--warmup",
                 "2", "--steps", "6", "--rounds", "2", "--batches", "4", "--markdown", md.toString(), "--csv",
                 csv.toString(), "--progress", "off"), cli.err());
         String printed = cli.out();
@@ -71,11 +67,11 @@ class BenchCommandTest {
         assertEquals("proxsgd", BenchVariant.parse("ProxSGD").id());
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k0"));
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("adamw-matched"));
-        assertEquals(2, run("bench", "--variants", "sgd"));
+        assertEquals(2, cli.run("bench", "--variants", "sgd"));
         assertTrue(cli.err().contains("unknown variant 'sgd'"), cli.err());
-        assertEquals(2, run("bench", "--steps", "2", "--rounds", "5"));
+        assertEquals(2, cli.run("bench", "--steps", "2", "--rounds", "5"));
         assertTrue(cli.err().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), cli.err());
-        assertEquals(2, run("bench", "--bits", "5"));
+        assertEquals(2, cli.run("bench", "--bits", "5"));
     }
 
     @Test
@@ -83,12 +79,12 @@ class BenchCommandTest {
         // --markdown naming a folder used to fail only after the whole benchmark; the missing --data folder shows
         // that nothing was loaded first
         String missingData = tmp.resolve("no-data").toString();
-        assertEquals(2, run("bench", "--markdown", tmp.toString(), "--data", missingData));
+        assertEquals(2, cli.run("bench", "--markdown", tmp.toString(), "--data", missingData));
         assertTrue(cli.err().startsWith("--markdown = " + tmp + " is invalid: allowed a file to write, not a "
                 + "folder"), cli.err());
-        assertEquals(2, run("bench", "--csv", tmp.toString(), "--data", missingData));
+        assertEquals(2, cli.run("bench", "--csv", tmp.toString(), "--data", missingData));
         assertTrue(cli.err().contains("--csv = " + tmp + " is invalid"), cli.err());
-        assertEquals(2, run("bench", "--rounds", "0", "--data", missingData));
+        assertEquals(2, cli.run("bench", "--rounds", "0", "--data", missingData));
         assertTrue(cli.err().contains("--rounds = 0 is invalid: allowed >= 1"), cli.err());
     }
 

@@ -25,10 +25,6 @@ class QatCommandTest {
 
     private final CliHarness cli = new CliHarness();
 
-    private int run(String... args) {
-        return cli.run(args);
-    }
-
     private static double num(Map<String, String> row, String column) {
         String s = row.get(column);
         return s == null || s.isEmpty() ? Double.NaN : Double.parseDouble(s);
@@ -37,7 +33,7 @@ class QatCommandTest {
     @Test
     void defaultRunOnTheEmbeddedSubsetWritesEverythingAndLearns() throws IOException {
         Path dir = tmp.resolve("qat");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--out", dir.toString(), "--progress", "off"),
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--out", dir.toString(), "--progress", "off"),
                 cli.err());
         String settings = Files.readString(dir.resolve("settings.txt"));
         assertTrue(settings.contains("train_images=2000") && settings.contains("test_images=500"), settings);
@@ -100,7 +96,7 @@ class QatCommandTest {
     @Test
     void sweepGivesOneRowPerOptimizerAndRateAndRunsAreReproducible() throws IOException {
         Path sweepDir = tmp.resolve("sweep");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
                 "--lr-sweep", "--sweep-lrs", "0.005,0.001", "--out", sweepDir.toString(), "--progress", "off"),
                 cli.err());
         List<Map<String, String>> summary = CliHarness.readCsv(sweepDir.resolve("summary.csv"));
@@ -113,7 +109,7 @@ class QatCommandTest {
 
         // the same seed gives the same data order, initialisation and therefore the same losses in another command
         Path cmpDir = tmp.resolve("cmp");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
                 "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), cli.err());
         List<String> a = CliHarness.readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
                 .toList();
@@ -130,8 +126,8 @@ class QatCommandTest {
             "--out"};
         Path one = tmp.resolve("one");
         Path two = tmp.resolve("two");
-        assertEquals(0, run(concat(common, one.toString(), "--parallel-runs", "1")), cli.err());
-        assertEquals(0, run(concat(common, two.toString(), "--parallel-runs", "2")), cli.err());
+        assertEquals(0, cli.run(concat(common, one.toString(), "--parallel-runs", "1")), cli.err());
+        assertEquals(0, cli.run(concat(common, two.toString(), "--parallel-runs", "2")), cli.err());
         assertTrue(Files.readString(one.resolve("settings.txt")).contains("parallel_runs=1\n"));
         assertTrue(Files.readString(two.resolve("settings.txt")).contains("parallel_runs=2\nprobe_threads=1\n"),
                 "two runs side by side: S-Adam probes on one thread");
@@ -173,7 +169,7 @@ class QatCommandTest {
     @Test
     void matchedAlphaCanBeGivenAndSeedsAreCounted() throws IOException {
         Path dir = tmp.resolve("matched");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
                 "--optimizers", "adamw-matched", "--matched-alpha", "0.25", "--seeds", "2", "--seed", "7",
                 "--bits", "32", "--out", dir.toString(), "--progress", "off"), cli.err());
         List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
@@ -210,14 +206,14 @@ class QatCommandTest {
             System.arraycopy(cases[i], 0, args, 1, cases[i].length);
             args[args.length - 2] = "--out";
             args[args.length - 1] = tmp.resolve("never").toString();
-            assertEquals(2, run(args), String.join(" ", cases[i]) + ": " + cli.err());
+            assertEquals(2, cli.run(args), String.join(" ", cases[i]) + ": " + cli.err());
             assertTrue(cli.err().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + cli.err());
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
 
         // --out naming a file is caught before the data is loaded (the missing --data folder is never looked at)
         Path file = Files.writeString(tmp.resolve("taken"), "x");
-                assertEquals(2, run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
+                assertEquals(2, cli.run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
         assertTrue(cli.err().startsWith("--out = " + file + " is invalid: allowed a folder"), cli.err());
 
         // the distributed commands check their engine's options before the data too
@@ -229,7 +225,7 @@ class QatCommandTest {
         for (int i = 0; i < distributed.length; i += 2) {
                         String[] args = concat(distributed[i], "--data", tmp.resolve("no-data").toString(), "--out",
                     tmp.resolve("never").toString());
-            assertEquals(2, run(args), String.join(" ", distributed[i]) + ": " + cli.err());
+            assertEquals(2, cli.run(args), String.join(" ", distributed[i]) + ": " + cli.err());
             assertTrue(cli.err().contains(distributed[i + 1][0]), String.join(" ", distributed[i]) + ": " + cli.err());
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
@@ -237,7 +233,7 @@ class QatCommandTest {
 
     @Test
     void helpDescribesTheExperiment() {
-        assertEquals(0, run("qat", "--help"));
+        assertEquals(0, cli.run("qat", "--help"));
         String help = cli.out();
         for (String s : new String[]{"--paper", "--bits", "--optimizers", "--lr-sweep", "--matched-alpha",
             "adamw-matched", "--threads", "--dataset", "--progress"}) {

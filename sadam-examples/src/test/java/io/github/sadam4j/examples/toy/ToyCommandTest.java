@@ -23,10 +23,6 @@ class ToyCommandTest {
 
     private final CliHarness cli = new CliHarness();
 
-    private int run(String... args) {
-        return cli.run(args);
-    }
-
     /** Columns of a toy CSV: step, x, y, f, distance, rho, alpha (empty cells as NaN). */
     private static double[][] readCsv(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
@@ -51,7 +47,7 @@ class ToyCommandTest {
         int code;
         try {
             System.setOut(new PrintStream(systemOut, true, StandardCharsets.UTF_8));
-            code = run("toy", "--steps", "25", "--out", dir.toString(), "--progress", "off");
+            code = cli.run("toy", "--steps", "25", "--out", dir.toString(), "--progress", "off");
         } finally {
             System.setOut(originalOut);
         }
@@ -114,7 +110,7 @@ class ToyCommandTest {
     @Test
     void proxSgdAndAdamWTakeTheHandComputedFirstSteps() throws IOException {
         Path dir = tmp.resolve("hand");
-        assertEquals(0, run("toy", "--steps", "2", "--functions", "rosen-abs", "--optimizers", "proxsgd,adamw",
+        assertEquals(0, cli.run("toy", "--steps", "2", "--functions", "rosen-abs", "--optimizers", "proxsgd,adamw",
                 "--out", dir.toString(), "--progress", "off"), cli.err());
         // f = 10|y - x^2| + |1 - x| at (-1.5, 2): y - x^2 = -0.25, so grad = (10 * -1 * -2x - 1, 10 * -1) = (-31, -10)
         double[][] prox = readCsv(dir.resolve("rosen-abs-proxsgd.csv"));
@@ -135,7 +131,7 @@ class ToyCommandTest {
     @Test
     void sadamWithLambdaZeroFollowsAdamWExactly() throws IOException {
         Path dir = tmp.resolve("lambda0");
-        assertEquals(0, run("toy", "--steps", "15", "--functions", "rosen-sq", "--optimizers", "sadam,adamw",
+        assertEquals(0, cli.run("toy", "--steps", "15", "--functions", "rosen-sq", "--optimizers", "sadam,adamw",
                 "--lambda", "0", "--out", dir.toString(), "--progress", "off"), cli.err());
         double[][] s = readCsv(dir.resolve("rosen-sq-sadam.csv"));
         double[][] a = readCsv(dir.resolve("rosen-sq-adamw.csv"));
@@ -148,22 +144,22 @@ class ToyCommandTest {
 
     @Test
     void badOptionsAreUsageErrors() {
-        assertEquals(2, run("toy", "--steps", "0"));
+        assertEquals(2, cli.run("toy", "--steps", "0"));
         assertTrue(cli.err().contains("steps = 0 is invalid: allowed >= 1"), cli.err());
-        assertEquals(2, run("toy", "--functions", "rosen-abs,himmelblau"));
+        assertEquals(2, cli.run("toy", "--functions", "rosen-abs,himmelblau"));
         assertTrue(cli.err().contains("unknown function 'himmelblau'; allowed: rosen-abs, rosen-sq"),
                 cli.err());
-        assertEquals(2, run("toy", "--start", "1"));
+        assertEquals(2, cli.run("toy", "--start", "1"));
         assertTrue(cli.err().contains("--start needs two numbers X,Y"), cli.err());
-        assertEquals(2, run("toy", "--sigma", "-1"));
+        assertEquals(2, cli.run("toy", "--sigma", "-1"));
         assertTrue(cli.err().contains("sigma = -1.0 is invalid"), cli.err());
-        assertEquals(2, run("toy", "--progress", "fancy"));
+        assertEquals(2, cli.run("toy", "--progress", "fancy"));
     }
 
     @Test
     void anOutFolderThatIsAFileIsAUsageError() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("taken"), "x");
-        assertEquals(2, run("toy", "--steps", "5", "--out", file.toString()));
+        assertEquals(2, cli.run("toy", "--steps", "5", "--out", file.toString()));
         assertTrue(cli.err().startsWith("--out = " + file + " is invalid: allowed a folder"), cli.err());
     }
 }
