@@ -9,6 +9,9 @@ if args[:1] == ['--json']:
     json_out, args = args[1], args[2:]
 root = args[0] if args else os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 figures = []  # every figure printed, with its source file
+if not os.path.exists(os.path.join(root, 'A', 'r1-dl4j-t1-p1.csv')):
+    sys.exit('The raw files of this session are not in the working tree (they live in the repository\'s history): '
+             'run docs/results/restore-raw.sh first. Their output is recorded in ../README.md and ../summary.json.')
 
 
 def rel(path):

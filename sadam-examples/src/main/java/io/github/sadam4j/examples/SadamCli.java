@@ -1,8 +1,10 @@
 package io.github.sadam4j.examples;
 
-import io.github.sadam4j.examples.benchcmd.BenchCommand;
+import io.github.sadam4j.examples.bench.BenchCommand;
 import io.github.sadam4j.examples.cli.DataCommand;
+import io.github.sadam4j.examples.cli.LibraryLogs;
 import io.github.sadam4j.examples.cli.ShortUsageErrors;
+import io.github.sadam4j.examples.cli.Version;
 import io.github.sadam4j.examples.dist.ParallelCommand;
 import io.github.sadam4j.examples.dist.SparkCommand;
 import io.github.sadam4j.examples.keras.KerasRetrainCommand;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sadam4j",
         mixinStandardHelpOptions = true,
-        version = "sadam4j examples 0.1.0-SNAPSHOT",
+        versionProvider = Version.class,
         description = "S-Adam and quantization-aware training for Deeplearning4j: experiments and benchmarks.",
         subcommands = {QatCommand.class, ToyCommand.class, KerasRetrainCommand.class, BenchCommand.class,
                 DataCommand.class, ParallelCommand.class, SparkCommand.class, CommandLine.HelpCommand.class})
@@ -45,6 +47,18 @@ public final class SadamCli implements Runnable {
         } else {
             OneDnn.disable();
         }
+    }
+
+    /**
+     * {@code --verbose}, for every command: the INFO logs of Spark, Hadoop, DL4J and ND4J, which are quiet by default
+     * (WARN and above: a Spark job's thousands of INFO lines buried the progress and the summary).
+     *
+     * @param verbose true to show them
+     */
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, defaultValue = "false",
+            description = "Show the INFO logs of Spark, Hadoop, DL4J and ND4J (by default only their warnings).")
+    void setVerbose(boolean verbose) {
+        LibraryLogs.verbose(verbose);
     }
 
     /** picocli converter of "on"/"off". */

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sadam4j CLI in a child JVM (the test class path), with its console in a file, and Ctrl-C for it: the shared
- * plumbing of the end-to-end interrupt tests.
+ * The sadam4j CLI in a child JVM (the test class path), with its console in a file, and Ctrl-C or a kill for it: the
+ * shared plumbing of the end-to-end interrupt tests.
  */
 public final class CliProcess implements AutoCloseable {
     private final Process process;
@@ -61,6 +61,31 @@ public final class CliProcess implements AutoCloseable {
         assertEquals(0, kill.waitFor());
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the process exits after SIGINT");
         return process.exitValue();
+    }
+
+    /**
+     * Sends SIGKILL (no shutdown hook runs: what a crash, an out-of-memory kill or a power cut leaves) and waits for
+     * the process to exit.
+     *
+     * @return its exit code (137)
+     */
+    public int kill() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(process.pid())).start();
+        assertEquals(0, kill.waitFor());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the process exits after SIGKILL");
+        return process.exitValue();
+    }
+
+    /**
+     * Waits until {@code file} exists, failing if the process ends first or nothing happens in time.
+     */
+    public void awaitFile(Path file, int timeoutSeconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (!Files.exists(file)) {
+            assertTrue(process.isAlive(), "the run ended early: " + console());
+            assertTrue(System.nanoTime() < deadline, "no " + file + " within " + timeoutSeconds + " s");
+            Thread.sleep(50);
+        }
     }
 
     /** @return everything the process printed so far */

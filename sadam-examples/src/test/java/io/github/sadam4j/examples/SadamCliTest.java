@@ -3,6 +3,8 @@ package io.github.sadam4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.examples.cli.LibraryLogs;
+import io.github.sadam4j.examples.cli.SAdamOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -20,27 +22,16 @@ class SadamCliTest {
     @TempDir
     Path tmp;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
+    private final CliHarness cli = new CliHarness();
 
     @Test
     void helpListsTheSubcommandsAndEveryCommandHasHelp() {
-        assertEquals(0, run("--help"));
-        assertTrue(out.toString().contains("toy"));
-        assertTrue(out.toString().contains("data"));
+        assertEquals(0, cli.run("--help"));
+        assertTrue(cli.out().contains("toy"));
+        assertTrue(cli.out().contains("data"));
         for (String cmd : new String[]{"toy", "data"}) {
-            StringWriter o = new StringWriter();
-            CommandLine cli = SadamCli.commandLine();
-            cli.setOut(new PrintWriter(o, true));
-            assertEquals(0, cli.execute(cmd, "--help"), cmd);
-            assertTrue(o.toString().startsWith("Usage: sadam4j " + cmd), o.toString());
+            assertEquals(0, cli.run(cmd, "--help"), cmd);
+            assertTrue(cli.out().startsWith("Usage: sadam4j " + cmd), cli.out());
         }
     }
 
@@ -80,19 +71,80 @@ class SadamCliTest {
     }
 
     @Test
+    void everyCommandPrintsTheVersion() {
+        // issue 16: 'qat -V' and 'toy -V' printed nothing, only the top-level -V worked
+        for (CommandLine c : allCommands(SadamCli.commandLine())) {
+            String[] args = c.getCommandSpec().qualifiedName().replace("sadam4j", "").trim().isEmpty()
+                    ? new String[]{"-V"} : new String[]{c.getCommandName(), "-V"};
+            if (c.getCommandName().equals("help")) {
+                continue;
+            }
+            assertEquals(0, cli.run(args), String.join(" ", args));
+            assertEquals("sadam4j examples " + io.github.sadam4j.examples.cli.Version.text(), cli.out().trim(),
+                    String.join(" ", args));
+        }
+    }
+
+    @Test
+    void sadamsOptionsAreDeclaredOnceWithEachCommandsDefaultAndItsReason() {
+        // k = 2 in the library, 3 for the paper's recipe (qat, parallel, spark, keras-retrain), 5 for the toy
+        for (String command : new String[]{"qat", "parallel", "spark", "keras-retrain", "toy"}) {
+            assertEquals(0, cli.run(command, "--help"), command);
+            String help = cli.out().replaceAll("\\s+", " ");
+            SAdamOptions.Values v = command.equals("toy") ? SAdamOptions.TOY : SAdamOptions.RECIPE;
+            assertTrue(help.contains("-k, --probes=K S-Adam: probe directions per step (k >= 2 for the loss probes). "
+                    + "Default: " + v.probes() + "."), command + ": " + help);
+            assertTrue(help.contains("--lambda=L S-Adam: damping strength (alpha = exp(-lambda rho)). Default: "
+                    + v.lambda() + "."), command);
+            assertTrue(help.contains("Default: " + v.weightDecay() + "."), command);
+            String why = (command.equals("toy") ? SAdamOptions.TOY_HELP : SAdamOptions.RECIPE_HELP);
+            assertTrue(help.contains(why), command + " says why: " + help);
+            assertTrue(why.contains(v.describe()), "the reason names the values it explains: " + why);
+        }
+    }
+
+    @Test
+    void theLibrariesLogOnlyWarningsUnlessVerbose() throws Exception {
+        // issue 16: about 2,000 Spark INFO lines buried the progress bar and the summary
+        ch.qos.logback.classic.LoggerContext production = new ch.qos.logback.classic.LoggerContext();
+        ch.qos.logback.classic.joran.JoranConfigurator config = new ch.qos.logback.classic.joran.JoranConfigurator();
+        config.setContext(production);
+        config.doConfigure(SadamCli.class.getResource("/logback.xml"));
+        assertTrue(new ch.qos.logback.core.status.StatusUtil(production).getHighestLevel(0)
+                < ch.qos.logback.core.status.Status.ERROR, "the examples' logback.xml parses");
+        for (String library : LibraryLogs.LIBRARIES) {
+            assertEquals(ch.qos.logback.classic.Level.WARN, production.getLogger(library).getEffectiveLevel(),
+                    library);
+        }
+        assertEquals(ch.qos.logback.classic.Level.INFO, production.getLogger("io.github.sadam4j").getEffectiveLevel());
+
+        org.slf4j.Logger spark = org.slf4j.LoggerFactory.getLogger("org.apache.spark.SparkContext");
+        try {
+            assertEquals(0, cli.run("data", "--licence"));
+            assertTrue(!spark.isInfoEnabled(), "quiet by default");
+            assertEquals(0, cli.run("--verbose", "data", "--licence"));
+            assertTrue(spark.isInfoEnabled(), "--verbose brings Spark's INFO back");
+            assertEquals(0, cli.run("data", "--verbose", "--licence"));
+            assertTrue(spark.isInfoEnabled(), "also after the command's name");
+            assertEquals(0, cli.run("data", "--licence"));
+            assertTrue(!spark.isInfoEnabled(), "quiet again without it");
+        } finally {
+            LibraryLogs.verbose(false);
+        }
+    }
+
+    @Test
     void aUsageErrorIsTheMessageTheUsageLineAndAPointerToHelp() {
         // issue 11: usage errors printed the whole help (about 70 lines for keras-retrain) after the message
-        assertEquals(2, run("keras-retrain"));
+        assertEquals(2, cli.run("keras-retrain"));
         assertEquals(List.of("Missing required option: '--model=FILE.h5'",
                 "Usage: sadam4j keras-retrain [OPTIONS] --model=FILE.h5",
-                "Try 'sadam4j keras-retrain --help' for more information."), err.toString().lines().toList());
-        assertEquals("", out.toString());
+                "Try 'sadam4j keras-retrain --help' for more information."), cli.err().lines().toList());
+        assertEquals("", cli.out());
 
-        StringWriter typo = new StringWriter();
-        CommandLine cli = SadamCli.commandLine();
-        cli.setErr(new PrintWriter(typo, true));
-        assertEquals(2, cli.execute("toy", "--step", "5"));
-        List<String> lines = typo.toString().lines().toList();
+        assertEquals(2, cli.run("toy", "--step", "5"));
+        String typo = cli.err();
+        List<String> lines = typo.lines().toList();
         assertEquals("Unknown options: '--step', '5'", lines.get(0));
         assertTrue(typo.toString().contains("--steps"), "suggests the option meant: " + typo);
         assertTrue(lines.get(lines.size() - 2).startsWith("Usage: sadam4j toy [OPTIONS]"), typo.toString());
@@ -102,8 +154,8 @@ class SadamCliTest {
 
     @Test
     void dataCommandDescribesTheEmbeddedSubset() {
-        assertEquals(0, run("data", "--dataset", "embedded"), err.toString());
-        String o = out.toString();
+        assertEquals(0, cli.run("data", "--dataset", "embedded"), cli.err());
+        String o = cli.out();
         assertTrue(o.contains("Fashion-MNIST: embedded Fashion-MNIST subset (2000 train / 500 test images"), o);
         assertTrue(o.contains("training images: 2000 (28x28), per class [200, 200"), o);
         assertTrue(o.contains("verified against the subset's SHA256SUMS"), o);
@@ -111,26 +163,26 @@ class SadamCliTest {
 
     @Test
     void limitsDrawStratifiedSubsets() {
-        assertEquals(0, run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
-                err.toString());
-        assertTrue(out.toString().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
-                + "10, 10]"), out.toString());
-        assertTrue(out.toString().contains("test images:     20 (28x28), per class [2, 2"), out.toString());
-        assertEquals(2, run("data", "--dataset", "embedded", "--train-limit", "0"));
-        assertTrue(err.toString().startsWith("--train-limit = 0 is invalid: allowed >= 1"), err.toString());
+        assertEquals(0, cli.run("data", "--dataset", "embedded", "--train-limit", "100", "--test-limit", "20"),
+                cli.err());
+        assertTrue(cli.out().contains("training images: 100 (28x28), per class [10, 10, 10, 10, 10, 10, 10, 10, "
+                + "10, 10]"), cli.out());
+        assertTrue(cli.out().contains("test images:     20 (28x28), per class [2, 2"), cli.out());
+        assertEquals(2, cli.run("data", "--dataset", "embedded", "--train-limit", "0"));
+        assertTrue(cli.err().startsWith("--train-limit = 0 is invalid: allowed >= 1"), cli.err());
     }
 
     @Test
     void dataCommandPrintsTheLicence() {
-        assertEquals(0, run("data", "--licence"));
-        assertTrue(out.toString().contains("Zalando SE"));
+        assertEquals(0, cli.run("data", "--licence"));
+        assertTrue(cli.out().contains("Zalando SE"));
     }
 
     @Test
     void missingDataIsOneClearErrorNotAStackTrace() throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        assertEquals(1, run("data", "--data", empty.toString()));
-        String e = err.toString();
+        assertEquals(1, cli.run("data", "--data", empty.toString()));
+        String e = cli.err();
         assertTrue(e.startsWith("Error: --data " + empty + " does not hold Fashion-MNIST"), e);
         assertTrue(e.contains("sudo apt-get install dataset-fashion-mnist"), e);
         assertTrue(!e.contains("\tat "), "no stack trace: " + e);
@@ -138,7 +190,7 @@ class SadamCliTest {
 
     @Test
     void badEnumValueIsAUsageError() {
-        assertEquals(2, run("data", "--dataset", "everything"));
-        assertTrue(err.toString().contains("--dataset"), err.toString());
+        assertEquals(2, cli.run("data", "--dataset", "everything"));
+        assertTrue(cli.err().contains("--dataset"), cli.err());
     }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  * {@code sadam4j data}: finds the Fashion-MNIST copy the other commands would use, verifies it and says where it is;
  * with {@code --dataset full} it downloads the dataset into the user cache when no local copy exists.
  */
-@Command(name = "data", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "data", mixinStandardHelpOptions = true, versionProvider = io.github.sadam4j.examples.cli.Version.class, sortOptions = false,
         description = {
             "Finds the Fashion-MNIST copy the other commands would use, verifies the SHA-256 of every decompressed "
                     + "IDX file and prints where it came from.",

@@ -40,6 +40,11 @@ public final class OutputOptions {
                 "a folder (created if missing), not an existing file");
     }
 
+    /** @return the folder given with {@code --out}, or null (then {@link #prepare} makes a new one) */
+    public Path requested() {
+        return out;
+    }
+
     /** @return the progress mode */
     public ProgressBar.Mode progress() {
         return progress;

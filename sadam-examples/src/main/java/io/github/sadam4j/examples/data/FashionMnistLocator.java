@@ -54,6 +54,21 @@ public final class FashionMnistLocator {
     private final URI mirror;
     private final Fetcher fetcher;
     private final Map<FashionMnistFile, String> checksums;
+    private final Flags flags;
+
+    /**
+     * How the command using a locator names its ways to get the data, for the messages that tell the user what to do
+     * (keras-retrain has {@code --data fashion-mnist:DIR} and no {@code --dataset}).
+     *
+     * @param folder   the option naming a data folder, up to the folder: {@code "--data "} or
+     *                 {@code "--data fashion-mnist:"}
+     * @param download how to download the full dataset: {@code "run with --dataset full"}
+     * @param embedded how to use the embedded subset: {@code "--dataset embedded"}
+     */
+    public record Flags(String folder, String download, String embedded) {
+        /** The data options of qat, bench, data, parallel, spark ({@code DataOptions}). */
+        public static final Flags DATA_OPTIONS = new Flags("--data ", "run with --dataset full", "--dataset embedded");
+    }
 
     private FashionMnistLocator(Builder b) {
         this.dataDir = b.dataDir;
@@ -65,6 +80,7 @@ public final class FashionMnistLocator {
         this.fetcher = b.fetcher;
         this.checksums = new EnumMap<>(FashionMnistFile.class);
         this.checksums.putAll(b.checksums);
+        this.flags = b.flags;
     }
 
     /** @return a builder with the real environment, the Debian folder, the official mirror and HTTP */
@@ -109,7 +125,7 @@ public final class FashionMnistLocator {
         Objects.requireNonNull(mode, "mode");
         if (mode == DatasetMode.EMBEDDED) {
             if (dataDir != null) {
-                LOG.warn("--dataset embedded ignores --data {}", dataDir);
+                LOG.warn("--dataset embedded ignores {}{}", flags.folder(), dataDir);
             }
             return EmbeddedSubset.load();
         }
@@ -119,7 +135,7 @@ public final class FashionMnistLocator {
             return readLocal(local);
         }
         if (mode == DatasetMode.AUTO) {
-            report.add("5. download: not attempted (--dataset auto never downloads; --dataset full does)");
+            report.add("5. download: not attempted (to download: " + flags.download() + ")");
             LOG.warn("The full Fashion-MNIST was not found; using the embedded subset of {} training and {} test "
                             + "images, so results are NOT comparable with full-dataset runs.\n{}",
                     EmbeddedSubset.TRAIN_SIZE, EmbeddedSubset.TEST_SIZE, explain(report));
@@ -152,13 +168,13 @@ public final class FashionMnistLocator {
         if (dataDir != null) {
             Path found = datasetFolder(dataDir);
             if (found == null) {
-                report.add("1. --data " + dataDir + ": " + missingDescription(dataDir));
-                throw new DataNotFoundException("--data " + dataDir + " does not hold Fashion-MNIST: "
+                report.add("1. " + flags.folder() + dataDir + ": " + missingDescription(dataDir));
+                throw new DataNotFoundException(flags.folder() + dataDir + " does not hold Fashion-MNIST: "
                         + missingDescription(dataDir) + ".\n" + explain(report), null);
             }
             return new DataSource(DataSource.Kind.FLAG, found.toString());
         }
-        report.add("1. --data DIR: not given");
+        report.add("1. " + flags.folder() + "DIR: not given");
         String env = environment.get(ENV_VAR);
         if (env == null || env.isBlank()) {
             report.add("2. $" + ENV_VAR + ": not set");
@@ -207,7 +223,7 @@ public final class FashionMnistLocator {
     private String hintFor(DataSource.Kind kind) {
         return switch (kind) {
             case DEBIAN -> "The installed package is damaged: sudo apt-get install --reinstall " + DEBIAN_PACKAGE + ".";
-            case CACHE, DOWNLOAD -> "Delete the file from " + cacheDir + " and run with --dataset full to download "
+            case CACHE, DOWNLOAD -> "Delete the file from " + cacheDir + " and " + flags.download() + " to download "
                     + "it again, or copy the official file there.";
             default -> "The file is corrupt or not the official Fashion-MNIST: replace it with the official file "
                     + "from " + mirror + ".";
@@ -236,7 +252,7 @@ public final class FashionMnistLocator {
                 IdxFile idx = IdxFile.read(tmp);
                 FashionMnist.verify(url.toString(), idx, checksums.get(f),
                         "The download is corrupt or the mirror serves other data; nothing was kept. Try again, "
-                                + "or use --data DIR with a verified copy.");
+                                + "or use " + flags.folder() + "DIR with a verified copy.");
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -278,14 +294,14 @@ public final class FashionMnistLocator {
                 .collect(Collectors.joining(", "));
         return "Looked in:\n  " + String.join("\n  ", report) + "\n"
                 + "Provide Fashion-MNIST in any of these ways (files: " + files + "; gzip or uncompressed):\n"
-                + "  - pass --data DIR (DIR or DIR/" + SUBFOLDER + " holding the four files)\n"
+                + "  - pass " + flags.folder() + "DIR (DIR or DIR/" + SUBFOLDER + " holding the four files)\n"
                 + "  - set the environment variable " + ENV_VAR + "=DIR\n"
                 + "  - install the Debian package: sudo apt-get install " + DEBIAN_PACKAGE + " (files in "
                 + debianDir + ")\n"
                 + "  - copy the files into the user cache " + cacheDir + "\n"
-                + "  - allow network access and run with --dataset full: it downloads them from " + mirror
+                + "  - allow network access and " + flags.download() + ": it downloads them from " + mirror
                 + " into the user cache, checking SHA-256\n"
-                + "  - or train on the small embedded subset: --dataset embedded";
+                + "  - or train on the small embedded subset: " + flags.embedded();
     }
 
     /** Configures a {@link FashionMnistLocator}; every setting has the production default. */
@@ -297,6 +313,7 @@ public final class FashionMnistLocator {
         private URI mirror = OFFICIAL_MIRROR;
         private Fetcher fetcher = new HttpFetcher();
         private Map<FashionMnistFile, String> checksums = FashionMnistFile.officialChecksums();
+        private Flags flags = Flags.DATA_OPTIONS;
 
         private Builder() {
         }
@@ -361,6 +378,16 @@ public final class FashionMnistLocator {
          */
         public Builder checksums(Map<FashionMnistFile, String> sums) {
             this.checksums = Objects.requireNonNull(sums, "checksums");
+            return this;
+        }
+
+        /**
+         * @param value how the command names its ways to get the data, for the messages (default
+         *              {@link Flags#DATA_OPTIONS})
+         * @return this builder
+         */
+        public Builder flags(Flags value) {
+            this.flags = Objects.requireNonNull(value, "flags");
             return this;
         }
 

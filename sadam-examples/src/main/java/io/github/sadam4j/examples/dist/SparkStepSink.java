@@ -1,9 +1,10 @@
 package io.github.sadam4j.examples.dist;
 
+import io.github.sadam4j.qat.spark.SparkCollector;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 
-/** A {@link StepSink} that brings every worker's steps back to the Spark driver ({@link SparkCollector}). */
+/** A {@link StepSink} that brings every worker's steps back to the Spark driver (the library's {@link SparkCollector}). */
 public final class SparkStepSink implements StepSink {
     private static final long serialVersionUID = 1L;
     private final SparkCollector<WorkerStep> steps;

@@ -1,21 +1,16 @@
 package io.github.sadam4j.examples.dist;
 
-import io.github.sadam4j.updater.Estimator;
+import io.github.sadam4j.examples.report.StepMetrics;
 import java.io.Serializable;
 
 /**
- * One training step of one worker of a distributed job, as the worker saw it: which estimator S-Adam used (or none
- * for another optimizer), the minibatch loss, rho and alpha.
+ * One training step of one worker of a distributed job, as the worker saw it: the minibatch loss and what S-Adam did
+ * (estimator, skipped, rho, alpha, probe time; empty for another optimizer).
  *
  * @param worker    the worker (e.g. "Spark partition 1", "ParallelWrapper worker 0", "executor 3")
  * @param iteration DL4J's iteration count on that worker
  * @param epoch     DL4J's epoch count on that worker
- * @param loss      the minibatch data loss (DL4J's score minus its regularization terms)
- * @param estimator S-Adam's estimator of that step, null for other optimizers
- * @param rho       S-Adam's rho (NaN for other optimizers)
- * @param alpha     S-Adam's alpha (NaN for other optimizers)
- * @param skipped   true when S-Adam skipped the step (non-finite loss or gradient)
+ * @param metrics   the step's loss and S-Adam figures
  */
-public record WorkerStep(String worker, int iteration, int epoch, double loss, Estimator estimator, double rho,
-                         double alpha, boolean skipped) implements Serializable {
+public record WorkerStep(String worker, int iteration, int epoch, StepMetrics metrics) implements Serializable {
 }

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.keras;
 
+import io.github.sadam4j.examples.report.Status;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -12,6 +13,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import io.github.sadam4j.examples.cli.OptionChecks;
 import io.github.sadam4j.examples.cli.OutputOptions;
+import io.github.sadam4j.examples.cli.SAdamOptions;
+import io.github.sadam4j.examples.cli.Version;
 import io.github.sadam4j.examples.data.DatasetMode;
 import io.github.sadam4j.examples.data.FashionMnist;
 import io.github.sadam4j.examples.data.FashionMnistLocator;
@@ -44,14 +47,24 @@ import picocli.CommandLine.Option;
  * its optimizer by S-Adam with the loss probes on, retrain it on CSV data, Fashion-MNIST or synthetic data, and print
  * a before/after evaluation; the retrained DL4J model is saved as a model zip.
  */
-@Command(name = "keras-retrain", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "keras-retrain", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        defaultValueProvider = SAdamOptions.RecipeDefaults.class,
         description = {"Import a Keras .h5 model (Sequential or functional), retrain it with S-Adam (loss probes on) "
                 + "and evaluate it before and after.",
                 "Data: a CSV file (features + a class-index label column for classifiers; for regression the last m "
                         + "columns are the m targets), 'fashion-mnist' (resized to the model's input; 10-class "
-                        + "models), or 'synthetic' (N(0,1) inputs labelled by a perturbed copy of the model)."})
+                        + "models), or 'synthetic' (N(0,1) inputs labelled by a perturbed copy of the model).",
+                "Iterations are numbered as DL4J counts them, from 0, in messages and in iterations.csv; a step "
+                        + "S-Adam skips (non-finite loss or gradient) keeps its number, the next minibatch gets the "
+                        + "same one, and its row says skipped=true.",
+                SAdamOptions.RECIPE_HELP})
 public final class KerasRetrainCommand implements Callable<Integer> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KerasRetrainCommand.class);
+
+    /** How keras-retrain names the ways to get Fashion-MNIST (it has --data fashion-mnist:DIR, no --dataset). */
+    static final FashionMnistLocator.Flags FASHION_MNIST_FLAGS = new FashionMnistLocator.Flags("--data fashion-mnist:",
+            "download it once with 'sadam4j data --dataset full'", "--data fashion-mnist without a folder (the full "
+            + "dataset where the lookup finds one, else the embedded subset)");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -126,19 +139,8 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = {"-k", "--probes"}, paramLabel = "K", defaultValue = "3",
-            description = "S-Adam probe directions per step. Default: ${DEFAULT-VALUE}.")
-    int probes;
-
-    @Option(names = "--sigma", defaultValue = "0.01", description = "S-Adam probe radius. Default: ${DEFAULT-VALUE}.")
-    double sigma;
-
-    @Option(names = "--lambda", defaultValue = "2", description = "S-Adam damping strength. Default: ${DEFAULT-VALUE}.")
-    double lambda;
-
-    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "1e-2",
-            description = "Decoupled weight decay on weights and biases. Default: ${DEFAULT-VALUE}.")
-    double weightDecay;
+    @Mixin
+    SAdamOptions sadam;
 
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -160,7 +162,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             keras = KerasImport.load(model, loss == null ? java.util.Map.of()
                     : java.util.Map.copyOf(defaultLossFor(model, loss)), inputShape);
         } catch (KerasImportException e) {
-            return fail(e);
+            return fail(e.getMessage() + inputShapeHint(e));
         }
         out.printf(Locale.ROOT, "Imported %s: Keras %s %s model, inputs %s %s, outputs %s, losses %s%n",
                 model.getFileName(), keras.file().kerasVersion(), keras.file().kind().name().toLowerCase(Locale.ROOT),
@@ -187,6 +189,8 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         }
         out.println("Data: " + d.description);
 
+        // the imported model as Keras trained it, before anything of sadam4j touches it
+        Evaluation imported = Evaluation.of(keras.network(), d.test, keras);
         Model net;
         try {
             net = retrainer.prepare(keras);
@@ -194,13 +198,15 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Path dir = output.prepare("keras-retrain");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(imported.row("before: the imported model"));
+        Evaluation before = imported;
         if (bits != null) {
             calibrate(net, d.batches(batch, seed, -1));
+            before = Evaluation.of(net, d.test, keras);   // what retraining starts from: the quantized twin
+            rows.add(before.row("before: its " + bits + "-bit twin (calibrated; not retrained)"));
         }
-        Evaluation before = Evaluation.of(net, d.test, keras);
         Evaluation[] last = {before};
-        List<String[]> rows = new ArrayList<>();
-        rows.add(before.row("before"));
         int steps = d.batches(batch, seed, 0).size();
         RunRecord record = new RunRecord("keras-retrain", "sadam", lr);
         ProgressBar bar = ProgressBar.create("keras-retrain", (long) steps * epochs, output.progress());
@@ -220,15 +226,14 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                 }
             });
             net.addListeners(new MetricsListener(record, csv, bar));
-            long iteration = 0;
-            double lastLoss = Double.NaN;
+            long minibatch = 0;
             for (int epoch = 0; epoch < epochs && !session.stopRequested(); epoch++) {
                 for (org.nd4j.linalg.dataset.MultiDataSet b : d.batches(batch, seed, epoch)) {
                     if (session.stopRequested()) {
                         break;
                     }
-                    TrainingFailure.Progress at = new TrainingFailure.Progress(++iteration, (long) steps * epochs,
-                            epoch + 1, lastLoss);
+                    TrainingFailure.Progress at = new TrainingFailure.Progress(iterationCount(net), ++minibatch,
+                            (long) steps * epochs, epoch + 1, lastStep(record));
                     try {
                         fit(net, b);
                     } catch (RuntimeException e) {
@@ -239,9 +244,9 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                         }
                         return stopTraining(bar, TrainingFailure.of(e, at, divergenceAdvice()));
                     }
-                    lastLoss = net.score();
-                    if (!Double.isFinite(lastLoss)) {
-                        return stopTraining(bar, TrainingFailure.nonFiniteLoss(lastLoss, at, divergenceAdvice()));
+                    double score = net.score();
+                    if (!Double.isFinite(score)) {
+                        return stopTraining(bar, TrainingFailure.nonFiniteLoss(score, at, divergenceAdvice()));
                     }
                 }
                 Evaluation e = Evaluation.of(net, d.test, keras);
@@ -268,7 +273,41 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        return session.finishedWith() == RunSession.Status.COMPLETED ? 0 : 1;
+        return session.finishedWith() == Status.COMPLETED ? 0 : 1;
+    }
+
+    /** @return DL4J's iteration count of the network: the number of the step it takes next */
+    private static long iterationCount(Model net) {
+        return net instanceof MultiLayerNetwork mln ? mln.getIterationCount()
+                : ((ComputationGraph) net).getIterationCount();
+    }
+
+    /** @return the last step that was taken (not skipped), or null before the first */
+    private static RunRecord.Iteration lastStep(RunRecord record) {
+        List<RunRecord.Iteration> its = record.iterations();
+        for (int i = its.size() - 1; i >= 0; i--) {
+            if (!its.get(i).skipped()) {
+                return its.get(i);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The command's own flag for a model whose input has variable dimensions, where the library's message does not
+     * name it already (the library talks to library users: {@code KerasImport.load(file, losses, inputShape)}).
+     */
+    private String inputShapeHint(KerasImportException e) {
+        if (inputShape != null || e.getMessage() == null || e.getMessage().contains("--input-shape")) {
+            return "";
+        }
+        try {
+            return io.github.sadam4j.keras.KerasModelFile.inspect(model).hasVariableInputShape()
+                    ? " Give the shape to train with as --input-shape D1,D2,... (Keras layout, without the batch "
+                    + "dimension, e.g. --input-shape 12,12,3)." : "";
+        } catch (RuntimeException notReadable) {
+            return "";
+        }
     }
 
     private static java.util.Map<String, String> defaultLossFor(Path model, String loss) {
@@ -336,10 +375,10 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     /** The retrainer, built (and so validated: S-Adam's values, --freeze, --weight-decay) before the import. */
     private KerasRetrainer retrainer() {
         try {
-            SAdam sadam = SAdam.builder().learningRate(lr).probes(probes).sigma(sigma).lambda(lambda).seed(seed)
-                    .build();
-            return KerasRetrainer.builder().updater(sadam).freezeFirst(freeze).weightDecay(weightDecay).seed(seed)
-                    .quantization(quantization()).build();
+            SAdam updater = SAdam.builder().learningRate(lr).probes(sadam.probes()).sigma(sadam.sigma())
+                    .lambda(sadam.lambda()).seed(seed).build();
+            return KerasRetrainer.builder().updater(updater).freezeFirst(freeze).weightDecay(sadam.weightDecay())
+                    .seed(seed).quantization(quantization()).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -361,7 +400,8 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         }
         if (data.equals("fashion-mnist") || data.startsWith("fashion-mnist:")) {
             Path dir = data.contains(":") ? Path.of(data.substring(data.indexOf(':') + 1)) : null;
-            FashionMnist fm = FashionMnistLocator.builder().dataDir(dir).build().load(DatasetMode.AUTO)
+            FashionMnist fm = FashionMnistLocator.builder().dataDir(dir).flags(FASHION_MNIST_FLAGS).build()
+                    .load(DatasetMode.AUTO)
                     .limit(trainLimit, testLimit, io.github.sadam4j.examples.cli.DataOptions.LIMIT_SEED);
             return RetrainData.fashionMnist(fm, keras);
         }
@@ -384,7 +424,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     private String divergenceAdvice() {
         return "Try a lower --lr (now " + lr + ")" + (bits == null ? "" : ", a gentler quantization (more --bits than "
                 + bits + ", or --activation-bits 0 to keep activations in float)") + " or stronger S-Adam damping "
-                + "(a larger --lambda than " + lambda + ").";
+                + "(a larger --lambda than " + sadam.lambda() + ").";
     }
 
     /** Ends training on an error: the progress bar first, then the one-line message on stderr; exit code 1. */
@@ -413,8 +453,12 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     }
 
     private int fail(RuntimeException e) {
+        return fail(e.getMessage());
+    }
+
+    private int fail(String message) {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("Error: " + e.getMessage());
+        err.println("Error: " + message);
         err.flush();
         return 1;
     }

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.keras;
 
+import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.qat.NonFiniteValuesException;
 import java.util.Locale;
 
@@ -19,21 +20,25 @@ final class TrainingFailure {
     static final String PRELU_BACKPROP_OP = "prelu_bp";
 
     /**
-     * Where training stood when it stopped.
+     * Where training stood when it stopped, numbered as everywhere else (the library's convention): an iteration is
+     * DL4J's iteration count at that step, from 0, and a step S-Adam skipped keeps its number (the next minibatch gets
+     * the same one).
      *
-     * @param iteration  the failing iteration, 1-based over all epochs
-     * @param iterations iterations planned in all
-     * @param epoch      its epoch, 1-based
-     * @param lastLoss   the training loss of the iteration before, NaN if there was none
+     * @param iteration   the failing step's iteration
+     * @param minibatch   its minibatch, 1-based over all epochs
+     * @param minibatches minibatches planned in all
+     * @param epoch       its epoch, 1-based
+     * @param last        the last step that was taken (its iteration and data loss, as in iterations.csv), or null
      */
-    record Progress(long iteration, long iterations, int epoch, double lastLoss) {
+    record Progress(long iteration, long minibatch, long minibatches, int epoch, RunRecord.Iteration last) {
         String where() {
-            return "iteration " + iteration + " of " + iterations + " (epoch " + epoch + ")";
+            return "iteration " + iteration + " (minibatch " + minibatch + " of " + minibatches + ", epoch " + epoch
+                    + ")";
         }
 
         String before() {
-            return Double.isFinite(lastLoss) ? String.format(Locale.ROOT, "; the loss at iteration %d was %.4f",
-                    iteration - 1, lastLoss) : "";
+            return last != null && Double.isFinite(last.loss()) ? String.format(Locale.ROOT, "; the loss at "
+                    + "iteration %d was %.4f", last.iteration(), last.loss()) : "";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.updater.schedule.CosineSchedule;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -14,7 +15,7 @@ import org.nd4j.linalg.schedule.ISchedule;
 public enum LrSchedule {
     /** The base learning rate at every step (the paper's recipe). */
     CONSTANT("constant"),
-    /** {@link CosineDecay} from the base to 0 over the whole run (all epochs x steps), per iteration. */
+    /** {@link CosineSchedule} from the base to 0 over the whole run (all epochs x steps), per iteration. */
     COSINE("cosine");
 
     private final String id;
@@ -34,7 +35,7 @@ public enum LrSchedule {
      * @return the DL4J schedule, or null for {@link #CONSTANT} (then the updater gets the plain rate)
      */
     public ISchedule schedule(double base, int totalIterations) {
-        return this == COSINE ? new CosineDecay(base, totalIterations) : null;
+        return this == COSINE ? CosineSchedule.overIterations(base, totalIterations) : null;
     }
 
     /**

@@ -1,18 +1,16 @@
 package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.qat.presets.PaperNets;
-import io.github.sadam4j.updater.L1SoftThreshold;
 import io.github.sadam4j.updater.MomentumSgd;
+import io.github.sadam4j.updater.ProxSgd;
 import io.github.sadam4j.updater.Regularizations;
 import io.github.sadam4j.updater.SAdam;
 import java.util.ArrayList;
-import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
@@ -24,9 +22,9 @@ import org.nd4j.linalg.schedule.ISchedule;
  *   weights and biases ({@code WeightDecay(wd, applyLR = true)}, the reference's default 1e-2);</li>
  *   <li>{@code adamw}, {@code adamw-matched}: DL4J {@link Adam} plus the same decoupled weight decay;</li>
  *   <li>{@code adam}: DL4J {@link Adam}, no decay;</li>
- *   <li>{@code proxsgd}: {@link MomentumSgd} (heavy ball, PyTorch's form) plus {@link L1SoftThreshold} on every weight
- *   and bias of every layer, which is what {@code ProxSgd.configure} sets up on a builder; the preset builds its own
- *   builder, so the soft-threshold is set per layer here (one entry per list, as after deduplication).</li>
+ *   <li>{@code proxsgd}: the library's {@link ProxSgd#configure} (heavy-ball {@code MomentumSgd} plus an
+ *   {@code L1SoftThreshold} on weights and biases); the preset builds its own builder, so the regularization that
+ *   {@code ProxSgd.configure} puts on a builder is copied onto every layer with parameters.</li>
  * </ul>
  * Every configuration goes through {@link Regularizations#deduplicate}: DL4J 1.0.0-M2.1 puts a global weight decay
  * into every layer twice.
@@ -73,7 +71,7 @@ public final class QatNetworks {
                 yield (schedule == null ? b.learningRate(learningRate) : b.learningRateSchedule(schedule)).build();
             }
             case ADAMW, ADAM, ADAMW_MATCHED -> schedule == null ? new Adam(learningRate) : new Adam(schedule);
-            case PROXSGD -> schedule == null ? new MomentumSgd(learningRate, settings.momentum())
+            case PROXSGD -> schedule == null ? proxSgd(learningRate, settings).getIUpdater()
                     : new MomentumSgd(schedule, settings.momentum());
         };
         double wd = optimizer.decays() ? settings.weightDecay() : 0.0;
@@ -81,28 +79,30 @@ public final class QatNetworks {
                 ? PaperNets.fashionMnist(settings.bits(), updater, wd, seed)
                 : PaperNets.fashionMnistFloat(updater, wd, seed);
         if (optimizer == QatOptimizer.PROXSGD) {
-            softThresholdEveryLayer(conf, settings.l1());
+            proxRegularizationEveryLayer(conf, proxSgd(learningRate, settings));
         }
         Regularizations.deduplicate(conf);
         return conf;
     }
 
+    /** Prox-SGD as the library configures it on a builder ({@link ProxSgd#configure}). */
+    private static NeuralNetConfiguration.Builder proxSgd(double learningRate, QatSettings settings) {
+        return ProxSgd.configure(new NeuralNetConfiguration.Builder(), learningRate, settings.momentum(),
+                settings.l1());
+    }
+
     /**
-     * Sets an {@link L1SoftThreshold} of coefficient {@code l1} (threshold lr x l1) as the only regularization of the
-     * weights and biases of every layer with parameters.
+     * Puts the weight and bias regularization of a builder configured with {@link ProxSgd#configure} (the L1
+     * soft-threshold) on every layer with parameters, as the only regularization there.
      *
      * @param conf the configuration, modified in place
-     * @param l1   the coefficient
+     * @param prox the configured builder
      */
-    static void softThresholdEveryLayer(MultiLayerConfiguration conf, double l1) {
+    static void proxRegularizationEveryLayer(MultiLayerConfiguration conf, NeuralNetConfiguration.Builder prox) {
         for (NeuralNetConfiguration c : conf.getConfs()) {
             if (c.getLayer() instanceof BaseLayer bl) {
-                List<Regularization> w = new ArrayList<>();
-                w.add(new L1SoftThreshold(l1));
-                List<Regularization> b = new ArrayList<>();
-                b.add(new L1SoftThreshold(l1));
-                bl.setRegularization(w);
-                bl.setRegularizationBias(b);
+                bl.setRegularization(new ArrayList<>(prox.getRegularization()));
+                bl.setRegularizationBias(new ArrayList<>(prox.getRegularizationBias()));
             }
         }
     }

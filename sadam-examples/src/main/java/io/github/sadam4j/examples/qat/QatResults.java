@@ -1,7 +1,9 @@
 package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.examples.report.RunRecord;
-import io.github.sadam4j.examples.report.RunSession;
+import io.github.sadam4j.examples.report.MetricsListener;
+import io.github.sadam4j.examples.report.ProbeTally;
+import io.github.sadam4j.examples.report.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -45,6 +46,7 @@ public final class QatResults {
             "batch", "eval_batch", "schedule", "sadam.probes", "sadam.sigma", "sadam.lambda", "weight_decay",
             "proxsgd.momentum", "proxsgd.l1");
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QatResults.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -82,8 +84,13 @@ public final class QatResults {
         }
 
         /** @return how the session that wrote it ended ({@code RUNNING} if it was killed or is still going) */
-        RunSession.Status status() {
-            return RunSession.Status.valueOf(record.path("status").asText().toUpperCase(Locale.ROOT));
+        Status status() {
+            return Status.fromLabel(record.path("status").asText());
+        }
+
+        /** @return the command that wrote it ({@code qat}, {@code parallel}, {@code spark}) */
+        String command() {
+            return record.path("command").asText("qat");
         }
     }
 
@@ -201,7 +208,11 @@ public final class QatResults {
             m.put("mean_alpha", r.meanAlpha());
             m.put("matched_alpha", r.matchedAlpha());
             m.put("iterations", r.iterationsDone());
-            m.put("status", r.state().label());
+            m.put("workers", r.workers());
+            Map<String, Long> kinds = r.stepKinds();
+            m.put("steps_by_estimator", kinds);
+            m.put("steps_without_probes", r.optimizer() == QatOptimizer.SADAM ? ProbeTally.withoutProbes(kinds) : null);
+            m.put("status", r.status().label());
             m.put("iterations_csv", r.name() + ".csv");
             List<Map<String, Object>> epochs = new ArrayList<>();
             for (QatRun.EpochResult e : r.epochs()) {
@@ -257,7 +268,7 @@ public final class QatResults {
         }
         try {
             QatReport.Mode.fromSettings(record.path("mode").asText());
-            RunSession.Status.valueOf(record.path("status").asText().toUpperCase(Locale.ROOT));
+            Status.fromLabel(record.path("status").asText());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -266,8 +277,15 @@ public final class QatResults {
             QatRun run = new QatRun(QatOptimizer.fromId(r.path("optimizer").asText()), r.path("lr").asDouble(),
                     r.path("seed").asLong(), r.path("label").asText(), r.path("run").asText(),
                     r.path("planned_epochs").asInt(), number(r.get("matched_alpha")));
-            run.setState(QatRun.State.valueOf(r.path("status").asText().toUpperCase(Locale.ROOT)));
-            List<RunRecord.Iteration> its = iterations(dir.resolve(r.path("iterations_csv").asText()));
+            run.setStatus(Status.fromLabel(r.path("status").asText()));
+            run.setWorkers(Math.max(1, r.path("workers").asInt(1)));
+            Path csv = dir.resolve(r.path("iterations_csv").asText());
+            List<RunRecord.Iteration> its = iterations(csv);
+            if (its.isEmpty() && r.path("iterations").asLong() > 0) {
+                LOG.warn("{}: {} is missing; the per-iteration figures of run {} (final_train_loss, loss_osc, "
+                        + "mean_rho, mean_alpha) cannot be recomputed and stay empty", dir, csv.getFileName(),
+                        r.path("run").asText());
+            }
             // iterations of each epoch, then that epoch's evaluation: the order the run recorded them in
             int next = 0;
             for (JsonNode e : r.path("per_epoch")) {
@@ -288,22 +306,35 @@ public final class QatResults {
         return new Folder(dir, record, List.copyOf(runs));
     }
 
-    /** A per-run CSV's rows ({@code iteration,epoch,loss,rho,alpha,elapsed_ms}); none if the file is missing. */
-    private static List<RunRecord.Iteration> iterations(Path file) throws IOException {
+    /**
+     * A per-run CSV's rows ({@link MetricsListener#CSV_HEADER}; the columns {@code skipped} and {@code estimator} are
+     * optional: folders written before they existed have neither); none if the file is missing.
+     *
+     * @param file the CSV
+     * @return its steps
+     * @throws IOException if it cannot be read or lacks a required column
+     */
+    static List<RunRecord.Iteration> iterations(Path file) throws IOException {
         List<RunRecord.Iteration> its = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
             return its;
         }
-        List<String> lines = Files.readAllLines(file);
+        String text = Files.readString(file);
+        List<String> lines = new ArrayList<>(text.lines().toList());
+        if (!text.isEmpty() && !text.endsWith("\n") && lines.size() > 1) {
+            // the process was killed while it wrote this row: the rows before it are complete
+            LOG.warn("{}: the last row is incomplete (the run was killed while writing it) and is ignored", file);
+            lines.remove(lines.size() - 1);
+        }
         if (lines.isEmpty()) {
             return its;
         }
         List<String> header = List.of(lines.get(0).split(",", -1));
-        int[] col = new int[6];
-        String[] names = {"iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms"};
+        int[] col = new int[8];
+        String[] names = {"iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms", "skipped", "estimator"};
         for (int i = 0; i < names.length; i++) {
             col[i] = header.indexOf(names[i]);
-            if (col[i] < 0) {
+            if (col[i] < 0 && i < 6) {
                 throw new IOException(file + ": no column " + names[i]);
             }
         }
@@ -312,9 +343,14 @@ public final class QatResults {
                 continue;
             }
             String[] c = line.split(",", -1);
+            if (c.length != header.size()) {
+                throw new IOException(file + ": a row with " + c.length + " cells under " + header.size()
+                        + " columns: " + line);
+            }
+            String estimator = col[7] < 0 || c[col[7]].isEmpty() ? null : c[col[7]];
             its.add(new RunRecord.Iteration(Long.parseLong(c[col[0]]), Integer.parseInt(c[col[1]]),
-                    csvNumber(c[col[2]]),
-                    csvNumber(c[col[3]]), csvNumber(c[col[4]]), csvNumber(c[col[5]])));
+                    csvNumber(c[col[2]]), csvNumber(c[col[3]]), csvNumber(c[col[4]]), csvNumber(c[col[5]]),
+                    estimator, col[6] >= 0 && Boolean.parseBoolean(c[col[6]])));
         }
         return its;
     }

@@ -1,9 +1,12 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.report.ProbeTally;
 import io.github.sadam4j.examples.report.RunRecord;
+import io.github.sadam4j.examples.report.Status;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -11,25 +14,6 @@ import java.util.Objects;
  * it. Thread-safe: the training thread adds results while a Ctrl-C shutdown hook may read them.
  */
 public final class QatRun {
-    /** Where a run stands. */
-    public enum State {
-        /** Not started. */
-        PENDING,
-        /** Training. */
-        RUNNING,
-        /** Every epoch trained and evaluated. */
-        COMPLETED,
-        /** Stopped by Ctrl-C. */
-        INTERRUPTED,
-        /** Stopped by an error. */
-        FAILED;
-
-        /** @return lower-case label */
-        public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
     /**
      * One trained and evaluated epoch.
      *
@@ -52,8 +36,9 @@ public final class QatRun {
     private final double matchedAlpha;
     private final RunRecord record;
     private final List<EpochResult> epochs = new ArrayList<>();
-    private State state = State.PENDING;
+    private Status status = Status.PENDING;
     private double probeSeconds;
+    private int workers = 1;
 
     /**
      * @param optimizer     the optimizer
@@ -96,8 +81,9 @@ public final class QatRun {
         its.forEach(copy.record::add);
         copy.epochs.addAll(epochs);
         record.epochs().forEach(copy.record::add);
-        copy.state = state;
+        copy.status = status;
         copy.probeSeconds = probeSeconds;
+        copy.workers = workers;
         return copy;
     }
 
@@ -141,14 +127,14 @@ public final class QatRun {
         return record;
     }
 
-    /** @return the state */
-    public synchronized State state() {
-        return state;
+    /** @return where the run stands */
+    public synchronized Status status() {
+        return status;
     }
 
-    /** @param s the new state */
-    public synchronized void setState(State s) {
-        state = Objects.requireNonNull(s);
+    /** @param s where the run stands now */
+    public synchronized void setStatus(Status s) {
+        status = Objects.requireNonNull(s);
     }
 
     /** @param e a finished epoch; it is also added to the {@link RunRecord} (for the progress bar and the plots) */
@@ -194,21 +180,29 @@ public final class QatRun {
 
     /**
      * @return the mean minibatch data loss over the iterations of the last epoch that has any (the final epoch, or
-     *         the partial epoch of an interrupted run), NaN before the first iteration
+     *         the partial epoch of an interrupted run), NaN before the first iteration; skipped steps do not count
      */
     public double finalTrainLoss() {
         List<RunRecord.Iteration> its = record.iterations();
         if (its.isEmpty()) {
             return Double.NaN;
         }
-        int last = its.get(its.size() - 1).epoch();
-        return its.stream().filter(i -> i.epoch() == last).mapToDouble(RunRecord.Iteration::loss).average()
-                .orElse(Double.NaN);
+        return trainLoss(its.get(its.size() - 1).epoch());
     }
 
-    /** @return the per-iteration losses */
+    /**
+     * @param epoch an epoch, from 0
+     * @return the mean minibatch data loss of its steps (skipped steps do not count), NaN if it has none
+     */
+    public double trainLoss(int epoch) {
+        return record.iterations().stream().filter(i -> i.epoch() == epoch && !i.skipped())
+                .mapToDouble(RunRecord.Iteration::loss).average().orElse(Double.NaN);
+    }
+
+    /** @return the per-iteration losses of the steps that were taken (skipped steps left out) */
     public double[] losses() {
-        return record.iterations().stream().mapToDouble(RunRecord.Iteration::loss).toArray();
+        return record.iterations().stream().filter(i -> !i.skipped()).mapToDouble(RunRecord.Iteration::loss)
+                .toArray();
     }
 
     /** @return {@link LossOscillation} of the losses with the default window, NaN for too short runs */
@@ -243,12 +237,34 @@ public final class QatRun {
     }
 
     /**
-     * @return the probes' share of the training time of the finished epochs (probe seconds / training seconds), NaN
-     *         for optimizers without probes or before the first epoch
+     * @return the probes' share of the workers' training time over the finished epochs: probe seconds (summed over
+     *         the workers) / (training seconds x workers); NaN for optimizers without probes or before the first epoch
      */
     public synchronized double probeShare() {
-        double train = epochs.stream().mapToDouble(EpochResult::trainSeconds).sum();
+        double train = epochs.stream().mapToDouble(EpochResult::trainSeconds).sum() * workers;
         return optimizer != QatOptimizer.SADAM || train == 0 ? Double.NaN : Math.min(1.0, probeSeconds / train);
+    }
+
+    /** @param n the number of workers that trained this run (1 without a distributed engine) */
+    public synchronized void setWorkers(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("workers = " + n + " is invalid: allowed >= 1");
+        }
+        workers = n;
+    }
+
+    /** @return the number of workers that trained this run */
+    public synchronized int workers() {
+        return workers;
+    }
+
+    /**
+     * @return how many steps of each kind the run took ({@link ProbeTally}: {@code LOSS_PROBES}, {@code LINEARIZED},
+     *         {@code skipped}, {@code none} for optimizers without an estimator)
+     */
+    public Map<String, Long> stepKinds() {
+        return ProbeTally.count(record.iterations().stream().map(i -> ProbeTally.kind(i.estimator(), i.skipped()))
+                .toList());
     }
 
     /** @return iterations done */

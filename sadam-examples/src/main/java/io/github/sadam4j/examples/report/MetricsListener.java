@@ -1,29 +1,37 @@
 package io.github.sadam4j.examples.report;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 /**
- * A DL4J training listener that records every iteration of a {@link MultiLayerNetwork} or {@link ComputationGraph}
+ * A DL4J training listener that records every iteration of a {@code MultiLayerNetwork} or {@code ComputationGraph}
  * into a {@link RunRecord}, optionally appends it to a per-iteration CSV ({@link #CSV_HEADER}) and advances a
  * {@link ProgressSink} (a {@link ProgressBar} or a lane of it) with the current loss and the latest accuracy.
  *
  * <p>The loss is the data loss: DL4J's score minus its regularisation terms (weight decay, L1/L2), taken when the
  * gradient is computed (before the update), so runs with and without weight decay are comparable and the value equals
- * S-Adam's L0. rho and alpha come from {@link SAdam#lastEstimates(Model)} (mean over S-Adam parameter groups; empty
- * cells for other optimizers). Add it with {@code net.addListeners(...)} after {@code SAdam.attach(net)}.
+ * S-Adam's L0. rho, alpha, the estimator and whether S-Adam skipped the step come from {@link ProbeTally} (empty cells
+ * for other optimizers). Numbering: DL4J's iteration count at the step, from 0; a skipped step keeps its number and the
+ * next minibatch gets the same one (the library's convention), and the row says {@code skipped=true}. Add it with
+ * {@code net.addListeners(...)} after {@code SAdam.attach(net)}.
  */
 public final class MetricsListener extends BaseTrainingListener {
     /** Columns of the per-iteration CSV. */
-    public static final List<String> CSV_HEADER = List.of("iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms");
+    public static final List<String> CSV_HEADER = List.of("iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms",
+            "skipped", "estimator");
 
     private final RunRecord record;
     private final CsvWriter csv;
     private final ProgressSink progress;
     private final boolean numberInArrivalOrder;
     private final long startNanos;
+    private final double elapsedOffsetMs;
+    private long probeNanos;
     /** Per training thread: ParallelWrapper's workers call one listener concurrently. */
     private final StepMetrics.Reader metrics = new StepMetrics.Reader();
 
@@ -33,21 +41,24 @@ public final class MetricsListener extends BaseTrainingListener {
      * @param progress progress bar (or one lane of it) to advance once per iteration, or null
      */
     public MetricsListener(RunRecord record, CsvWriter csv, ProgressSink progress) {
-        this(record, csv, progress, false);
+        this(record, csv, progress, false, 0);
     }
 
     /**
-     * @param record               where to record (required)
+     * @param record               where to record (required; a resumed run's record holds its earlier steps)
      * @param csv                  per-iteration CSV with {@link #CSV_HEADER} columns, or null
      * @param progress             progress bar (or one lane of it) to advance once per iteration, or null
      * @param numberInArrivalOrder true for several workers training one run (their DL4J iteration counts overlap):
      *                             steps are numbered 0, 1, 2, ... as they arrive; false: DL4J's iteration count
+     * @param elapsedOffsetMs      added to the elapsed time (a resumed run: the time its earlier steps took)
      */
-    public MetricsListener(RunRecord record, CsvWriter csv, ProgressSink progress, boolean numberInArrivalOrder) {
-        this.record = java.util.Objects.requireNonNull(record, "record");
+    public MetricsListener(RunRecord record, CsvWriter csv, ProgressSink progress, boolean numberInArrivalOrder,
+                           double elapsedOffsetMs) {
+        this.record = Objects.requireNonNull(record, "record");
         this.csv = csv;
         this.progress = progress;
         this.numberInArrivalOrder = numberInArrivalOrder;
+        this.elapsedOffsetMs = elapsedOffsetMs;
         this.startNanos = System.nanoTime();
     }
 
@@ -56,10 +67,22 @@ public final class MetricsListener extends BaseTrainingListener {
      *
      * @param file the file
      * @return the writer
-     * @throws java.io.IOException if it cannot be created
+     * @throws IOException if it cannot be created
      */
-    public static CsvWriter openCsv(java.nio.file.Path file) throws java.io.IOException {
+    public static CsvWriter openCsv(Path file) throws IOException {
         return new CsvWriter(file, CSV_HEADER);
+    }
+
+    /**
+     * Writes one step as a row of a per-iteration CSV ({@link #CSV_HEADER}).
+     *
+     * @param csv the CSV
+     * @param it  the step
+     */
+    public static void writeRow(CsvWriter csv, RunRecord.Iteration it) {
+        // a skipped step's loss is non-finite: written as NaN / Infinity, not as an empty (absent) cell
+        csv.row(it.iteration(), it.epoch(), it.skipped() ? Double.toString(it.loss()) : it.loss(), it.rho(),
+                it.alpha(), Math.round(it.elapsedMs()), it.skipped(), it.estimator());
     }
 
     @Override
@@ -80,15 +103,29 @@ public final class MetricsListener extends BaseTrainingListener {
      * @param m         the step's metrics
      */
     public synchronized void record(int iteration, int epoch, StepMetrics m) {
-        int step = numberInArrivalOrder ? record.iterations().size() : iteration;
-        double elapsedMs = (System.nanoTime() - startNanos) / 1e6;
-        record.add(new RunRecord.Iteration(step, epoch, m.loss(), m.rho(), m.alpha(), elapsedMs));
+        long step = numberInArrivalOrder ? record.iterations().size() : iteration;
+        double elapsedMs = elapsedOffsetMs + (System.nanoTime() - startNanos) / 1e6;
+        ProbeTally.Step s = m.step();
+        RunRecord.Iteration it = new RunRecord.Iteration(step, epoch, m.loss(), s.rho(), s.alpha(), elapsedMs,
+                s.estimator(), s.skipped());
+        record.add(it);
+        probeNanos += s.probeNanos();
         if (csv != null) {
-            csv.row(step, epoch, m.loss(), m.rho(), m.alpha(), Math.round(elapsedMs));
+            writeRow(csv, it);
         }
         if (progress != null) {
-            progress.step(status(m.loss(), m.rho(), record.lastAccuracy()));
+            progress.step(status(m.loss(), s.rho(), record.lastAccuracy()));
         }
+    }
+
+    /**
+     * @return the probe time (S-Adam's k extra forward passes, perturb and restore) of the steps recorded since the
+     *         last call, over every worker, in nanoseconds
+     */
+    public synchronized long takeProbeNanos() {
+        long n = probeNanos;
+        probeNanos = 0;
+        return n;
     }
 
     /**

@@ -267,11 +267,17 @@ public final class Plots {
     /**
      * A 2-D trajectory for {@link #trajectories}.
      *
-     * @param label legend label
-     * @param x     x coordinates, start first
-     * @param y     y coordinates
+     * @param label  legend label
+     * @param x      x coordinates, start first
+     * @param y      y coordinates
+     * @param colour its colour's index ({@link #colour(int)}), kept whatever the drawing order
+     * @param dashed draw it dashed, so that a path it covers shows through the gaps
      */
-    public record Trajectory(String label, double[] x, double[] y) {
+    public record Trajectory(String label, double[] x, double[] y, int colour, boolean dashed) {
+        /** A solid trajectory in the colour of its place in the list. */
+        public Trajectory(String label, double[] x, double[] y) {
+            this(label, x, y, -1, false);
+        }
     }
 
     /**
@@ -282,7 +288,7 @@ public final class Plots {
      * @param title    chart title
      * @param isoLines iso-line polylines, each {@code {x[], y[]}}; NaN breaks a line
      * @param guide    a dashed reference curve with its label (e.g. the valley floor), or null
-     * @param paths    the trajectories
+     * @param paths    the trajectories, drawn in this order (the last on top)
      * @param minimum  the minimiser {@code {x, y}}, or null
      * @param xRange   {@code {min, max}} of the view
      * @param yRange   {@code {min, max}} of the view
@@ -310,15 +316,16 @@ public final class Plots {
         for (Trajectory t : paths) {
             double[][] d = downsample(t.x(), t.y());
             XYSeries s = chart.addSeries(t.label(), d[0], d[1]);
+            Color c = colour(t.colour() >= 0 ? t.colour() : i);
             // earlier paths are drawn wider, so a path hidden under a later one still shows at its edges
-            s.setMarker(SeriesMarkers.NONE).setLineColor(colour(i)).setLineStyle(SeriesLines.SOLID)
-                    .setLineWidth(Math.max(1.2f, 3.6f - 0.8f * i));
+            s.setMarker(SeriesMarkers.NONE).setLineColor(c).setLineStyle(t.dashed() ? SeriesLines.DASH_DASH
+                    : SeriesLines.SOLID).setLineWidth(Math.max(1.6f, 3.6f - 0.8f * i));
             if (t.x().length > 0) {
                 int last = t.x().length - 1;
                 XYSeries end = chart.addSeries(t.label() + " end", new double[]{t.x()[last]},
                         new double[]{t.y()[last]});
                 end.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarker(SeriesMarkers.CIRCLE)
-                        .setMarkerColor(colour(i)).setShowInLegend(false);
+                        .setMarkerColor(c).setShowInLegend(false);
             }
             i++;
         }

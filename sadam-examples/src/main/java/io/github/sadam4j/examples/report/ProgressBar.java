@@ -15,7 +15,9 @@ import java.util.function.LongSupplier;
  * When stderr is not a terminal (a log file, CI, a pipe; {@link Mode#LINES}) it prints a normal line at every 10% and
  * at least every {@value #LINE_SECONDS} s, never carriage returns. (This is why the project has its own class:
  * {@code me.tongfei:progressbar} writes carriage-return frames to non-terminals too.) {@link Mode#OFF} prints
- * nothing. The ETA is the remaining work at the average rate since the bar started.
+ * nothing. The ETA is the remaining work at the average rate since the bar started, shown once at least
+ * {@value #ETA_AFTER_PERCENT}% of the work is done: before, the rate says little (a Spark job's first step carries its
+ * start-up, and its steps arrive in bursts), and the bar shows {@code --:--}.
  *
  * <p>Several tasks running side by side (threads) share one bar through {@link #lane(String)}: each lane advances the
  * common count, and the line shows every open lane's name and latest status, {@code  sadam-seed42 loss 0.61 rho 0.84
@@ -26,6 +28,8 @@ public final class ProgressBar implements AutoCloseable, ProgressSink {
     public static final long REDRAW_MILLIS = 200;
     /** Maximum time between two lines in line mode. */
     public static final long LINE_SECONDS = 30;
+    /** The ETA is shown from this share of the work on. */
+    public static final int ETA_AFTER_PERCENT = 5;
     private static final int BAR_WIDTH = 24;
 
     /** How progress is shown. */
@@ -267,10 +271,10 @@ public final class ProgressBar implements AutoCloseable, ProgressSink {
 
     /**
      * @param now the current clock value
-     * @return the estimated remaining time as text, "--:--" before the first step
+     * @return the estimated remaining time as text, "--:--" before {@value #ETA_AFTER_PERCENT}% of the work is done
      */
     synchronized String eta(long now) {
-        if (done == 0) {
+        if (done == 0 || done * 100 < total * ETA_AFTER_PERCENT) {
             return "--:--";
         }
         double perStep = (double) (now - startNanos) / done;

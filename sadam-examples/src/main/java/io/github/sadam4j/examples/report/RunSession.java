@@ -24,23 +24,6 @@ import org.slf4j.LoggerFactory;
 public final class RunSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunSession.class);
 
-    /** How a run ended. */
-    public enum Status {
-        /** Still running: files written with this status hold the work finished so far. */
-        RUNNING,
-        /** All work done. */
-        COMPLETED,
-        /** Stopped by Ctrl-C or a termination signal; results are partial. */
-        INTERRUPTED,
-        /** Stopped by an error; results are partial. */
-        FAILED;
-
-        /** @return lower-case name for files and tables */
-        public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
     private final String name;
     private final List<Consumer<Status>> finishers = new ArrayList<>();
     private final Thread hook;

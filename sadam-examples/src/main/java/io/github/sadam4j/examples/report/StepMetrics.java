@@ -1,25 +1,32 @@
 package io.github.sadam4j.examples.report;
 
-import io.github.sadam4j.updater.Estimator;
-import io.github.sadam4j.updater.LgiEstimate;
-import io.github.sadam4j.updater.SAdam;
-import java.util.List;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * What the examples record of one training step, read from the network right after it: the data loss (DL4J's score
- * minus the regularization terms, taken at gradient time), S-Adam's rho and alpha (means over its groups; NaN for other
- * optimizers), the estimator and whether the step was skipped.
+ * minus the regularization terms, taken at gradient time) and what S-Adam did ({@link ProbeTally.Step}: estimator,
+ * skipped, rho and alpha as means over its groups, probe time; empty for other optimizers).
  *
- * @param loss      minibatch data loss
- * @param rho       S-Adam's rho, NaN for other optimizers
- * @param alpha     S-Adam's alpha, NaN for other optimizers
- * @param estimator S-Adam's estimator, null for other optimizers
- * @param skipped   true when S-Adam skipped the step (non-finite loss or gradient)
+ * @param loss minibatch data loss (non-finite for a step S-Adam skipped)
+ * @param step what S-Adam did in the step
  */
-public record StepMetrics(double loss, double rho, double alpha, Estimator estimator, boolean skipped) {
+public record StepMetrics(double loss, ProbeTally.Step step) implements java.io.Serializable {
+    /** @return S-Adam's rho, NaN for other optimizers and skipped steps */
+    public double rho() {
+        return step.rho();
+    }
+
+    /** @return S-Adam's alpha, NaN for other optimizers and skipped steps */
+    public double alpha() {
+        return step.alpha();
+    }
+
+    /** @return true when S-Adam skipped the step (non-finite loss or gradient) */
+    public boolean skipped() {
+        return step.skipped();
+    }
 
     /**
      * Reads the metrics of each step from a network on its training threads: the regularization score at gradient time
@@ -77,11 +84,6 @@ public record StepMetrics(double loss, double rho, double alpha, Estimator estim
      * @return the step's metrics
      */
     private static StepMetrics of(Model model, double regularization) {
-        List<LgiEstimate> estimates = SAdam.lastEstimates(model);
-        double rho = estimates.stream().mapToDouble(LgiEstimate::rho).average().orElse(Double.NaN);
-        double alpha = estimates.stream().mapToDouble(LgiEstimate::alpha).average().orElse(Double.NaN);
-        return new StepMetrics(model.score() - regularization, rho, alpha,
-                estimates.isEmpty() ? null : estimates.get(0).estimator(),
-                estimates.stream().anyMatch(LgiEstimate::skipped));
+        return new StepMetrics(model.score() - regularization, ProbeTally.lastStep(model));
     }
 }

@@ -2,10 +2,13 @@ package io.github.sadam4j.examples.toy;
 
 import io.github.sadam4j.examples.cli.IdConverter;
 import io.github.sadam4j.examples.cli.OutputOptions;
+import io.github.sadam4j.examples.cli.SAdamOptions;
+import io.github.sadam4j.examples.cli.Version;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.Plots;
 import io.github.sadam4j.examples.report.ProgressBar;
 import io.github.sadam4j.examples.report.RunSession;
+import io.github.sadam4j.examples.report.Status;
 import io.github.sadam4j.examples.report.SummaryTable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,7 +35,8 @@ import picocli.CommandLine.Spec;
  * with per-step CSVs, a trajectory plot over the function's iso-lines, distance-to-minimum and rho plots, and a
  * summary table.
  */
-@Command(name = "toy", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "toy", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        defaultValueProvider = SAdamOptions.ToyDefaults.class,
         description = {
             "S-Adam vs AdamW vs Prox-SGD on the authors' 2-D non-smooth test functions, with plots.",
             "Functions (start (-1.5, 2)):",
@@ -44,7 +48,8 @@ import picocli.CommandLine.Spec;
             "Writes <function>-<optimizer>.csv (step, x, y, f, distance to (1, 1), rho, alpha), "
                     + "<function>-trajectory.png, <function>-distance.png, <function>-rho.png, summary.csv, "
                     + "summary.md and settings.txt, and prints the summary. Ctrl-C keeps everything written so far "
-                    + "and writes a partial summary and plots."},
+                    + "and writes a partial summary and plots.",
+            SAdamOptions.TOY_HELP},
         footer = {"", "Example: sadam4j toy --steps 500 --functions rosen-abs --out results/toy-demo"})
 public final class ToyCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ToyCommand.class);
@@ -56,6 +61,9 @@ public final class ToyCommand implements Callable<Integer> {
 
     @Mixin
     OutputOptions output;
+
+    @Mixin
+    SAdamOptions sadam;
 
     @Option(names = "--functions", split = ",", paramLabel = "NAME", defaultValue = "rosen-abs,rosen-sq",
             converter = FunctionConverter.class,
@@ -77,21 +85,6 @@ public final class ToyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of S-Adam's probe directions. "
             + "Default: ${DEFAULT-VALUE}.")
     long seed;
-
-    @Option(names = {"-k", "--probes"}, defaultValue = "5", description = "S-Adam: probe directions k. "
-            + "Default: ${DEFAULT-VALUE}.")
-    int probes;
-
-    @Option(names = "--sigma", defaultValue = "0.01", description = "S-Adam: probe radius. Default: ${DEFAULT-VALUE}.")
-    double sigma;
-
-    @Option(names = "--lambda", defaultValue = "5", description = "S-Adam: damping strength. "
-            + "Default: ${DEFAULT-VALUE}.")
-    double lambda;
-
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "Decoupled weight decay of S-Adam and "
-            + "AdamW. Default: ${DEFAULT-VALUE}.")
-    double weightDecay;
 
     @Option(names = "--momentum", defaultValue = "0.9", description = "Prox-SGD momentum. Default: ${DEFAULT-VALUE}.")
     double momentum;
@@ -159,7 +152,7 @@ public final class ToyCommand implements Callable<Integer> {
                 session.markCompleted();
             }
         }
-        return session.finishedWith() == RunSession.Status.COMPLETED ? 0 : 1;
+        return session.finishedWith() == Status.COMPLETED ? 0 : 1;
     }
 
     private ToySettings settings() {
@@ -176,8 +169,8 @@ public final class ToyCommand implements Callable<Integer> {
                     "--start needs two numbers X,Y (e.g. -1.5,2), got '" + start + "'");
         }
         try {
-            ToySettings s = new ToySettings(steps, lr, seed, probes, sigma, lambda, weightDecay, momentum, l1,
-                    p[0], p[1]);
+            ToySettings s = new ToySettings(steps, lr, seed, sadam.probes(), sadam.sigma(), sadam.lambda(),
+                    sadam.weightDecay(), momentum, l1, p[0], p[1]);
             ToyOptimizer.sadam(s); // S-Adam's own validation, reported as a usage error
             return s;
         } catch (IllegalArgumentException e) {
@@ -215,7 +208,7 @@ public final class ToyCommand implements Callable<Integer> {
      * @throws IOException if writing fails
      */
     static SummaryTable writeSummary(Path dir, List<ToyTrajectory> runs, ToySettings settings,
-                                     RunSession.Status status) throws IOException {
+                                     Status status) throws IOException {
         SummaryTable table = new SummaryTable(List.of("function", "optimizer", "steps", "final_x", "final_y",
                 "final_f", "final_distance", "min_f", "mean_rho", "mean_alpha", "seconds", "status"));
         Map<ToyFunction, List<ToyTrajectory>> byFunction = byFunction(runs);

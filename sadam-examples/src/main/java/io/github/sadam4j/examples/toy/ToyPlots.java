@@ -23,13 +23,11 @@ final class ToyPlots {
 
     static void write(Path dir, ToyFunction f, List<ToyTrajectory> runs, ToySettings s) throws IOException {
         double[][] view = view(runs, s);
-        List<Plots.Trajectory> paths = new ArrayList<>();
         Map<String, double[][]> distance = new LinkedHashMap<>();
         Map<String, double[][]> rho = new LinkedHashMap<>();
         for (ToyTrajectory t : runs) {
             String label = t.optimizer().id();
             double[] step = t.column("step");
-            paths.add(new Plots.Trajectory(label, t.column("x"), t.column("y")));
             distance.put(label, new double[][]{step, t.column("distance")});
             if (t.optimizer() == ToyOptimizer.SADAM) {
                 double[] r = t.column("rho");
@@ -39,13 +37,33 @@ final class ToyPlots {
         }
         String title = f.id() + ": f(x, y) = " + f.formula();
         Plots.savePng(Plots.trajectories(title + ", iso-lines of f", f.isoLines(levels(f, view), view[0], 400),
-                valley(view[0]), paths, f.minimum(), view[0], view[1]), dir.resolve(f.id() + "-trajectory.png"));
+                valley(view[0]), paths(runs), f.minimum(), view[0], view[1]), dir.resolve(f.id() + "-trajectory.png"));
         Plots.savePng(Plots.lines(title + ": distance to the minimum (1, 1)", "step", "distance (log scale)",
                 distance, true), dir.resolve(f.id() + "-distance.png"));
         String rhoTitle = String.format(Locale.ROOT, "%s: S-Adam rho per step (k %d, sigma %s, lambda %s; "
                 + "alpha = exp(-lambda rho))", f.id(), s.probes(), s.sigma(), s.lambda());
         Plots.savePng(Plots.lines(rhoTitle, "step", "rho", rho, false,
                 List.of(new Color(0xF4A6A6), Plots.colour(0))), dir.resolve(f.id() + "-rho.png"));
+    }
+
+    /**
+     * The trajectories in drawing order: S-Adam last and dashed, on top of the others, whose path it often follows
+     * down the valley (drawn first it vanished under AdamW's); each keeps the colour of its place among the runs.
+     *
+     * @param runs the runs of one function
+     * @return the paths to draw
+     */
+    static List<Plots.Trajectory> paths(List<ToyTrajectory> runs) {
+        List<Plots.Trajectory> under = new ArrayList<>();
+        List<Plots.Trajectory> onTop = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            ToyTrajectory t = runs.get(i);
+            boolean sadam = t.optimizer() == ToyOptimizer.SADAM;
+            (sadam ? onTop : under).add(new Plots.Trajectory(t.optimizer().id(), t.column("x"), t.column("y"), i,
+                    sadam));
+        }
+        under.addAll(onTop);
+        return under;
     }
 
     /** The kink of both functions, the valley floor {@code y = x^2}. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.updater.LossProbeListener;
+import io.github.sadam4j.updater.ParallelWrapperFits;
 import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Map;
@@ -62,13 +63,13 @@ class ParallelWrapperTest {
         LossProbeListener probes = SAdam.probes();
         try (ParallelWrapper pw = wrapper(net)) {
             pw.setListeners(probes, new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER), spy);
-            ParallelWrapperFit.fitKeepingUpdater(pw, net, new ExistingDataSetIterator(data));
+            ParallelWrapperFits.keepingUpdater(net, () -> pw.fit(new ExistingDataSetIterator(data)));
             // DL4J's first worker clears the network after fit() returns, dropping m and v: they must survive, and
             // the network (worker 0) must start the next fit from them
             String stateAfterFit0 = net.params().sumNumber() + "/" + net.getUpdater().getStateViewArray().sumNumber();
             assertTrue(net.getUpdater().getStateViewArray().sumNumber().doubleValue() != 0, "m, v after fit 0");
             spy.fit = 1;
-            ParallelWrapperFit.fitKeepingUpdater(pw, net, new ExistingDataSetIterator(data));
+            ParallelWrapperFits.keepingUpdater(net, () -> pw.fit(new ExistingDataSetIterator(data)));
             assertEquals(stateAfterFit0, spy.stateAtStepStart.get("fit 1 step 1").get("ParallelWrapper worker 0"));
         }
         Map<String, Map<String, Long>> tally = WorkerStepRecorder.tally(steps.steps());
@@ -106,7 +107,7 @@ class ParallelWrapperTest {
         List<DataSet> data = DistNets.batches(16, 32, 2);
         try (ParallelWrapper pw = wrapper(net)) {
             // (waits for DL4J's worker 0 to clear the network, so nothing below races with it)
-            ParallelWrapperFit.fitKeepingUpdater(pw, net, new ExistingDataSetIterator(data));
+            ParallelWrapperFits.keepingUpdater(net, () -> pw.fit(new ExistingDataSetIterator(data)));
         }
         Map<String, Map<String, Long>> tally = WorkerStepRecorder.tally(steps.steps());
         assertEquals(2, tally.size(), tally.toString());

@@ -3,6 +3,7 @@ package io.github.sadam4j.examples.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.qat.spark.ObserverSync;
 import io.github.sadam4j.updater.SAdam;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -25,7 +26,8 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
  * S-Adam and the QAT layers under DL4J's SharedTrainingMaster (gradient sharing), Spark local[1]: the probes run at
- * every step of the executor's network, and the QAT observer state reaches the driver through {@link ObserverSync}
+ * every step of the executor's network, and the QAT observer state reaches the driver through the library's
+ * {@link ObserverSync}
  * (gradient sharing itself carries only encoded updates). local[1] because in local mode DL4J trains one network per
  * JVM whatever the number of task threads, and a second concurrent task can hit a race in DL4J's shared-training
  * wrapper (a feeder task left unconsumed, seen once as a hang; docs/distributed.md).

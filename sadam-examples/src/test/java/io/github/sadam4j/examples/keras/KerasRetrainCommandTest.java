@@ -7,14 +7,13 @@ import static io.github.sadam4j.keras.KerasFixtureWriter.trainingConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.CliHarness;
+import io.github.sadam4j.examples.CliHarness.Result;
 import io.github.sadam4j.keras.KerasFixtureWriter;
 import io.github.sadam4j.keras.KerasImport;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine;
 
 class KerasRetrainCommandTest {
     @TempDir
@@ -50,17 +48,8 @@ class KerasRetrainCommandTest {
         return KerasFixtureWriter.gaussian(r, 0.3, shape);
     }
 
-    record Result(int code, String out, String err) {
-    }
-
     static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        return CliHarness.execute(args);
     }
 
     static double[] losses(Path summaryCsv) throws Exception {
@@ -100,6 +89,11 @@ class KerasRetrainCommandTest {
                 "--epochs", "2", "--progress", "off", "-o", out.toString());
         assertEquals(0, res.code(), res.err());
         assertTrue(res.out().contains("4-bit weights"), res.out());
+        // issue 16: the "before" row was the quantized twin without saying so; now both, labelled
+        List<String> when = Files.readAllLines(out.resolve("summary.csv")).stream().skip(1)
+                .map(l -> l.split(",")[0]).toList();
+        assertEquals(List.of("before: the imported model", "before: its 4-bit twin (calibrated; not retrained)",
+                "epoch 1", "epoch 2"), when);
         org.deeplearning4j.nn.api.Model reloaded = io.github.sadam4j.qat.export.QatModelLoader.load(
                 out.resolve("integer-export"));
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork trained =
@@ -148,6 +142,65 @@ class KerasRetrainCommandTest {
         assertTrue(res.err().startsWith("Error: training diverged at iteration "), res.err());
         assertTrue(res.err().contains("Try a lower --lr (now 1000000.0)"), res.err());
         assertTrue(!res.err().contains("PReLU") && !res.err().contains("--freeze"), res.err());
+    }
+
+    @Test
+    void messagesAndTheCsvNumberIterationsOneWay() throws Exception {
+        // issue 16: the skipped-step WARN said iteration 1, the error iteration 2 quoting the loss "at iteration 1",
+        // and iterations.csv had an empty row; now: DL4J's count from 0, a skipped step keeps its number, a row says so
+        Path out = dir.resolve("numbering");
+        Result res = run("keras-retrain", "--model", denseModel.toString(), "--lr", "1e6", "--epochs", "3",
+                "--progress", "off", "-o", out.toString());
+        assertEquals(1, res.code(), res.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("training diverged at iteration (\\d+) "
+                + "\\(minibatch (\\d+) of \\d+, epoch 1\\)").matcher(res.err());
+        assertTrue(m.find(), res.err());
+        long failing = Long.parseLong(m.group(1));
+        List<Map<String, String>> rows = CliHarness.readCsv(
+                out.resolve("iterations.csv"));
+        assertEquals(Long.parseLong(m.group(2)), rows.size(), "one row per minibatch, the failing one included");
+        long taken = 0;
+        for (Map<String, String> r : rows) {
+            assertEquals(taken, Long.parseLong(r.get("iteration")), "DL4J's count: " + r);
+            assertTrue(!r.get("loss").isEmpty(), "no empty row: " + r);
+            if (!Boolean.parseBoolean(r.get("skipped"))) {
+                taken++;
+            }
+        }
+        Map<String, String> last = rows.get(rows.size() - 1);
+        assertEquals(failing, Long.parseLong(last.get("iteration")), "the error names the CSV's last row");
+        assertEquals("true", last.get("skipped"), "S-Adam skipped the non-finite step: " + last);
+        assertEquals("NaN", last.get("loss"));
+        Map<String, String> before = rows.get(rows.size() - 2);
+        assertTrue(res.err().contains(String.format(java.util.Locale.ROOT, "; the loss at iteration %s was %.4f.",
+                before.get("iteration"), Double.parseDouble(before.get("loss")))), res.err());
+    }
+
+    @Test
+    void hintsNameThisCommandsOwnOptions() throws Exception {
+        // issue 16: --data fashion-mnist:EMPTY suggested --dataset embedded|full, which keras-retrain does not have
+        Path empty = Files.createDirectories(dir.resolve("EMPTY"));
+        Result data = run("keras-retrain", "--model", imageModel.toString(), "--data", "fashion-mnist:" + empty,
+                "--progress", "off", "-o", dir.resolve("no-data").toString());
+        assertEquals(1, data.code());
+        assertTrue(data.err().startsWith("Error: --data fashion-mnist:" + empty + " does not hold Fashion-MNIST"),
+                data.err());
+        assertTrue(data.err().contains("pass --data fashion-mnist:DIR") && data.err().contains("'sadam4j data "
+                + "--dataset full'"), data.err());
+        assertTrue(!data.err().replace("'sadam4j data --dataset full'", "").contains("--dataset"), data.err());
+
+        // a variable input shape: the command's own --input-shape, said once, whatever the library's message says
+        Path variable = dir.resolve("variable.h5");
+        Random r = new Random(5);
+        new KerasFixtureWriter(sequential(dense("hidden", 8, "relu", ",\"batch_input_shape\":[null,null]"),
+                dense("out", 3, "softmax", "")))
+                .training(trainingConfig("\"categorical_crossentropy\""))
+                .weights("hidden", kernelBias(rand(r, 4, 8), rand(r, 8)))
+                .weights("out", kernelBias(rand(r, 8, 3), rand(r, 3))).write(variable);
+        Result shape = run("keras-retrain", "--model", variable.toString(), "--progress", "off");
+        assertEquals(1, shape.code());
+        assertTrue(shape.err().startsWith("Error: ") && shape.err().contains("variable dimensions"), shape.err());
+        assertEquals(1, shape.err().split("--input-shape", -1).length - 1, "one hint: " + shape.err());
     }
 
     @Test

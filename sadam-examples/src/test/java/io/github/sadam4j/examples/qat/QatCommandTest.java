@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.CliHarness;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,7 +14,6 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code sadam4j qat} end to end on the embedded Fashion-MNIST subset (no dependency on a local full copy): the
@@ -26,30 +23,7 @@ class QatCommandTest {
     @TempDir
     Path tmp;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
-    /** A CSV as rows of column name to cell. */
-    static List<Map<String, String>> readCsv(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        String[] header = lines.get(0).split(",", -1);
-        return lines.stream().skip(1).map(l -> {
-            String[] cells = l.split(",", -1);
-            assertEquals(header.length, cells.length, file + ": " + l);
-            Map<String, String> row = new HashMap<>();
-            for (int i = 0; i < header.length; i++) {
-                row.put(header[i], cells[i]);
-            }
-            return row;
-        }).toList();
-    }
+    private final CliHarness cli = new CliHarness();
 
     private static double num(Map<String, String> row, String column) {
         String s = row.get(column);
@@ -59,14 +33,14 @@ class QatCommandTest {
     @Test
     void defaultRunOnTheEmbeddedSubsetWritesEverythingAndLearns() throws IOException {
         Path dir = tmp.resolve("qat");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--out", dir.toString(), "--progress", "off"),
-                err.toString());
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--out", dir.toString(), "--progress", "off"),
+                cli.err());
         String settings = Files.readString(dir.resolve("settings.txt"));
         assertTrue(settings.contains("train_images=2000") && settings.contains("test_images=500"), settings);
         assertTrue(settings.contains("bits=2\n") && settings.contains("epochs=1\n") && settings.contains("seeds=42\n"),
                 settings);
 
-        List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
+        List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
         assertEquals(List.of("sadam-seed42", "adamw-seed42", "adamw-matched-seed42"),
                 runs.stream().map(r -> r.get("run")).toList(), "the default's three optimizers, S-Adam first");
         Map<String, Map<String, String>> byName = new HashMap<>();
@@ -79,7 +53,7 @@ class QatCommandTest {
         }
 
         // S-Adam's per-iteration CSV: rho within its bound k/(k-1) = 1.5, alpha = exp(-2 rho)
-        List<Map<String, String>> sadam = readCsv(dir.resolve("sadam-seed42.csv"));
+        List<Map<String, String>> sadam = CliHarness.readCsv(dir.resolve("sadam-seed42.csv"));
         assertEquals(32, sadam.size());
         double alphaSum = 0;
         for (Map<String, String> it : sadam) {
@@ -90,7 +64,7 @@ class QatCommandTest {
             alphaSum += num(it, "alpha");
         }
         assertTrue(num(byName.get("sadam"), "probe_share") > 0 && num(byName.get("sadam"), "probe_share") < 1);
-        for (Map<String, String> it : readCsv(dir.resolve("adamw-seed42.csv"))) {
+        for (Map<String, String> it : CliHarness.readCsv(dir.resolve("adamw-seed42.csv"))) {
             assertTrue(it.get("rho").isEmpty() && it.get("alpha").isEmpty(), "no rho for AdamW");
         }
         // adamw-matched ran at lr x S-Adam's measured mean alpha (of the CSV's rows, written as the run went)
@@ -100,7 +74,7 @@ class QatCommandTest {
         assertEquals(0.005 * meanAlpha, num(matched, "lr"), 1e-12);
         assertEquals(num(byName.get("sadam"), "mean_alpha"), meanAlpha, 1e-9);
 
-        List<Map<String, String>> summary = readCsv(dir.resolve("summary.csv"));
+        List<Map<String, String>> summary = CliHarness.readCsv(dir.resolve("summary.csv"));
         assertEquals(3, summary.size());
         String md = Files.readString(dir.resolve("summary.md"));
         assertTrue(md.startsWith("# sadam4j qat: completed"), md);
@@ -108,13 +82,13 @@ class QatCommandTest {
         assertTrue(md.contains("## S-Adam against each baseline"), md);
         assertTrue(md.contains("| adamw-matched |"), md);
         assertTrue(md.contains("## What to look at") && md.contains("adamw-matched is the control"), md);
-        assertEquals(3, readCsv(dir.resolve("epochs.csv")).size());
+        assertEquals(3, CliHarness.readCsv(dir.resolve("epochs.csv")).size());
         assertTrue(Files.readString(dir.resolve("results.json")).contains("\"schema\" : \"" + QatResults.SCHEMA
                 + "\""));
         for (String png : new String[]{"loss.png", "accuracy.png"}) {
             assertNotNull(ImageIO.read(dir.resolve(png).toFile()), png);
         }
-        String printed = out.toString();
+        String printed = cli.out();
         assertTrue(printed.contains("| optimizer "), printed);
         assertTrue(printed.contains("QAT results (completed): " + dir.toAbsolutePath()), printed);
     }
@@ -122,10 +96,10 @@ class QatCommandTest {
     @Test
     void sweepGivesOneRowPerOptimizerAndRateAndRunsAreReproducible() throws IOException {
         Path sweepDir = tmp.resolve("sweep");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
                 "--lr-sweep", "--sweep-lrs", "0.005,0.001", "--out", sweepDir.toString(), "--progress", "off"),
-                err.toString());
-        List<Map<String, String>> summary = readCsv(sweepDir.resolve("summary.csv"));
+                cli.err());
+        List<Map<String, String>> summary = CliHarness.readCsv(sweepDir.resolve("summary.csv"));
         assertEquals(List.of("sadam lr=0.001", "sadam lr=0.005", "adamw lr=0.001", "adamw lr=0.005"),
                 summary.stream().map(r -> r.get("optimizer")).toList());
         assertNotNull(ImageIO.read(sweepDir.resolve("accuracy-vs-lr.png").toFile()));
@@ -135,11 +109,11 @@ class QatCommandTest {
 
         // the same seed gives the same data order, initialisation and therefore the same losses in another command
         Path cmpDir = tmp.resolve("cmp");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
-                "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), err.toString());
-        List<String> a = readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "320", "--test-limit", "200",
+                "--optimizers", "adamw", "--out", cmpDir.toString(), "--progress", "off"), cli.err());
+        List<String> a = CliHarness.readCsv(sweepDir.resolve("adamw-lr0.005-seed42.csv")).stream().map(r -> r.get("loss"))
                 .toList();
-        List<String> b = readCsv(cmpDir.resolve("adamw-seed42.csv")).stream().map(r -> r.get("loss")).toList();
+        List<String> b = CliHarness.readCsv(cmpDir.resolve("adamw-seed42.csv")).stream().map(r -> r.get("loss")).toList();
         assertEquals(5, a.size());
         assertEquals(a, b);
     }
@@ -152,13 +126,13 @@ class QatCommandTest {
             "--out"};
         Path one = tmp.resolve("one");
         Path two = tmp.resolve("two");
-        assertEquals(0, run(concat(common, one.toString(), "--parallel-runs", "1")), err.toString());
-        assertEquals(0, run(concat(common, two.toString(), "--parallel-runs", "2")), err.toString());
+        assertEquals(0, cli.run(concat(common, one.toString(), "--parallel-runs", "1")), cli.err());
+        assertEquals(0, cli.run(concat(common, two.toString(), "--parallel-runs", "2")), cli.err());
         assertTrue(Files.readString(one.resolve("settings.txt")).contains("parallel_runs=1\n"));
         assertTrue(Files.readString(two.resolve("settings.txt")).contains("parallel_runs=2\nprobe_threads=1\n"),
                 "two runs side by side: S-Adam probes on one thread");
-        List<Map<String, String>> runsOne = readCsv(one.resolve("runs.csv"));
-        List<Map<String, String>> runsTwo = readCsv(two.resolve("runs.csv"));
+        List<Map<String, String>> runsOne = CliHarness.readCsv(one.resolve("runs.csv"));
+        List<Map<String, String>> runsTwo = CliHarness.readCsv(two.resolve("runs.csv"));
         assertEquals(10, runsOne.size());
         assertEquals(runsOne.stream().map(r -> r.get("run")).toList(), runsTwo.stream().map(r -> r.get("run"))
                 .toList(), "the tables keep the plan's order");
@@ -168,8 +142,8 @@ class QatCommandTest {
                 assertEquals(runsOne.get(i).get(c), runsTwo.get(i).get(c), runsOne.get(i).get("run") + " " + c);
             }
             String name = runsOne.get(i).get("run");
-            List<Map<String, String>> a = readCsv(one.resolve(name + ".csv"));
-            List<Map<String, String>> b = readCsv(two.resolve(name + ".csv"));
+            List<Map<String, String>> a = CliHarness.readCsv(one.resolve(name + ".csv"));
+            List<Map<String, String>> b = CliHarness.readCsv(two.resolve(name + ".csv"));
             assertEquals(6, a.size(), name);
             for (int k = 0; k < a.size(); k++) {
                 for (String c : List.of("iteration", "epoch", "loss", "rho", "alpha")) {
@@ -177,8 +151,8 @@ class QatCommandTest {
                 }
             }
         }
-        List<Map<String, String>> epochsOne = readCsv(one.resolve("epochs.csv"));
-        List<Map<String, String>> epochsTwo = readCsv(two.resolve("epochs.csv"));
+        List<Map<String, String>> epochsOne = CliHarness.readCsv(one.resolve("epochs.csv"));
+        List<Map<String, String>> epochsTwo = CliHarness.readCsv(two.resolve("epochs.csv"));
         assertEquals(20, epochsOne.size());
         for (int i = 0; i < epochsOne.size(); i++) {
             assertEquals(epochsOne.get(i).get("test_acc_pct"), epochsTwo.get(i).get("test_acc_pct"));
@@ -195,10 +169,10 @@ class QatCommandTest {
     @Test
     void matchedAlphaCanBeGivenAndSeedsAreCounted() throws IOException {
         Path dir = tmp.resolve("matched");
-        assertEquals(0, run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",
                 "--optimizers", "adamw-matched", "--matched-alpha", "0.25", "--seeds", "2", "--seed", "7",
-                "--bits", "32", "--out", dir.toString(), "--progress", "off"), err.toString());
-        List<Map<String, String>> runs = readCsv(dir.resolve("runs.csv"));
+                "--bits", "32", "--out", dir.toString(), "--progress", "off"), cli.err());
+        List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
         assertEquals(List.of("adamw-matched-seed7", "adamw-matched-seed8"), runs.stream().map(r -> r.get("run"))
                 .toList());
         for (Map<String, String> r : runs) {
@@ -227,22 +201,20 @@ class QatCommandTest {
             {"--lr", "0"}, {"lr = 0.0 is invalid"},
         };
         for (int i = 0; i < cases.length; i += 2) {
-            err.getBuffer().setLength(0);
-            String[] args = new String[cases[i].length + 3];
+                        String[] args = new String[cases[i].length + 3];
             args[0] = "qat";
             System.arraycopy(cases[i], 0, args, 1, cases[i].length);
             args[args.length - 2] = "--out";
             args[args.length - 1] = tmp.resolve("never").toString();
-            assertEquals(2, run(args), String.join(" ", cases[i]) + ": " + err);
-            assertTrue(err.toString().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + err);
+            assertEquals(2, cli.run(args), String.join(" ", cases[i]) + ": " + cli.err());
+            assertTrue(cli.err().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + cli.err());
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
 
         // --out naming a file is caught before the data is loaded (the missing --data folder is never looked at)
         Path file = Files.writeString(tmp.resolve("taken"), "x");
-        err.getBuffer().setLength(0);
-        assertEquals(2, run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
-        assertTrue(err.toString().startsWith("--out = " + file + " is invalid: allowed a folder"), err.toString());
+                assertEquals(2, cli.run("qat", "--out", file.toString(), "--data", tmp.resolve("no-data").toString()));
+        assertTrue(cli.err().startsWith("--out = " + file + " is invalid: allowed a folder"), cli.err());
 
         // the distributed commands check their engine's options before the data too
         String[][] distributed = {
@@ -251,19 +223,18 @@ class QatCommandTest {
             {"spark", "--averaging-frequency", "0"}, {"--averaging-frequency = 0 is invalid: allowed >= 1"},
         };
         for (int i = 0; i < distributed.length; i += 2) {
-            err.getBuffer().setLength(0);
-            String[] args = concat(distributed[i], "--data", tmp.resolve("no-data").toString(), "--out",
+                        String[] args = concat(distributed[i], "--data", tmp.resolve("no-data").toString(), "--out",
                     tmp.resolve("never").toString());
-            assertEquals(2, run(args), String.join(" ", distributed[i]) + ": " + err);
-            assertTrue(err.toString().contains(distributed[i + 1][0]), String.join(" ", distributed[i]) + ": " + err);
+            assertEquals(2, cli.run(args), String.join(" ", distributed[i]) + ": " + cli.err());
+            assertTrue(cli.err().contains(distributed[i + 1][0]), String.join(" ", distributed[i]) + ": " + cli.err());
         }
         assertTrue(Files.notExists(tmp.resolve("never")), "no result folder for a usage error");
     }
 
     @Test
     void helpDescribesTheExperiment() {
-        assertEquals(0, run("qat", "--help"));
-        String help = out.toString();
+        assertEquals(0, cli.run("qat", "--help"));
+        String help = cli.out();
         for (String s : new String[]{"--paper", "--bits", "--optimizers", "--lr-sweep", "--matched-alpha",
             "adamw-matched", "--threads", "--dataset", "--progress"}) {
             assertTrue(help.contains(s), s);

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.CliHarness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,14 +40,14 @@ class QatInterruptTest {
         assertTrue(console.contains("QAT results (interrupted): " + dir.toAbsolutePath()), console);
         long rows = CliProcess.lines(csv) - 1;
         assertTrue(rows >= 15 && rows < 5000, "rows kept: " + rows);
-        List<Map<String, String>> runs = QatCommandTest.readCsv(dir.resolve("runs.csv"));
+        List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
         assertEquals(1, runs.size());
         assertEquals("interrupted", runs.get(0).get("status"));
         int epochs = Integer.parseInt(runs.get(0).get("epochs"));
         assertTrue(epochs >= 2, "finished epochs are kept: " + runs.get(0));
         assertTrue(Double.parseDouble(runs.get(0).get("test_acc_pct")) > 0);
-        assertEquals(epochs, QatCommandTest.readCsv(dir.resolve("epochs.csv")).size());
-        List<Map<String, String>> summary = QatCommandTest.readCsv(dir.resolve("summary.csv"));
+        assertEquals(epochs, CliHarness.readCsv(dir.resolve("epochs.csv")).size());
+        List<Map<String, String>> summary = CliHarness.readCsv(dir.resolve("summary.csv"));
         assertEquals("interrupted", summary.get(0).get("status"));
         assertTrue(Files.readString(dir.resolve("summary.md")).startsWith("# sadam4j qat: interrupted"));
         assertNotNull(ImageIO.read(dir.resolve("loss.png").toFile()));
@@ -65,7 +66,7 @@ class QatInterruptTest {
             p.awaitLines(dir.resolve("adam-seed42.csv"), 1 + 5 * 3, 120);
             assertEquals(130, p.interrupt(), "exit code of SIGINT");
         }
-        List<Map<String, String>> runs = QatCommandTest.readCsv(dir.resolve("runs.csv"));
+        List<Map<String, String>> runs = CliHarness.readCsv(dir.resolve("runs.csv"));
         assertEquals(List.of("adamw-seed42", "adam-seed42"), runs.stream().map(r -> r.get("run")).toList());
         for (Map<String, String> r : runs) {
             assertEquals("interrupted", r.get("status"), r.toString());

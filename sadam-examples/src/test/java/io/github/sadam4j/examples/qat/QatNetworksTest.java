@@ -25,7 +25,7 @@ class QatNetworksTest {
     private static final QatSettings SETTINGS = new QatSettings(2, 1, 64, 1000, 0.005, 0.01, 0.9, 1e-4, 1e-2, 3,
             0.01, 2, List.of(42L), Double.NaN);
 
-    private static List<BaseLayer> paramLayers(MultiLayerConfiguration conf) {
+    static List<BaseLayer> paramLayers(MultiLayerConfiguration conf) {
         return conf.getConfs().stream().map(NeuralNetConfiguration::getLayer).filter(l -> l instanceof BaseLayer)
                 .map(l -> (BaseLayer) l).toList();
     }

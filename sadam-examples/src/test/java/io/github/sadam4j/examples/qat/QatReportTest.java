@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.report.Status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,7 @@ class QatReportTest {
     private static QatRun run(QatOptimizer o, double lr, long seed, String label, String name,
                               double... accuracies) {
         QatRun r = new QatRun(o, lr, seed, label, name, accuracies.length, Double.NaN);
-        r.setState(QatRun.State.RUNNING);
+        r.setStatus(Status.RUNNING);
         for (int i = 0; i < 10; i++) {
             double alpha = o == QatOptimizer.SADAM ? 0.2 + 0.01 * i : Double.NaN;
             double rho = o == QatOptimizer.SADAM ? -Math.log(alpha) / 2 : Double.NaN;
@@ -34,7 +35,7 @@ class QatReportTest {
         for (int e = 0; e < accuracies.length; e++) {
             r.addEpoch(new QatRun.EpochResult(e, accuracies[e], 1.0, 2.0, 0.5));
         }
-        r.setState(QatRun.State.COMPLETED);
+        r.setStatus(Status.COMPLETED);
         return r;
     }
 
@@ -46,7 +47,7 @@ class QatReportTest {
                 run(QatOptimizer.SADAM, 0.005, 43, 0.71, 0.76), run(QatOptimizer.ADAMW, 0.005, 43, 0.64, 0.58),
                 run(QatOptimizer.ADAMW_MATCHED, 0.0013, 43, 0.73, 0.78));
         QatReport report = new QatReport(tmp, QatReport.Mode.COMPARISON, "synthetic");
-        String md = report.write(runs, RunSession.Status.COMPLETED);
+        String md = report.write(runs, Status.COMPLETED);
 
         List<String> csv = Files.readAllLines(tmp.resolve("summary.csv"));
         assertEquals(String.join(",", QatReport.SUMMARY_COLUMNS), csv.get(0));
@@ -69,6 +70,11 @@ class QatReportTest {
         assertTrue(md.contains("sadam 75.00% vs adamw-matched (lr 0.00125) 76.50%: S-Adam does NOT beat "
                 + "adamw-matched (lr 0.00125): it is lower by 1.50 points (within the seed-to-seed spread"), md);
         assertTrue(Files.readString(tmp.resolve("summary.md")).startsWith("# sadam4j qat: completed"));
+        // issue 16: the control's reading said the opposite ("... and the control does not is the part of its effect
+        // that a smaller step explains")
+        assertTrue(md.contains("What the control gains over AdamW too is what a smaller step explains; only what "
+                + "S-Adam gains beyond the control is an effect a smaller step does not explain."), md);
+        assertTrue(!md.contains("the control does not is the part of its effect that a smaller step explains"), md);
         assertEquals(7, Files.readAllLines(tmp.resolve("runs.csv")).size());
         assertEquals(13, Files.readAllLines(tmp.resolve("epochs.csv")).size());
         for (String png : new String[]{"loss.png", "accuracy.png", "loss-seed42.png", "loss-seed43.png"}) {
@@ -78,13 +84,13 @@ class QatReportTest {
 
     @Test
     void oneSeedSaysThereIsNoSpreadAndTiesAreTies() {
-        QatReport.Group s = new QatReport.Group("sadam", QatOptimizer.SADAM,
+        RunGroup s = new RunGroup("sadam", QatOptimizer.SADAM,
                 List.of(run(QatOptimizer.SADAM, 0.005, 42, 0.80)));
-        QatReport.Group a = new QatReport.Group("adam", QatOptimizer.ADAM,
+        RunGroup a = new RunGroup("adam", QatOptimizer.ADAM,
                 List.of(run(QatOptimizer.ADAM, 0.005, 42, 0.8005)));
         assertEquals("sadam 80.00% vs adam 80.05%: a tie, the difference is below 0.1 points (one seed, no "
-                + "spread estimate).", QatReport.verdict(s, a));
-        List<String> lines = QatReport.comparison(List.of(s, a));
+                + "spread estimate).", QatVerdicts.verdict(s, a));
+        List<String> lines = QatVerdicts.comparison(List.of(s, a));
         assertTrue(lines.get(lines.size() - 1).startsWith("One seed per optimizer"), lines.toString());
     }
 
@@ -100,7 +106,7 @@ class QatReportTest {
                 runs.add(run(opt, lrs[i], 42, opt.id() + " lr=" + lr, opt.id() + "-lr" + lr + "-seed42", acc[o][i]));
             }
         }
-        String md = new QatReport(tmp, QatReport.Mode.SWEEP, "sweep").write(runs, RunSession.Status.COMPLETED);
+        String md = new QatReport(tmp, QatReport.Mode.SWEEP, "sweep").write(runs, Status.COMPLETED);
         assertTrue(md.contains("- sadam: 75.00% at lr 0.002"), md);
         assertTrue(md.contains("- adamw: 72.00% at lr 0.001"), md);
         assertTrue(md.contains("- lr 0.001: sadam lr=0.001 70.00% vs adamw lr=0.001 72.00%: S-Adam does NOT beat"),
@@ -115,7 +121,7 @@ class QatReportTest {
     void meanRecordAveragesIterationsAndEpochsOverSeeds() {
         QatRun a = run(QatOptimizer.SADAM, 0.005, 1, 0.5, 0.7);
         QatRun b = run(QatOptimizer.SADAM, 0.005, 2, 0.7, 0.9);
-        RunRecord m = QatReport.meanRecord("sadam", List.of(a, b));
+        RunRecord m = QatPlots.meanRecord("sadam", List.of(a, b));
         assertEquals(10, m.iterations().size());
         assertEquals(1.1, m.iterations().get(1).loss(), 1e-12);
         assertEquals(0.21, m.iterations().get(1).alpha(), 1e-12);

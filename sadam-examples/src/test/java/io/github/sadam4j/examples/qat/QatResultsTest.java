@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.report.Status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +39,7 @@ class QatResultsTest {
     private static QatRun run(QatRun r, double acc0) {
         QatOptimizer o = r.optimizer();
         long seed = r.seed();
-        r.setState(QatRun.State.RUNNING);
+        r.setStatus(Status.RUNNING);
         long it = 0;
         for (int e = 0; e < 3; e++) {
             for (int i = 0; i < 120; i++, it++) {
@@ -53,7 +54,7 @@ class QatResultsTest {
         if (o == QatOptimizer.SADAM) {
             r.addProbeSeconds(99.0);
         }
-        r.setState(QatRun.State.COMPLETED);
+        r.setStatus(Status.COMPLETED);
         return r;
     }
 
@@ -67,11 +68,11 @@ class QatResultsTest {
         for (QatRun r : runs) {
             try (CsvWriter csv = MetricsListener.openCsv(dir.resolve(r.name() + ".csv"))) {
                 for (RunRecord.Iteration i : r.record().iterations()) {
-                    csv.row(i.iteration(), i.epoch(), i.loss(), i.rho(), i.alpha(), Math.round(i.elapsedMs()));
+                    MetricsListener.writeRow(csv, i);
                 }
             }
         }
-        report(dir, bits, mode, runs).writeTables(runs, RunSession.Status.COMPLETED);
+        report(dir, bits, mode, runs).writeTables(runs, Status.COMPLETED);
         return dir;
     }
 
@@ -98,7 +99,7 @@ class QatResultsTest {
             settings.put("sweep_lrs", runs.stream().map(QatRun::learningRate).distinct().toList());
         }
         return new QatReport(dir, mode, "Setup paragraph.", "Fashion-MNIST, " + bits + "-bit QAT", settings,
-                java.util.Map.of("java", "17"));
+                java.util.Map.of("java", "17"), "qat");
     }
 
     @Test
@@ -120,7 +121,7 @@ class QatResultsTest {
             assertEquals(w.optimizer(), r.optimizer());
             assertEquals(w.learningRate(), r.learningRate());
             assertEquals(w.seed(), r.seed());
-            assertEquals(w.state(), r.state());
+            assertEquals(w.status(), r.status());
             assertEquals(w.matchedAlpha(), r.matchedAlpha(), 0.0);
             assertEquals(w.iterationsDone(), r.iterationsDone());
             assertEquals(w.finalAccuracy(), r.finalAccuracy(), 1e-12);
@@ -203,10 +204,10 @@ class QatResultsTest {
         List<QatRun> runs = List.of(run(QatOptimizer.SADAM, 42, 0.005, Double.NaN, 0.7));
         Path a = folder(tmp.resolve("a"), "2", runs);
         // what qat leaves after each finished run, before the session ends: tables titled "running"
-        report(a, "2", QatReport.Mode.COMPARISON, runs).writeTables(runs, RunSession.Status.RUNNING);
-        assertEquals(RunSession.Status.RUNNING, QatResults.read(a).status());
+        report(a, "2", QatReport.Mode.COMPARISON, runs).writeTables(runs, Status.RUNNING);
+        assertEquals(Status.RUNNING, QatResults.read(a).status());
         Path b = folder(tmp.resolve("b"), "2", List.of(run(QatOptimizer.SADAM, 43, 0.005, Double.NaN, 0.72)));
-        assertEquals(RunSession.Status.COMPLETED, QatResults.read(b).status());
+        assertEquals(Status.COMPLETED, QatResults.read(b).status());
         Path out = tmp.resolve("combined");
         picocli.CommandLine cli = SadamCli.commandLine();
         cli.setOut(new PrintWriter(new StringWriter(), true));

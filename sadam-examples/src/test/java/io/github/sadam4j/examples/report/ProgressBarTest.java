@@ -36,6 +36,20 @@ class ProgressBarTest {
     }
 
     @Test
+    void noEtaUntilFivePercentOfTheWorkIsDone() {
+        // issue 16: spark --training-master sharing showed "0% 1/300 01:33<7:47:17": its first step carries Spark's
+        // start-up and its steps arrive in bursts, so one step says nothing about the rest
+        ProgressBar bar = new ProgressBar("spark", 300, ProgressBar.Mode.OFF, out, clock::get);
+        advanceSeconds(93);
+        bar.stepBy(1, null);
+        assertEquals("spark   0% 1/300 01:33<--:--", bar.render(clock.get(), false));
+        bar.stepBy(13, null);
+        assertEquals("--:--", bar.eta(clock.get()), "14 of 300 steps: still under 5%");
+        bar.stepBy(1, null);
+        assertEquals("29:27", bar.eta(clock.get()), "15 steps in 93 s: 285 more take 1767 s");
+    }
+
+    @Test
     void lanesOfRunsSideBySideShareTheCountAndShowEachStatus() throws Exception {
         ProgressBar bar = new ProgressBar("qat", 2000, ProgressBar.Mode.OFF, out, clock::get);
         ProgressBar.Lane a = bar.lane("sadam-seed42");

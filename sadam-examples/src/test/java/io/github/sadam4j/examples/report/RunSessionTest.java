@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.report;
 
+import io.github.sadam4j.examples.report.Status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,39 +13,39 @@ import org.junit.jupiter.api.Test;
 class RunSessionTest {
     @Test
     void completedRunFinishesOnceWithCompleted() {
-        List<RunSession.Status> seen = new ArrayList<>();
+        List<Status> seen = new ArrayList<>();
         try (RunSession s = RunSession.start("t")) {
             s.onFinish(seen::add);
             s.markCompleted();
         }
-        assertEquals(List.of(RunSession.Status.COMPLETED), seen);
+        assertEquals(List.of(Status.COMPLETED), seen);
     }
 
     @Test
     void exceptionInTheRunFinishesWithFailed() {
-        List<RunSession.Status> seen = new ArrayList<>();
+        List<Status> seen = new ArrayList<>();
         assertThrows(IllegalStateException.class, () -> {
             try (RunSession s = RunSession.withoutHook("t")) {
                 s.onFinish(seen::add);
                 throw new IllegalStateException("boom");
             }
         });
-        assertEquals(List.of(RunSession.Status.FAILED), seen);
+        assertEquals(List.of(Status.FAILED), seen);
     }
 
     @Test
     void interruptFinishesWithInterruptedAndCloseDoesNotRepeat() {
-        List<RunSession.Status> seen = new ArrayList<>();
+        List<Status> seen = new ArrayList<>();
         RunSession s = RunSession.withoutHook("t");
         s.onFinish(seen::add);
         assertFalse(s.stopRequested());
         s.simulateInterrupt();
         assertTrue(s.stopRequested());
-        assertEquals(RunSession.Status.INTERRUPTED, s.finishedWith());
+        assertEquals(Status.INTERRUPTED, s.finishedWith());
         s.markCompleted();
         s.close();
         s.simulateInterrupt();
-        assertEquals(List.of(RunSession.Status.INTERRUPTED), seen);
+        assertEquals(List.of(Status.INTERRUPTED), seen);
         assertThrows(IllegalStateException.class, () -> s.onFinish(seen::add));
     }
 

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sadam4j.examples.SadamCli;
+import io.github.sadam4j.examples.CliHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,21 +16,12 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ToyCommandTest {
     @TempDir
     Path tmp;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = SadamCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
+    private final CliHarness cli = new CliHarness();
 
     /** Columns of a toy CSV: step, x, y, f, distance, rho, alpha (empty cells as NaN). */
     private static double[][] readCsv(Path file) throws IOException {
@@ -58,11 +47,11 @@ class ToyCommandTest {
         int code;
         try {
             System.setOut(new PrintStream(systemOut, true, StandardCharsets.UTF_8));
-            code = run("toy", "--steps", "25", "--out", dir.toString(), "--progress", "off");
+            code = cli.run("toy", "--steps", "25", "--out", dir.toString(), "--progress", "off");
         } finally {
             System.setOut(originalOut);
         }
-        assertEquals(0, code, err.toString());
+        assertEquals(0, code, cli.err());
         assertFalse(systemOut.toString(StandardCharsets.UTF_8).contains("Added differentiated op"),
                 "DL4J's System.out noise is suppressed");
         for (ToyFunction f : ToyFunction.values()) {
@@ -97,16 +86,32 @@ class ToyCommandTest {
         assertTrue(summary.stream().skip(1).allMatch(l -> l.endsWith(",completed")));
         assertTrue(Files.readString(dir.resolve("summary.md")).startsWith("# sadam4j toy: completed"));
         assertTrue(Files.readString(dir.resolve("settings.txt")).contains("sadam.lambda=5.0"));
-        String printed = out.toString();
+        String printed = cli.out();
         assertTrue(printed.contains("| rosen-sq  | proxsgd   |    25 |"), printed);
         assertTrue(printed.contains("Toy results (completed): " + dir.toAbsolutePath()), printed);
     }
 
     @Test
+    void sadamsPathIsDrawnLastAndDashedOnTopOfTheOthersItFollows() {
+        // issue 16: drawn first, S-Adam's path vanished under AdamW's, which it follows down the valley
+        ToySettings s = ToySettings.paper();
+        List<ToyTrajectory> runs = new java.util.ArrayList<>();
+        for (ToyOptimizer o : ToyOptimizer.values()) {
+            ToyTrajectory t = new ToyTrajectory(ToyFunction.ROSEN_ABS, o, 1);
+            t.add(new ToyTrajectory.Point(0, -1.5, 2, 1, 1, Double.NaN, Double.NaN));
+            runs.add(t);
+        }
+        List<io.github.sadam4j.examples.report.Plots.Trajectory> paths = ToyPlots.paths(runs);
+        assertEquals(List.of("adamw", "proxsgd", "sadam"), paths.stream().map(p -> p.label()).toList());
+        assertEquals(List.of(1, 2, 0), paths.stream().map(p -> p.colour()).toList(), "each keeps its colour");
+        assertEquals(List.of(false, false, true), paths.stream().map(p -> p.dashed()).toList());
+    }
+
+    @Test
     void proxSgdAndAdamWTakeTheHandComputedFirstSteps() throws IOException {
         Path dir = tmp.resolve("hand");
-        assertEquals(0, run("toy", "--steps", "2", "--functions", "rosen-abs", "--optimizers", "proxsgd,adamw",
-                "--out", dir.toString(), "--progress", "off"), err.toString());
+        assertEquals(0, cli.run("toy", "--steps", "2", "--functions", "rosen-abs", "--optimizers", "proxsgd,adamw",
+                "--out", dir.toString(), "--progress", "off"), cli.err());
         // f = 10|y - x^2| + |1 - x| at (-1.5, 2): y - x^2 = -0.25, so grad = (10 * -1 * -2x - 1, 10 * -1) = (-31, -10)
         double[][] prox = readCsv(dir.resolve("rosen-abs-proxsgd.csv"));
         // heavy ball, first step buf = g: (x, y) -= 0.01 * (-31, -10)
@@ -126,8 +131,8 @@ class ToyCommandTest {
     @Test
     void sadamWithLambdaZeroFollowsAdamWExactly() throws IOException {
         Path dir = tmp.resolve("lambda0");
-        assertEquals(0, run("toy", "--steps", "15", "--functions", "rosen-sq", "--optimizers", "sadam,adamw",
-                "--lambda", "0", "--out", dir.toString(), "--progress", "off"), err.toString());
+        assertEquals(0, cli.run("toy", "--steps", "15", "--functions", "rosen-sq", "--optimizers", "sadam,adamw",
+                "--lambda", "0", "--out", dir.toString(), "--progress", "off"), cli.err());
         double[][] s = readCsv(dir.resolve("rosen-sq-sadam.csv"));
         double[][] a = readCsv(dir.resolve("rosen-sq-adamw.csv"));
         for (int i = 0; i < s.length; i++) {
@@ -139,22 +144,22 @@ class ToyCommandTest {
 
     @Test
     void badOptionsAreUsageErrors() {
-        assertEquals(2, run("toy", "--steps", "0"));
-        assertTrue(err.toString().contains("steps = 0 is invalid: allowed >= 1"), err.toString());
-        assertEquals(2, run("toy", "--functions", "rosen-abs,himmelblau"));
-        assertTrue(err.toString().contains("unknown function 'himmelblau'; allowed: rosen-abs, rosen-sq"),
-                err.toString());
-        assertEquals(2, run("toy", "--start", "1"));
-        assertTrue(err.toString().contains("--start needs two numbers X,Y"), err.toString());
-        assertEquals(2, run("toy", "--sigma", "-1"));
-        assertTrue(err.toString().contains("sigma = -1.0 is invalid"), err.toString());
-        assertEquals(2, run("toy", "--progress", "fancy"));
+        assertEquals(2, cli.run("toy", "--steps", "0"));
+        assertTrue(cli.err().contains("steps = 0 is invalid: allowed >= 1"), cli.err());
+        assertEquals(2, cli.run("toy", "--functions", "rosen-abs,himmelblau"));
+        assertTrue(cli.err().contains("unknown function 'himmelblau'; allowed: rosen-abs, rosen-sq"),
+                cli.err());
+        assertEquals(2, cli.run("toy", "--start", "1"));
+        assertTrue(cli.err().contains("--start needs two numbers X,Y"), cli.err());
+        assertEquals(2, cli.run("toy", "--sigma", "-1"));
+        assertTrue(cli.err().contains("sigma = -1.0 is invalid"), cli.err());
+        assertEquals(2, cli.run("toy", "--progress", "fancy"));
     }
 
     @Test
     void anOutFolderThatIsAFileIsAUsageError() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("taken"), "x");
-        assertEquals(2, run("toy", "--steps", "5", "--out", file.toString()));
-        assertTrue(err.toString().startsWith("--out = " + file + " is invalid: allowed a folder"), err.toString());
+        assertEquals(2, cli.run("toy", "--steps", "5", "--out", file.toString()));
+        assertTrue(cli.err().startsWith("--out = " + file + " is invalid: allowed a folder"), cli.err());
     }
 }

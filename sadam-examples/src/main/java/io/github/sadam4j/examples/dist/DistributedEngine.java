@@ -1,0 +1,146 @@
+package io.github.sadam4j.examples.dist;
+
+import io.github.sadam4j.examples.qat.Engine;
+import io.github.sadam4j.examples.qat.QatOptimizer;
+import io.github.sadam4j.examples.qat.QatRun;
+import io.github.sadam4j.examples.report.CsvWriter;
+import io.github.sadam4j.examples.report.ProbeTally;
+import io.github.sadam4j.examples.report.SummaryTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What DL4J's distributed engines of the {@code parallel} and {@code spark} commands share: the record of every worker
+ * step, and at the end the per-worker report ({@code workers.csv}, the data; {@code workers.md}, its view, also printed
+ * after the summary): how many workers trained each run out of those configured, and how many steps of each used the
+ * loss probes, with a WARNING line for every S-Adam worker with a step that did not.
+ */
+public abstract class DistributedEngine implements Engine {
+    /** Per run, in order: the steps its workers reported. */
+    private final Map<String, List<WorkerStep>> stepsByRun = new LinkedHashMap<>();
+    /** Per run: the minibatches handed to the engine (where the engine does not read them itself). */
+    private final Map<String, Long> handedByRun = new LinkedHashMap<>();
+    private final int workers;
+
+    /** @param workers the configured workers, &gt;= 1 */
+    protected DistributedEngine(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers = " + workers + " is invalid: allowed >= 1");
+        }
+        this.workers = workers;
+    }
+
+    @Override
+    public final boolean distributed() {
+        return true;
+    }
+
+    /** @return the configured workers */
+    public int workers() {
+        return workers;
+    }
+
+    /**
+     * Records every step a run's workers reported so far, and the number of workers that trained it.
+     *
+     * @param run   a run
+     * @param steps every step its workers reported so far
+     */
+    protected synchronized void recordSteps(QatRun run, List<WorkerStep> steps) {
+        stepsByRun.put(run.name(), List.copyOf(steps));
+        long trained = steps.stream().map(WorkerStep::worker).distinct().count();
+        if (trained > 0) {
+            run.setWorkers((int) trained);
+        }
+    }
+
+    /**
+     * @param run     a run
+     * @param batches minibatches just handed to the engine for it
+     */
+    protected synchronized void recordHanded(QatRun run, long batches) {
+        handedByRun.merge(run.name(), batches, Long::sum);
+    }
+
+    /** @return per run, per worker, how many steps of each kind ({@link ProbeTally}) */
+    public synchronized Map<String, Map<String, Map<String, Long>>> tally() {
+        Map<String, Map<String, Map<String, Long>>> out = new LinkedHashMap<>();
+        stepsByRun.forEach((run, steps) -> out.put(run, WorkerStepRecorder.tally(steps)));
+        return out;
+    }
+
+    @Override
+    public void report(Path dir, List<QatRun> runs, PrintWriter out) throws IOException {
+        try (CsvWriter csv = new CsvWriter(dir.resolve("workers.csv"), List.of("run", "worker", "estimator",
+                "steps"))) {
+            tally().forEach((run, byWorker) -> byWorker.forEach((worker, kinds) -> kinds.forEach((kind, n) ->
+                    csv.row(run, worker, kind, n))));
+        }
+        String md = report(runs.stream().filter(r -> r.optimizer() == QatOptimizer.SADAM).map(QatRun::name)
+                .toList());
+        SummaryTable.writeAtomically(dir.resolve("workers.md"), md);
+        out.println(md);
+    }
+
+    /**
+     * @param sadamRuns names of the runs trained with S-Adam
+     * @return the per-worker table in Markdown: how many of the configured workers trained each run, a loud line for
+     *         every S-Adam worker with a step that did not probe the loss, and the minibatches each run trained of
+     *         those it was given
+     */
+    public String report(List<String> sadamRuns) {
+        StringBuilder sb = new StringBuilder("## Steps per worker and estimator\n\n")
+                .append("| run | worker | steps | LOSS_PROBES | other |\n| --- | --- | ---: | ---: | --- |\n");
+        StringBuilder alarms = new StringBuilder();
+        StringBuilder trained = new StringBuilder();
+        Map<String, Map<String, Map<String, Long>>> reported = tally();
+        reported.forEach((run, byWorker) -> {
+            byWorker.forEach((worker, kinds) -> {
+                long total = kinds.values().stream().mapToLong(Long::longValue).sum();
+                long probed = kinds.getOrDefault(ProbeTally.PROBED, 0L);
+                String other = kinds.entrySet().stream().filter(e -> !e.getKey().equals(ProbeTally.PROBED))
+                        .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+                sb.append("| ").append(run).append(" | ").append(worker).append(" | ").append(total).append(" | ")
+                        .append(probed).append(" | ").append(other).append(" |\n");
+                if (sadamRuns.contains(run) && !ProbeTally.everyStepProbed(kinds)) {
+                    alarms.append("WARNING: ").append(run).append(", ").append(worker).append(": ")
+                            .append(ProbeTally.withoutProbes(kinds)).append(" of ").append(total)
+                            .append(" S-Adam steps did NOT use the loss probes (").append(other).append(")\n");
+                }
+            });
+            trained.append(byWorker.size() < workers ? "WARNING: " : "").append(run).append(": ")
+                    .append(byWorker.size()).append(" of the ").append(workers).append(" configured worker(s) trained")
+                    .append(" (").append(String.join(", ", byWorker.keySet())).append(")")
+                    .append(byWorker.size() < workers ? "; " + fewerWorkersReason() : "").append('\n');
+        });
+        for (String run : sadamRuns) {
+            if (!reported.containsKey(run)) {
+                alarms.append("WARNING: ").append(run).append(": no worker reported a step\n");
+            }
+        }
+        if (!alarms.isEmpty()) {
+            sb.append('\n').append(alarms);
+        } else if (!sadamRuns.isEmpty()) {
+            sb.append("\nEvery S-Adam step of every worker used the loss probes.\n");
+        }
+        sb.append('\n').append(trained);
+        synchronized (this) {
+            handedByRun.forEach((run, handed) -> {
+                long steps = stepsByRun.getOrDefault(run, List.of()).size();
+                sb.append(steps < handed ? "WARNING: " : "").append(run).append(": the engine trained ")
+                        .append(steps).append(" of the ").append(handed).append(" minibatches it was given")
+                        .append(steps < handed ? " (DL4J's parameter averaging drops a last, incomplete averaging "
+                                + "round)" : "").append('\n');
+            });
+        }
+        return sb.toString();
+    }
+
+    /** @return why fewer workers than configured may have trained, on this engine */
+    protected abstract String fewerWorkersReason();
+}

@@ -1,0 +1,98 @@
+package io.github.sadam4j.examples.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sadam4j.examples.CliHarness;
+import io.github.sadam4j.examples.qat.QatOptimizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+    @TempDir
+    Path tmp;
+
+    private final CliHarness cli = new CliHarness();
+
+    @Test
+    void fewStepsGiveTheTablesTheFilesAndPlausibleNumbers() throws IOException {
+        Path md = tmp.resolve("bench.md");
+        Path csv = tmp.resolve("steps.csv");
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw,sadam-k2,proxsgd", "--warmup",
+                "2", "--steps", "6", "--rounds", "2", "--batches", "4", "--markdown", md.toString(), "--csv",
+                csv.toString(), "--progress", "off"), cli.err());
+        String printed = cli.out();
+        assertEquals(printed, Files.readString(md));
+        assertTrue(printed.contains("## Training step of the qat network (2-bit, batch 64)"), printed);
+        assertTrue(printed.contains("2 rounds of 3 timed steps per optimizer"), printed);
+        assertTrue(printed.contains("## Where an AdamW step goes (2-bit network)"), printed);
+        List<String> rows = printed.lines().filter(l -> l.startsWith("| adamw ") || l.startsWith("| sadam-k2 ")
+                || l.startsWith("| proxsgd ")).toList();
+        assertEquals(3, rows.size(), printed);
+        String[] adamw = cells(rows.get(0));
+        assertEquals("1", adamw[5], "AdamW relative to itself");
+        assertTrue(adamw[7].isEmpty() && adamw[8].isEmpty(), "no probes for AdamW");
+        String[] sadam = cells(rows.get(1));
+        double share = Double.parseDouble(sadam[8]);
+        assertTrue(share > 0 && share < 1, "probe share " + share);
+        assertTrue(Double.parseDouble(sadam[7]) > 0, "probe ms");
+        double mean = Double.parseDouble(sadam[1]);
+        assertEquals(mean * 938 / 1000, Double.parseDouble(sadam[9]), mean * 938 / 1000 * 1e-3,
+                "epoch = 938 mean steps");
+
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("variant,round,step,step_ms,probe_ms", lines.get(0));
+        assertEquals(1 + 3 * 2 * 3, lines.size(), "3 variants x 2 rounds x 3 steps");
+        assertTrue(lines.stream().skip(1).allMatch(l -> Double.parseDouble(l.split(",")[3]) > 0));
+        assertTrue(lines.stream().filter(l -> l.startsWith("adamw,")).allMatch(l -> l.endsWith(",0.0")));
+    }
+
+    private static String[] cells(String row) {
+        String[] raw = row.substring(1, row.length() - 1).split("\\|", -1);
+        String[] out = new String[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = raw[i].trim();
+        }
+        return out;
+    }
+
+    @Test
+    void variantsAndOptionsAreValidated() {
+        assertEquals(new BenchVariant(QatOptimizer.SADAM, 8), BenchVariant.parse("sadam-k8"));
+        assertEquals("proxsgd", BenchVariant.parse("ProxSGD").id());
+        assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k0"));
+        assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("adamw-matched"));
+        assertEquals(2, cli.run("bench", "--variants", "sgd"));
+        assertTrue(cli.err().contains("unknown variant 'sgd'"), cli.err());
+        assertEquals(2, cli.run("bench", "--steps", "2", "--rounds", "5"));
+        assertTrue(cli.err().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), cli.err());
+        assertEquals(2, cli.run("bench", "--bits", "5"));
+    }
+
+    @Test
+    void outputFilesAreCheckedBeforeTheDataIsLoaded() {
+        // --markdown naming a folder used to fail only after the whole benchmark; the missing --data folder shows
+        // that nothing was loaded first
+        String missingData = tmp.resolve("no-data").toString();
+        assertEquals(2, cli.run("bench", "--markdown", tmp.toString(), "--data", missingData));
+        assertTrue(cli.err().startsWith("--markdown = " + tmp + " is invalid: allowed a file to write, not a "
+                + "folder"), cli.err());
+        assertEquals(2, cli.run("bench", "--csv", tmp.toString(), "--data", missingData));
+        assertTrue(cli.err().contains("--csv = " + tmp + " is invalid"), cli.err());
+        assertEquals(2, cli.run("bench", "--rounds", "0", "--data", missingData));
+        assertTrue(cli.err().contains("--rounds = 0 is invalid: allowed >= 1"), cli.err());
+    }
+
+    @Test
+    void percentilesInterpolate() {
+        double[] v = {4, 1, 3, 2};
+        assertEquals(2.5, BenchCommand.percentile(v, 50), 1e-12);
+        assertEquals(1.3, BenchCommand.percentile(v, 10), 1e-12);
+        assertEquals(4.0, BenchCommand.percentile(v, 100), 1e-12);
+    }
+}
