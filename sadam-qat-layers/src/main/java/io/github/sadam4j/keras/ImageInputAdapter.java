@@ -50,6 +50,16 @@ public final class ImageInputAdapter implements DataSetPreProcessor {
         return new ImageInputAdapter(model.file().inputShapes().get(0), model.file().channelsLast());
     }
 
+    /** @return the model input's shape without the batch dimension, in Keras layout ([H, W, C], [C, H, W] or [F]) */
+    public long[] targetShape() {
+        return target.clone();
+    }
+
+    /** @return true if the model input is channels-last ([H, W, C]) */
+    public boolean isChannelsLast() {
+        return channelsLast;
+    }
+
     private static long side(long f) {
         long s = Math.round(Math.sqrt(f));
         return s * s == f ? s : -1;
