@@ -209,7 +209,11 @@ final class LayerConverter {
         attrs.add(ints("kernel_shape", c.getKernelSize()));
         attrs.add(ints("strides", c.getStride()));
         attrs.add(ints("dilations", c.getDilation()));
-        attrs.addAll(padding(c.getConvolutionMode(), c.getPadding(), c.getKernelSize(), c.getDilation(), what));
+        if (c.getConvolutionMode() == ConvolutionMode.Same && dilated(c.getDilation())) {
+            inputs.set(0, samePad(in, c.getKernelSize(), c.getStride(), c.getDilation(), name));
+        } else {
+            attrs.addAll(padding(c.getConvolutionMode(), c.getPadding(), c.getKernelSize(), c.getDilation(), what));
+        }
         String y = g.withRank(g.node("Conv", name + "_conv", inputs, attrs.toArray(new AttributeProto[0])), 4);
         if (nhwc) {
             y = g.transpose(y, 0, 2, 3, 1);
@@ -245,13 +249,55 @@ final class LayerConverter {
         attrs.add(ints("kernel_shape", c.getKernelSize()[0]));
         attrs.add(ints("strides", c.getStride()[0]));
         attrs.add(ints("dilations", c.getDilation()[0]));
-        attrs.addAll(padding(c.getConvolutionMode(), new int[]{c.getPadding()[0]}, new int[]{c.getKernelSize()[0]},
-                new int[]{c.getDilation()[0]}, what));
+        if (c.getConvolutionMode() == ConvolutionMode.Same && c.getDilation()[0] != 1) {
+            inputs.set(0, samePad(in, new int[]{c.getKernelSize()[0]}, new int[]{c.getStride()[0]},
+                    new int[]{c.getDilation()[0]}, name));
+        } else {
+            attrs.addAll(padding(c.getConvolutionMode(), new int[]{c.getPadding()[0]},
+                    new int[]{c.getKernelSize()[0]}, new int[]{c.getDilation()[0]}, what));
+        }
         String y = g.withRank(g.node("Conv", name + "_conv", inputs, attrs.toArray(new AttributeProto[0])), 3);
         if (nwc) {
             y = g.transpose(y, 0, 2, 1);
         }
         return activation(c.getActivationFn(), y, what, name);
+    }
+
+    private static boolean dilated(int[] dilation) {
+        return java.util.Arrays.stream(dilation).anyMatch(d -> d != 1);
+    }
+
+    /**
+     * Zero padding of a channels-first value as DL4J's Same mode computes it, from the input's size at run time: per
+     * spatial axis {@code total = max(0, (ceil(in / s) - 1) s + (k - 1) d + 1 - in)}, {@code total / 2} before and the
+     * rest after. (ONNX Runtime's Conv rejects SAME_UPPER auto-padding with dilation, so dilated Same convolutions are
+     * padded explicitly.)
+     */
+    private String samePad(String x, int[] kernel, int[] stride, int[] dilation, String name) {
+        int n = kernel.length;
+        long[] s = new long[n];
+        long[] ek = new long[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = stride[i];
+            ek[i] = (long) (kernel[i] - 1) * dilation[i] + 1;
+        }
+        String base = name + "_same";
+        String shape = g.withRank(g.node("Shape", base + "_shape", List.of(x)), 1);
+        String in = g.same("Slice", base + "_size", List.of(shape, g.int64s(base + "_from", 2),
+                g.int64s(base + "_to", 2 + n)));
+        String st = g.int64s(base + "_stride", s);
+        String one = g.int64s(base + "_one", 1);
+        String out = g.same("Div", base + "_out", List.of(g.same("Sub", base + "_out_num", List.of(
+                g.same("Add", base + "_in_plus_s", List.of(in, st)), one)), st));
+        String needed = g.same("Add", base + "_needed", List.of(g.same("Mul", base + "_span", List.of(
+                g.same("Sub", base + "_out_m1", List.of(out, one)), st)), g.int64s(base + "_kernel", ek)));
+        String total = g.same("Max", base + "_total", List.of(g.same("Sub", base + "_excess", List.of(needed, in)),
+                g.int64s(base + "_zero", 0)));
+        String head = g.same("Div", base + "_head", List.of(total, g.int64s(base + "_two", 2)));
+        String tail = g.same("Sub", base + "_tail", List.of(total, head));
+        String pads = g.withRank(g.node("Concat", base + "_pads", List.of(g.int64s(base + "_nc_head", 0, 0), head,
+                g.int64s(base + "_nc_tail", 0, 0), tail), attr("axis", 0)), 1);
+        return g.withRank(g.node("Pad", base + "_padded", List.of(x, pads)), g.rank(x));
     }
 
     /**
@@ -304,9 +350,13 @@ final class LayerConverter {
         int[] stride = java.util.Arrays.copyOf(c.getStride(), n);
         int[] pad = java.util.Arrays.copyOf(c.getPadding(), n);
         int[] dilation = java.util.Arrays.copyOf(c.getDilation(), n);
-        boolean dilated = java.util.Arrays.stream(dilation).anyMatch(d -> d != 1);
+        boolean dilated = dilated(dilation);
         if (c.getConvolutionMode() == ConvolutionMode.Causal) {
             throw new OnnxExportException(what + ": ConvolutionMode.Causal is not supported for pooling");
+        }
+        if (c.getConvolutionMode() == ConvolutionMode.Same && dilated) {
+            throw new OnnxExportException(what + ": dilated pooling in ConvolutionMode.Same is not supported (ONNX "
+                    + "Runtime rejects SAME auto-padding with dilation); use Truncate with explicit padding");
         }
         List<AttributeProto> attrs = new ArrayList<>();
         attrs.add(ints("kernel_shape", kernel));

@@ -39,6 +39,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
@@ -342,10 +343,8 @@ public final class OnnxExporter {
             String next = null;
             for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
                 if (e.getValue().contains(current)) {
-                    if (next != null) {
-                        return steps; // several consumers: the first one decides
-                    }
-                    next = e.getKey();
+                    next = e.getKey(); // with several readers, any of them tells the shape of what they all read
+                    break;
                 }
             }
             if (next == null) {
@@ -435,6 +434,9 @@ public final class OnnxExporter {
             if (l instanceof ConvolutionLayer c) {
                 return c.getCnn2dDataFormat() == CNN2DFormat.NHWC ? List.of("H", "W", dim(c.getNIn(), "C"))
                         : List.of(dim(c.getNIn(), "C"), "H", "W");
+            }
+            if (l instanceof Subsampling1DLayer) {
+                return List.of("C", "W");
             }
             if (l instanceof SubsamplingLayer p) {
                 return p.getCnn2dDataFormat() == CNN2DFormat.NHWC ? List.of("H", "W", "C") : List.of("C", "H", "W");
