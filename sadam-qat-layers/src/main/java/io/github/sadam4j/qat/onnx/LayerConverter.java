@@ -134,8 +134,30 @@ final class LayerConverter {
         if (type == FakeQuantLayer.class) {
             throw new IllegalStateException(what + ": a FakeQuantLayer configuration without its runtime layer");
         }
-        throw new OnnxExportException(what + " cannot be exported to ONNX: layer type " + type.getName()
+        throw unsupportedLayer(type, what);
+    }
+
+    private static OnnxExportException unsupportedLayer(Class<?> type, String what) {
+        return new OnnxExportException(what + " cannot be exported to ONNX: layer type " + type.getName()
                 + " is not supported; supported: " + SUPPORTED_LAYERS);
+    }
+
+    /**
+     * Fails early (before the input's shape is worked out) on a layer type this export does not know.
+     *
+     * @param runtime a runtime layer
+     * @param where   e.g. "layer 3 'conv2'"
+     * @throws OnnxExportException if its type is not supported
+     */
+    static void checkSupported(Layer runtime, String where) {
+        Layer rt = unwrap(runtime);
+        Class<?> type = rt.conf().getLayer().getClass();
+        if (!(rt instanceof FakeQuantLayerImpl) && !DENSE.contains(type) && !CONV1D.contains(type)
+                && !CONV2D.contains(type) && !Set.of(LossLayer.class, SubsamplingLayer.class,
+                Subsampling1DLayer.class, BatchNormalization.class, ActivationLayer.class, DropoutLayer.class)
+                .contains(type)) {
+            throw unsupportedLayer(type, where + " (" + type.getSimpleName() + ")");
+        }
     }
 
     /**

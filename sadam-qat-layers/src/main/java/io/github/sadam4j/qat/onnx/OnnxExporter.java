@@ -232,17 +232,23 @@ public final class OnnxExporter {
         List<Step> steps = new ArrayList<>();
         for (int i = 0; i < net.getnLayers(); i++) {
             steps.add(new Step(conf.getInputPreProcess(i), conf.getConf(i).getLayer()));
+            LayerConverter.checkSupported(net.getLayer(i), where(i, net.getLayer(i)));
         }
         String x = input(g, "input", steps, "the network");
         for (int i = 0; i < net.getnLayers(); i++) {
             org.deeplearning4j.nn.api.Layer rt = net.getLayer(i);
             String layerName = rt.conf().getLayer().getLayerName();
             String name = layerName != null ? layerName : "layer" + i;
-            String where = "layer " + i + (layerName != null ? " '" + layerName + "'" : "");
+            String where = where(i, rt);
             x = lc.preprocessor(conf.getInputPreProcess(i), x, where, name);
             x = lc.layer(rt, x, where, name);
         }
         g.output("output", x);
+    }
+
+    private static String where(int i, org.deeplearning4j.nn.api.Layer rt) {
+        String layerName = rt.conf().getLayer().getLayerName();
+        return "layer " + i + (layerName != null ? " '" + layerName + "'" : "");
     }
 
     // ------------------------------------------------------------------------------------------------ Graph
@@ -258,6 +264,9 @@ public final class OnnxExporter {
         if (inputShape != null && inputs.size() != 1) {
             throw new OnnxExportException("inputShape(...) is for single-input networks; this graph has inputs "
                     + inputs + " (their shapes are inferred)");
+        }
+        for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
+            LayerConverter.checkSupported(l, "vertex '" + l.conf().getLayer().getLayerName() + "'");
         }
         for (String in : inputs) {
             values.put(in, input(g, in, stepsFrom(in, conf), "graph input '" + in + "'"));

@@ -1,6 +1,5 @@
 package io.github.sadam4j.qat.transform;
 
-import io.github.sadam4j.qat.layers.QatConvolution1DLayer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,8 +15,6 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.Convolution1D;
-import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -44,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * fine-tuning of a trained (or Keras-imported) network ({@link QatPolicy.Builder#foldBatchNorm(boolean)}), so that the
  * weights trained and quantized are the weights a runtime deploys.
  *
- * <p>A BatchNorm is folded when it directly follows a {@code ConvolutionLayer}/{@code Convolution2D},
- * {@code Convolution1DLayer}/{@code Convolution1D} or {@code DenseLayer} with an identity activation, no weight noise
+ * <p>A BatchNorm is folded when it directly follows a {@code ConvolutionLayer}/{@code Convolution2D} or a
+ * {@code DenseLayer} with an identity activation (DL4J's default activation is sigmoid: set it), no weight noise
  * (fold before quantizing) and no other reader of its output, with no input preprocessor or dropout on the
  * BatchNorm, and gamma/beta either learned or locked at 1/0. Every other BatchNorm is kept, and the reason is logged.
  * The result is a new, initialised network (the original is not modified; updater state is not copied). In a graph, a
@@ -54,8 +51,9 @@ import org.slf4j.LoggerFactory;
 public final class BatchNormFolding {
     private static final Logger LOG = LoggerFactory.getLogger(BatchNormFolding.class);
 
+    /** DL4J 1.0.0-M2.1's BatchNormalization does not run on the rank-3 output of a 1-D convolution: 2-D and dense. */
     private static final Set<Class<?>> FOLDS_INTO = Set.of(ConvolutionLayer.class, Convolution2D.class,
-            Convolution1DLayer.class, Convolution1D.class, QatConvolution1DLayer.class, DenseLayer.class);
+            DenseLayer.class);
 
     private BatchNormFolding() {
     }
@@ -220,7 +218,7 @@ public final class BatchNormFolding {
         }
         if (!FOLDS_INTO.contains(prev.getClass())) {
             return "the layer before it is a " + prev.getClass().getSimpleName() + " (folds into ConvolutionLayer, "
-                    + "Convolution1DLayer and DenseLayer)";
+                    + "Convolution2D and DenseLayer)";
         }
         BaseLayer p = (BaseLayer) prev;
         if (p.getActivationFn() != null && !(p.getActivationFn() instanceof ActivationIdentity)) {
@@ -297,14 +295,9 @@ public final class BatchNormFolding {
         INDArray w = layer.getParam("W");
         double[] wv = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         org.deeplearning4j.nn.conf.layers.Layer lc = layer.conf().getLayer();
-        long perChannelBlock; // C-order position -> output channel
-        if (lc instanceof Convolution1DLayer) {
-            perChannelBlock = -1; // DL4J reads the [nOut, nIn, k, 1] buffer as [k, nIn, nOut]: channel = i % nOut
-        } else if (lc instanceof ConvolutionLayer) {
-            perChannelBlock = wv.length / n; // [nOut, nIn, kH, kW]: channel = i / (nIn kH kW)
-        } else {
-            perChannelBlock = -1; // dense [nIn, nOut]: channel = i % nOut
-        }
+        // C-order position -> output channel: convolution [nOut, nIn, kH, kW]: i / (nIn kH kW); dense [nIn, nOut]:
+        // i % nOut
+        long perChannelBlock = lc instanceof ConvolutionLayer ? wv.length / n : -1;
         for (int i = 0; i < wv.length; i++) {
             int c = perChannelBlock > 0 ? (int) (i / perChannelBlock) : i % n;
             wv[i] *= f[c];
