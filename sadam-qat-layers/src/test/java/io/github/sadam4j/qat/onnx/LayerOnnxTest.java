@@ -391,6 +391,47 @@ class LayerOnnxTest {
         }
     }
 
+    /**
+     * Values where DL4J's {@code rint(x * (1/s))} and QuantizeLinear's {@code rint(x / s)} round to different integers:
+     * the export must follow DL4J on every one of them.
+     */
+    @Test
+    void roundingFollowsDl4jWhereMultiplyingAndDividingDisagree() {
+        for (QuantSpec spec : List.of(QuantSpec.builder().bits(8).fixedRange(-3, 3).build(), QuantSpec.paper(8),
+                QuantSpec.paper(4))) {
+            // the scale the quantizer will use: fixed, or from max|x| = 3 (the first input value)
+            io.github.sadam4j.qat.QParams qp = io.github.sadam4j.qat.FakeQuantizer.qparams(spec, new float[]{-3f},
+                    new float[]{3f}, -1, "test");
+            float s = qp.getScale()[0];
+            float inv = qp.getInvScale()[0];
+            List<Float> ties = new java.util.ArrayList<>(List.of(3f));
+            for (int k = -120; k < 120 && ties.size() < 64; k++) {
+                float x = (k + 0.5f) * s;
+                for (int u = -4; u <= 4; u++) {
+                    float v = x;
+                    for (int i = 0; i < Math.abs(u); i++) {
+                        v = u > 0 ? Math.nextUp(v) : Math.nextDown(v);
+                    }
+                    if (Math.abs(v) < 3f && Math.rint(v * inv) != Math.rint(v / s)) {
+                        ties.add(v);
+                    }
+                }
+            }
+            assertTrue(ties.size() > 5, spec + ": found " + (ties.size() - 1) + " disagreeing values");
+            float[] v = new float[ties.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = ties.get(i);
+            }
+            INDArray x = Nd4j.createFromArray(v).reshape(1, v.length);
+            MultiLayerNetwork n = net(list().layer(new FakeQuantLayer(spec)).build());
+            Path f = tmp.resolve("ties" + (files++) + ".onnx");
+            OnnxExporter.builder().inputShape(v.length).build().export(n, f);
+            INDArray expected = n.output(x);
+            INDArray actual = OnnxRuntimeSupport.run(f, "input", x);
+            assertEquals(expected, actual, spec + ": every value quantized to DL4J's integer");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ graphs
 
     @Test
