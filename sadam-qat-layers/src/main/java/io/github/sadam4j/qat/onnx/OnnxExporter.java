@@ -481,23 +481,10 @@ public final class OnnxExporter {
      * wants (channels last, channels first, or flattened).
      */
     private String adapter(OnnxGraph g, String x, String name) {
-        long[] t = inputAdapter.targetShape();
-        long h;
-        long w;
-        long c;
-        if (t.length == 1) {
-            h = Math.round(Math.sqrt(t[0]));
-            w = h;
-            c = 1;
-        } else if (inputAdapter.isChannelsLast()) {
-            h = t[0];
-            w = t[1];
-            c = t[2];
-        } else {
-            c = t[0];
-            h = t[1];
-            w = t[2];
-        }
+        long[] hwc = inputAdapter.imageHwc();
+        long h = hwc[0];
+        long w = hwc[1];
+        long c = hwc[2];
         String base = name + "_adapter";
         String resized;
         if (g.opset() >= 18) {
@@ -515,7 +502,7 @@ public final class OnnxExporter {
         g.withRank(resized, 4);
         String channels = c == 1 ? g.reduce("ReduceMean", resized, new long[]{1}, true)
                 : g.same("Expand", base + "_channels", List.of(resized, g.int64s(base + "_expand", 1, c, 1, 1)));
-        if (t.length == 1) {
+        if (inputAdapter.isFlat()) {
             return g.withRank(g.node("Flatten", base, List.of(channels), attr("axis", 1)), 2);
         }
         return inputAdapter.isChannelsLast() ? g.transpose(channels, 0, 2, 3, 1) : channels;
