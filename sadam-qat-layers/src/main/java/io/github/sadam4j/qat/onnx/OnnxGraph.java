@@ -247,8 +247,17 @@ final class OnnxGraph {
         }
         graph.addNode(NodeProto.newBuilder().setOpType("Identity").setName(fresh(name + "/Identity"))
                 .addInput(value).addOutput(name));
+        // the rank is known, the sizes are left to shape inference (the batch is symbolic "N")
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (int i = 0; i < rank(value); i++) {
+            TensorShapeProto.Dimension.Builder d = TensorShapeProto.Dimension.newBuilder();
+            if (i == 0) {
+                d.setDimParam("N");
+            }
+            shape.addDim(d);
+        }
         graph.addOutput(ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT.getNumber()))));
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT.getNumber()).setShape(shape))));
     }
 
     GraphProto build() {
