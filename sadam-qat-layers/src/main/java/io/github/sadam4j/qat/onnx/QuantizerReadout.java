@@ -58,15 +58,6 @@ final class QuantizerReadout {
     }
 
     /**
-     * @param layer a runtime layer (not a wrapper)
-     * @return a one-line description of the layer's weight quantizer, or null
-     */
-    static String describeWeightQuantizer(Layer layer) {
-        WeightQuantizer wq = weightQuantizer(layer);
-        return wq == null ? null : wq.getSpec().toString();
-    }
-
-    /**
      * What the layer computes with for a weight parameter: its integer codes when the layer reads it through a
      * weight quantizer (as DL4J does for the parameters its {@code ParamInitializer} calls weights), else null (the
      * parameter is used as it is).
