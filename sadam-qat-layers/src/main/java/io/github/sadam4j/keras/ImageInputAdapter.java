@@ -50,6 +50,29 @@ public final class ImageInputAdapter implements DataSetPreProcessor {
         return new ImageInputAdapter(model.file().inputShapes().get(0), model.file().channelsLast());
     }
 
+    /**
+     * @return the image the model input is made of: {@code [height, width, channels]} (a flat input of s x s values:
+     *         {@code [s, s, 1]})
+     */
+    public long[] imageHwc() {
+        if (target.length == 1) {
+            long s = side(target[0]);
+            return new long[]{s, s, 1};
+        }
+        return channelsLast ? new long[]{target[0], target[1], target[2]}
+                : new long[]{target[1], target[2], target[0]};
+    }
+
+    /** @return true if the model input is a flat vector of s x s values */
+    public boolean isFlat() {
+        return target.length == 1;
+    }
+
+    /** @return true if the model input is channels-last ([H, W, C]) */
+    public boolean isChannelsLast() {
+        return channelsLast;
+    }
+
     private static long side(long f) {
         long s = Math.round(Math.sqrt(f));
         return s * s == f ? s : -1;
@@ -79,22 +102,10 @@ public final class ImageInputAdapter implements DataSetPreProcessor {
         }
         long n = nchw.size(0);
         long c0 = nchw.size(1);
-        long h;
-        long w;
-        long c;
-        if (target.length == 1) {
-            h = side(target[0]);
-            w = h;
-            c = 1;
-        } else if (channelsLast) {
-            h = target[0];
-            w = target[1];
-            c = target[2];
-        } else {
-            c = target[0];
-            h = target[1];
-            w = target[2];
-        }
+        long[] hwc = imageHwc();
+        long h = hwc[0];
+        long w = hwc[1];
+        long c = hwc[2];
         INDArray nhwc = nchw.permute(0, 2, 3, 1).dup('c');
         if (nhwc.size(1) != h || nhwc.size(2) != w) {
             INDArray resized = Nd4j.create(nhwc.dataType(), n, h, w, nhwc.size(3));

@@ -27,6 +27,8 @@ import org.deeplearning4j.nn.conf.layers.Layer;
  *   {@link io.github.sadam4j.qat.FakeQuantLayer} before (the paper) or after each selected layer; null = none.</li>
  *   <li>{@link Builder#failOnUnsupported(boolean)}: a selected layer type whose weights cannot be quantized is
  *   skipped with a log message (default) or an error.</li>
+ *   <li>{@link Builder#foldBatchNorm(boolean)}: fold BatchNorm into the preceding convolution / dense layer first
+ *   ({@link BatchNormFolding}; networks only, it needs the trained statistics).</li>
  * </ul>
  */
 public final class QatPolicy {
@@ -52,6 +54,7 @@ public final class QatPolicy {
     private final Predicate<Layer> include;
     private final boolean customInclude;
     private final boolean failOnUnsupported;
+    private final boolean foldBatchNorm;
 
     private QatPolicy(Builder b) {
         this.weights = b.weights;
@@ -64,6 +67,7 @@ public final class QatPolicy {
         this.include = b.include;
         this.customInclude = b.customInclude;
         this.failOnUnsupported = b.failOnUnsupported;
+        this.foldBatchNorm = b.foldBatchNorm;
     }
 
     /** @return a builder: no weight spec, no activation spec, INPUTS placement, nothing excluded */
@@ -141,13 +145,18 @@ public final class QatPolicy {
         return failOnUnsupported;
     }
 
+    /** @return true if BatchNorm layers are folded into the preceding layer before quantizers are inserted */
+    public boolean isFoldBatchNorm() {
+        return foldBatchNorm;
+    }
+
     @Override
     public String toString() {
         return "QatPolicy{weights=" + weights + (weightsByType.isEmpty() ? "" : ", byType=" + byTypeNames())
                 + ", activations=" + activations + ", placement=" + placement + ", excludeFirst=" + excludeFirst
                 + ", excludeLast=" + excludeLast + (excludedNames.isEmpty() ? "" : ", excluded=" + excludedNames)
                 + (customInclude ? ", include=<predicate>" : "") + (failOnUnsupported ? ", failOnUnsupported" : "")
-                + "}";
+                + (foldBatchNorm ? ", foldBatchNorm" : "") + "}";
     }
 
     /** The per-type specs by simple class name (the full names made the policy unreadable in logs). */
@@ -169,6 +178,7 @@ public final class QatPolicy {
         private Predicate<Layer> include = l -> true;
         private boolean customInclude;
         private boolean failOnUnsupported;
+        private boolean foldBatchNorm;
 
         private Builder() {
         }
@@ -280,6 +290,18 @@ public final class QatPolicy {
          */
         public Builder failOnUnsupported(boolean fail) {
             this.failOnUnsupported = fail;
+            return this;
+        }
+
+        /**
+         * @param fold true: fold each BatchNorm into the convolution or dense layer before it (from its running
+         *             statistics, {@link BatchNormFolding}) before inserting quantizers, so that the weights trained
+         *             and quantized are the weights deployed (the statistics are then frozen); false (default): keep
+         *             BatchNorm layers
+         * @return this
+         */
+        public Builder foldBatchNorm(boolean fold) {
+            this.foldBatchNorm = fold;
             return this;
         }
 

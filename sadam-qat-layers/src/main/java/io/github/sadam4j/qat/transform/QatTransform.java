@@ -96,6 +96,9 @@ public final class QatTransform {
      * @return the QAT configuration
      */
     public static MultiLayerConfiguration apply(MultiLayerConfiguration conf, QatPolicy policy) {
+        if (policy.isFoldBatchNorm()) {
+            BatchNormFolding.refuseOnConfiguration(conf);
+        }
         return transform(conf, policy).conf;
     }
 
@@ -110,11 +113,12 @@ public final class QatTransform {
      * @return a new, initialised network
      */
     public static MultiLayerNetwork apply(MultiLayerNetwork net, QatPolicy policy) {
-        MlnResult r = transform(net.getLayerWiseConfigurations(), policy);
+        MultiLayerNetwork src = policy.isFoldBatchNorm() ? BatchNormFolding.fold(net) : net;
+        MlnResult r = transform(src.getLayerWiseConfigurations(), policy);
         MultiLayerNetwork out = new MultiLayerNetwork(r.conf);
         out.init();
-        for (int i = 0; i < net.getnLayers(); i++) {
-            copyParams(net.getLayer(i), out.getLayer(r.newIndex[i]));
+        for (int i = 0; i < src.getnLayers(); i++) {
+            copyParams(src.getLayer(i), out.getLayer(r.newIndex[i]));
         }
         carryProbes(net.getListeners(), out);
         return out;
@@ -219,6 +223,9 @@ public final class QatTransform {
      * @return the QAT configuration
      */
     public static ComputationGraphConfiguration apply(ComputationGraphConfiguration conf, QatPolicy policy) {
+        if (policy.isFoldBatchNorm()) {
+            BatchNormFolding.refuseOnConfiguration(conf);
+        }
         ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(conf.toJson());
         List<String> log = new ArrayList<>();
         Map<String, GraphVertex> vertices = c.getVertices();
@@ -306,9 +313,10 @@ public final class QatTransform {
      * @return a new, initialised graph
      */
     public static ComputationGraph apply(ComputationGraph graph, QatPolicy policy) {
-        ComputationGraph out = new ComputationGraph(apply(graph.getConfiguration(), policy));
+        ComputationGraph src = policy.isFoldBatchNorm() ? BatchNormFolding.fold(graph) : graph;
+        ComputationGraph out = new ComputationGraph(apply(src.getConfiguration(), policy));
         out.init();
-        for (Layer l : graph.getLayers()) {
+        for (Layer l : src.getLayers()) {
             String name = l.conf().getLayer().getLayerName();
             copyParams(l, out.getLayer(name));
         }
