@@ -2,7 +2,7 @@ package io.github.sadam4j.qat;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
-import io.github.sadam4j.qat.layers.ObserverCommit;
+import io.github.sadam4j.qat.layers.ObserverStateCommit;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -47,7 +47,7 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  *   <li>in the network's flat parameter vector, so ModelSerializer saves and restores them;</li>
  *   <li>with a {@link NoOp} updater, no gradient normalization and {@code updaterDivideByMinibatch = false}; the
  *   backward pass emits {@code old - new} as their "gradient", and their one regularization,
- *   {@link ObserverCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and zeroes
+ *   {@link ObserverStateCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and zeroes
  *   it in the update vector: exactly one observer update per training iteration, in the update step, and nothing of it
  *   in the update that gradient sharing (ParallelWrapper {@code SHARED_GRADIENTS}, Spark {@code SharedTrainingMaster})
  *   encodes and exchanges, so every worker keeps an exact state of its own. Parameter averaging averages the states
@@ -135,7 +135,7 @@ public class FakeQuantLayer extends Layer {
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
-        if (spec.isPerChannel() && spec.getRange().isStateful() && channels <= 0) {
+        if (spec.isPerChannel() && spec.getObserver().isStateful() && channels <= 0) {
             throw new IllegalStateException("FakeQuantLayer " + describe(layerIndex) + ": a per-channel observer needs "
                     + "the number of channels: set the configuration's input type (setInputType) or Builder.channels(n)");
         }
@@ -215,16 +215,16 @@ public class FakeQuantLayer extends Layer {
 
     /**
      * The observer parameters ({@code min}, {@code max}, {@code count}) have exactly one regularization,
-     * {@link ObserverCommit}, which writes the new state in the update step and zeroes it in the update vector; this
-     * is fixed by the layer type (not a setting, and not in the JSON).
+     * {@link ObserverStateCommit}, which writes the new state in the update step and zeroes it in the update vector;
+     * this is fixed by the layer type (not a setting, and not in the JSON).
      *
      * @param paramName a parameter of this layer
-     * @return {@link ObserverCommit#AS_LIST} for an observer parameter, else null
+     * @return {@link ObserverStateCommit#AS_LIST} for an observer parameter, else null
      */
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return spec.getRange().isStateful() && FakeQuantParamInitializer.isObserverParam(paramName)
-                ? ObserverCommit.AS_LIST : null;
+        return spec.getObserver().isStateful() && FakeQuantParamInitializer.isObserverParam(paramName)
+                ? ObserverStateCommit.AS_LIST : null;
     }
 
     @Override
@@ -309,8 +309,8 @@ public class FakeQuantLayer extends Layer {
         return spec.getChannelAxis() != QuantSpec.AUTO_AXIS ? spec.getChannelAxis() : 1;
     }
 
-    /** @return the number of observer-state entries per range end (1 per tensor, the channel count per channel) */
-    public int stateSize() {
+    /** @return the number of range entries: 1 per tensor, the channel count per channel (0 while it is unknown) */
+    public int rangeSize() {
         return spec.isPerChannel() ? (int) channels : 1;
     }
 

@@ -143,7 +143,7 @@ class ExportTest {
         assertEquals(255, (int) a.qmax);
         assertTrue(a.scale[0] > 0 && a.zeroPoint[0] >= 0 && a.zeroPoint[0] <= 255);
         // readable descriptions (not object ids): format, bit widths, counts
-        assertEquals("ExportManifest{sadam4j-qat-export v1, MultiLayerNetwork FLOAT, " + m.layers.size() + " layers, "
+        assertEquals("ExportManifest{sadam4j-qat-export v" + ExportManifest.VERSION + ", MultiLayerNetwork FLOAT, " + m.layers.size() + " layers, "
                 + m.layers.stream().mapToInt(e -> e.params.size()).sum() + " tensors (4 quantized: 4-bit), 4 activation "
                 + "quantizers (8-bit)}", m.toString());
         assertEquals("LayerEntry{#" + conv.index + " " + conv.name + " (ConvolutionLayer): [b float32 [4], W 4-bit "
@@ -259,6 +259,33 @@ class ExportTest {
         assertThrows(IllegalStateException.class, () -> QatModelLoader.load(dir));
         Files.writeString(manifest, json.replace("sadam4j-qat-export", "other"), StandardCharsets.UTF_8);
         assertThrows(IllegalArgumentException.class, () -> QatModelLoader.load(dir));
+    }
+
+    @Test
+    void unreadableExportsSayWhyInTheMessage() throws IOException {
+        // issue 16: the reason was only in getCause()
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> QatModelLoader.load(empty));
+        assertTrue(e.getMessage().contains("no manifest.json") && e.getMessage().contains(empty.toString()),
+                e.getMessage());
+        assertTrue(e.getCause() instanceof java.nio.file.NoSuchFileException, "the cause is kept");
+
+        MultiLayerNetwork qat = QatTransform.apply(QatTransformTest.floatCnn(5),
+                QatPolicy.builder().weights(QuantSpec.weights(4)).activations(QuantSpec.activations(8)).build());
+        qat.fit(data(8, 2));
+        Path zip = tmp.resolve("whole.zip");
+        QatExporter.export(qat, zip);
+        byte[] bytes = Files.readAllBytes(zip);
+        Path truncated = tmp.resolve("truncated.zip");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        java.io.UncheckedIOException t = assertThrows(java.io.UncheckedIOException.class,
+                () -> QatModelLoader.load(truncated));
+        assertTrue(t.getMessage().contains("truncated") && t.getMessage().contains("zip"), t.getMessage());
+        assertTrue(t.getCause() instanceof java.util.zip.ZipException, "the cause is kept");
+        java.io.UncheckedIOException m = assertThrows(java.io.UncheckedIOException.class,
+                () -> QatModelLoader.readManifest(truncated));
+        assertTrue(m.getMessage().contains("truncated"), m.getMessage());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.github.sadam4j.qat;
 
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
+import io.github.sadam4j.qat.observer.MinMaxObserver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -65,8 +67,8 @@ class SerializationTest {
         assertEquals(conf, back);
         assertEquals(json, back.toJson());
         FakeQuantLayer pc = (FakeQuantLayer) back.getConf(3).getLayer();
-        assertEquals(50, pc.getSpec().getFreezeAfter());
-        assertEquals(0.05, pc.getSpec().getAveragingConstant(), 0.0);
+        assertEquals(50, ((MinMaxObserver) pc.getSpec().getObserver()).getFreezeAfter());
+        assertEquals(0.05, ((MovingAverageObserver) pc.getSpec().getObserver()).getAveragingConstant(), 0.0);
         assertEquals(4, pc.getChannels());
         assertEquals(1, pc.getResolvedAxis());
 

@@ -17,8 +17,11 @@ import org.nd4j.shade.jackson.annotation.JsonInclude;
 public final class ExportManifest {
     /** Format name written to {@link #format}. */
     public static final String FORMAT = "sadam4j-qat-export";
-    /** Format version written to {@link #version}. */
-    public static final int VERSION = 1;
+    /**
+     * Format version written to {@link #version}: 2 (version 1 wrote the {@code QuantSpec}s with their earlier flat
+     * fields; both are read).
+     */
+    public static final int VERSION = 2;
 
     /** Always {@value #FORMAT}. */
     public String format = FORMAT;

@@ -15,6 +15,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Models saved by the code before the observer and hook redesign (commit f8bcbb3, written by
@@ -80,12 +82,24 @@ class LegacyModelsTest {
     }
 
     @Test
-    void savedNetworksComputeWhatTheyComputed() throws IOException {
+    void savedNetworksComputeWhatTheyComputedAndTheirConfigurationReadsAsToday() throws IOException {
         for (String name : List.of("mln-sadam", "mln-adam", "graph-sadam")) {
             Model net = restore(name);
             assertEquals(List.of(), QatLayers.observerProblems(net), name);
             assertBitEqual(npy(name + "-output.npy"), output(net, npy(name + "-input.npy")), name);
         }
+        // the flat QuantSpec fields of the old JSON map onto the observers and scale rules the generator's builder
+        // calls declare today (and the old field-less ClippedWeightGradient reads as today's)
+        MultiLayerConfiguration legacy = ((MultiLayerNetwork) restore("mln-adam")).getLayerWiseConfigurations();
+        MultiLayerConfiguration today = LegacyFixtureGenerator.mlnConf(new Adam(0.01));
+        assertEquals(today.getConfs().size(), legacy.getConfs().size());
+        for (int i = 0; i < today.getConfs().size(); i++) {
+            assertEquals(today.getConf(i).getLayer(), legacy.getConf(i).getLayer(), "layer " + i);
+        }
+        String resaved = legacy.toJson();
+        assertTrue(resaved.contains("\"observer\"") && resaved.contains("\"scaleRule\""), "saved again in today's format");
+        assertFalse(resaved.contains("\"paperConstant\"") || resaved.contains("\"fixedMin\""), "no flat fields left");
+        assertEquals(legacy, MultiLayerConfiguration.fromJson(resaved));
         MultiLayerNetwork sadam = (MultiLayerNetwork) restore("mln-sadam");
         assertFalse(((FakeQuantLayer) sadam.getLayer(2).conf().getLayer()).isObserverEnabled());
         assertEquals(2f, sadam.getLayer("fq_ema_pc").getParam("count").getFloat(0), 0f, "frozen at freezeAfter = 2");
