@@ -1,7 +1,5 @@
 package io.github.sadam4j.qat;
 
-import io.github.sadam4j.qat.observer.TensorRanges;
-import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
 import io.github.sadam4j.qat.layers.ObserverStateCommit;
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
+import io.github.sadam4j.qat.observer.TensorRanges;
 import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Map;
@@ -352,5 +352,24 @@ class FakeQuantLayerTest {
             assertEquals(ObserverStateCommit.AS_LIST, net.getLayer(0).getConfig().getRegularizationByParam(key), key);
         }
         assertNotEquals(0.0, net.calcRegularizationScore(true), "weights are decayed");
+    }
+
+    @Test
+    void calibratingWithNoDataIsAClearError() {
+        // issue 16: an empty iterator did nothing, observerProblems said [] and the next output threw
+        MultiLayerNetwork net = inputQuantNet(QuantSpec.activations(8), new org.nd4j.linalg.learning.config.Sgd(0.1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QatLayers.calibrate(net,
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.<DataSet>of(), 4)));
+        assertTrue(e.getMessage().contains("no calibration batch") && e.getMessage().contains("empty"), e.getMessage());
+        org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<DataSet> once =
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.of(batch(1, 8, 1)), 8);
+        QatLayers.calibrate(net, once);
+        assertEquals(1f, net.getLayer(0).getParam("count").getFloat(0), 0f);
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(
+                new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
+                        .addLayer("fq", new FakeQuantLayer(QuantSpec.activations(8)), "in").setOutputs("fq")
+                        .setInputTypes(InputType.feedForward(2)).build());
+        g.init();
+        assertThrows(IllegalArgumentException.class, () -> QatLayers.calibrate(g, List.of()));
     }
 }

@@ -1,11 +1,11 @@
 package io.github.sadam4j.qat;
 
-import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,6 +1,5 @@
 package io.github.sadam4j.qat;
 
-import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
 import io.github.sadam4j.qat.layers.ObserverStateCommit;
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.updater.SAdam;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

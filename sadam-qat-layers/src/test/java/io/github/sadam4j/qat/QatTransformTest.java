@@ -1,12 +1,12 @@
 package io.github.sadam4j.qat;
 
-import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.github.sadam4j.qat;
 
-import io.github.sadam4j.qat.observer.MovingAverageObserver;
-import io.github.sadam4j.qat.observer.MinMaxObserver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.sadam4j.qat.observer.MinMaxObserver;
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
 import java.io.File;

@@ -1,6 +1,5 @@
 package io.github.sadam4j.qat;
 
-import io.github.sadam4j.qat.observer.FixedRange;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -12,6 +11,7 @@ import io.github.sadam4j.qat.layers.ClippedWeightGradient;
 import io.github.sadam4j.qat.layers.QatConvolution1DLayer;
 import io.github.sadam4j.qat.layers.QatEmbeddingLayer;
 import io.github.sadam4j.qat.layers.QatEmbeddingSequenceLayer;
+import io.github.sadam4j.qat.observer.FixedRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
