@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.export.BitPacking;
 import io.github.sadam4j.qat.export.ExportManifest;
+import io.github.sadam4j.qat.export.NetworkQuantizers;
 import io.github.sadam4j.qat.export.QatExporter;
 import io.github.sadam4j.qat.export.QatModelLoader;
 import io.github.sadam4j.qat.transform.QatPolicy;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -286,6 +288,47 @@ class ExportTest {
         java.io.UncheckedIOException m = assertThrows(java.io.UncheckedIOException.class,
                 () -> QatModelLoader.readManifest(truncated));
         assertTrue(m.getMessage().contains("truncated"), m.getMessage());
+    }
+
+    @Test
+    void networkQuantizersListWhatEveryExporterNeeds() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.FLOAT)
+                .updater(new org.nd4j.linalg.learning.config.Sgd(0.1)).list()
+                .layer(new FakeQuantLayer.Builder().name("in_fq").spec(QuantSpec.paper(4)).build())
+                .layer(QatLayers.quantizeWeights(new DenseLayer.Builder().name("dense").nOut(5).hasLayerNorm(true)
+                        .activation(new FakeQuantActivation(Activation.RELU, QuantSpec.builder().bits(5).asymmetric()
+                                .fixedRange(0, 4).build())).build(), QuantSpec.builder().bits(3)
+                        .fixedRange(-0.3, 0.3).ste(SteMode.CLIPPED).build()))
+                .layer(new FakeQuantLayer.Builder().name("hidden_fq").spec(QuantSpec.activations(8)).build())
+                .layer(QatLayers.quantizeWeights(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out")
+                        .nOut(3).activation(Activation.SOFTMAX).build(), QuantSpec.weights(4)))
+                .setInputType(InputType.feedForward(4)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        net.fit(new org.nd4j.linalg.dataset.DataSet(Nd4j.rand(DataType.FLOAT, 6, 4), Nd4j.eye(3).getRows(0, 1, 2, 0,
+                1, 2)));
+        List<NetworkQuantizers.Weight> weights = NetworkQuantizers.weights(net);
+        assertEquals(List.of("dense.W", "out.W"), weights.stream().map(w -> w.layerName() + "." + w.key()).toList(),
+                "the layer-norm gain is read without the weight-noise hook");
+        assertTrue(!WeightQuantizer.quantizes(net.getLayer(1).conf().getLayer(), "g")
+                && WeightQuantizer.quantizes(net.getLayer(1).conf().getLayer(), "W"));
+        NetworkQuantizers.Weight out = weights.get(1);
+        assertEquals(1, out.qparams().getAxis());
+        assertEquals(-7, out.qparams().qmin());
+        assertTrue(out.qparams().isDivide(), "per-channel min-max scale: x / s");
+        List<NetworkQuantizers.Activation> acts = NetworkQuantizers.activations(net);
+        assertEquals(List.of("in_fq/layer", "dense/activation", "hidden_fq/layer"),
+                acts.stream().map(a -> a.layerName() + "/" + a.location()).toList());
+        NetworkQuantizers.Activation paper = acts.get(0);
+        assertTrue(paper.isDynamic() && paper.staticQParams() == null);
+        assertEquals(7.0, ((PaperScale) paper.scaleRule()).getConstant(), 0.0);
+        NetworkQuantizers.Activation fixed = acts.get(1);
+        assertFalse(fixed.isDynamic());
+        assertArrayEquals(new float[]{4f}, fixed.staticQParams().getRangeMax(), 0f);
+        NetworkQuantizers.Activation observed = acts.get(2);
+        assertEquals(1f, observed.observedBatches(), 0f);
+        assertEquals(QatLayers.fakeQuantLayers(net).get(1).inferenceQParams().toString(),
+                observed.staticQParams().toString());
     }
 
     @Test
