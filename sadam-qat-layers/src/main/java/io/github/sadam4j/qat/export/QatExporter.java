@@ -138,13 +138,7 @@ public final class QatExporter {
                         te.kind = QUANTIZED;
                         te.spec = w.spec();
                         te.bits = w.spec().getBits();
-                        te.qmin = qp.qmin();
-                        te.qmax = qp.qmax();
-                        te.axis = qp.getAxis();
-                        te.scale = qp.getScale();
-                        te.zeroPoint = qp.getZeroPoint();
-                        te.rangeMin = qp.getRangeMin();
-                        te.rangeMax = qp.getRangeMax();
+                        te.setQParams(qp);
                         te.dtype = BitPacking.storageName(te.bits, qp.qmin() < 0);
                         te.file = base + ".q";
                         store.write(te.file, BitPacking.pack(q, te.bits, qp.qmin() < 0));
@@ -181,13 +175,7 @@ public final class QatExporter {
         a.dynamic = q.isDynamic();
         QParams qp = q.staticQParams();
         if (qp != null) {
-            a.axis = qp.getAxis();
-            a.qmin = qp.qmin();
-            a.qmax = qp.qmax();
-            a.rangeMin = qp.getRangeMin();
-            a.rangeMax = qp.getRangeMax();
-            a.scale = qp.getScale();
-            a.zeroPoint = qp.getZeroPoint();
+            a.setQParams(qp);
         } else if (a.enabled) {
             a.qmin = q.spec().qmin();
             a.qmax = q.spec().qmax();
