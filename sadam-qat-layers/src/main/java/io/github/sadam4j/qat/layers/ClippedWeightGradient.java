@@ -70,7 +70,7 @@ public final class ClippedWeightGradient implements Regularization {
     /** What the mask needs, computed from the owner (or copied from the instance this is a clone of). */
     private volatile Layout layout;
 
-    /** Unbound; {@link #installOn} and the JSON reader bind instances to their layer configuration. */
+    /** Unbound; {@link #syncWith} and the JSON reader bind instances to their layer configuration. */
     public ClippedWeightGradient() {
     }
 

@@ -65,6 +65,26 @@ public final class RangeSettings {
         return kind;
     }
 
+    /** @return the averaging constant (used by {@link RangeSource#MOVING_AVERAGE}) */
+    public double getAveragingConstant() {
+        return averagingConstant;
+    }
+
+    /** @return the number of batches after which a stateful observer freezes (0 = never) */
+    public int getFreezeAfter() {
+        return freezeAfter;
+    }
+
+    /** @return the lower end of a {@link RangeSource#FIXED} range (NaN when not set) */
+    public double getFixedMin() {
+        return fixedMin;
+    }
+
+    /** @return the upper end of a {@link RangeSource#FIXED} range (NaN when not set) */
+    public double getFixedMax() {
+        return fixedMax;
+    }
+
     /**
      * The observer these settings describe; every value is checked, also the ones the kind does not use (as the
      * builder always did), so a typo never passes silently.
