@@ -79,7 +79,8 @@ public final class KerasImport {
         } else if (info.hasVariableInputShape()) {
             throw new KerasImportException(file + ": input " + info.inputNames() + " has variable dimensions "
                     + info.inputShapes().stream().map(java.util.Arrays::toString).toList() + " (-1); give the shape "
-                    + "to train with (e.g. --input-shape 12,12,3)");
+                    + "to train with (without the batch dimension, Keras layout) as the inputShape argument of "
+                    + "KerasImport.load(file, lossOverride, inputShape), e.g. new long[]{12, 12, 3}");
         }
         int[] shapeArg = inputShape == null ? null : java.util.Arrays.stream(inputShape).mapToInt(d -> (int) d)
                 .toArray();

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.QatLayers;
+import io.github.sadam4j.qat.layers.ClippedWeightGradient;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
 import io.github.sadam4j.updater.Estimator;
@@ -14,6 +16,8 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 /**
  * Turns an imported Keras model into a network ready to be retrained with S-Adam: the updater of every trainable
@@ -21,6 +25,10 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
  * keep their NoOp updater), the first N layers optionally frozen, optional decoupled weight decay, and the loss probes
  * attached; optionally the network is first turned into its quantization-aware twin ({@link QatTransform}). Parameters
  * are kept; the optimizer state starts fresh.
+ *
+ * <p>Frozen layers run in inference mode, so with a quantization policy the activation quantizers among the frozen
+ * layers keep the range they have: run {@link QatLayers#calibrate} on the prepared network before training (their
+ * observers have none yet; inference and training fail until they do, saying so).
  *
  * <pre>{@code
  * ImportedKerasModel keras = KerasImport.load(Path.of("model.h5"));
@@ -106,6 +114,7 @@ public final class KerasRetrainer {
                             .getLayer()));
             net = out;
         }
+        QatLayers.verify(net); // the QAT hooks of the rebuilt configuration (clipped weight STE)
         if (attachProbes) {
             SAdam.attach(net);
         }
@@ -123,13 +132,19 @@ public final class KerasRetrainer {
                 + (quantization == null ? "none" : quantization) + "}";
     }
 
-    /** Decoupled decay on weights and biases of a trainable layer (frozen layers are not BaseLayers). */
+    /**
+     * Decoupled decay on weights and biases of a trainable layer (frozen layers are not BaseLayers), replacing the
+     * imported regularization; the clipped weight STE of a quantized layer stays first.
+     */
     private void applyWeightDecay(org.deeplearning4j.nn.conf.layers.Layer layer) {
         if (weightDecay > 0 && layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl) {
-            bl.setRegularization(new ArrayList<>(List.of(
-                    new org.nd4j.linalg.learning.regularization.WeightDecay(weightDecay, true))));
-            bl.setRegularizationBias(new ArrayList<>(List.of(
-                    new org.nd4j.linalg.learning.regularization.WeightDecay(weightDecay, true))));
+            List<Regularization> weights = new ArrayList<>();
+            if (bl.getRegularization() != null) {
+                bl.getRegularization().stream().filter(r -> r instanceof ClippedWeightGradient).forEach(weights::add);
+            }
+            weights.add(new WeightDecay(weightDecay, true));
+            bl.setRegularization(weights);
+            bl.setRegularizationBias(new ArrayList<>(List.of(new WeightDecay(weightDecay, true))));
         }
     }
 

@@ -7,6 +7,7 @@ import org.nd4j.linalg.activations.BaseActivationFunction;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -66,11 +67,8 @@ public class FakeQuantActivation extends BaseActivationFunction {
         if (spec == null) {
             throw new IllegalArgumentException("spec must not be null");
         }
-        if (spec.getRange().isStateful()) {
-            throw new IllegalArgumentException("FakeQuantActivation has no parameters to keep observer state in: "
-                    + "range must be CURRENT, FIXED or MEAN_ABS, got " + spec.getRange() + " (use FakeQuantLayer)");
-        }
-        this.spec = spec;
+        this.spec = spec.requireStateless("activation functions (FakeQuantActivation has no parameters to keep observer "
+                + "state in: use a FakeQuantLayer)");
         this.inner = inner;
     }
 
@@ -84,19 +82,35 @@ public class FakeQuantActivation extends BaseActivationFunction {
         return inner;
     }
 
-    private int axis(INDArray x) {
+    /** @return the channel axis of a per-channel quantizer (the spec's, or 1 for AUTO_AXIS), -1 per tensor */
+    @JsonIgnore
+    public int getChannelAxis() {
         if (!spec.isPerChannel()) {
             return -1;
         }
-        int a = spec.getChannelAxis() == QuantSpec.AUTO_AXIS ? 1 : spec.getChannelAxis();
-        return FakeQuantizer.checkAxis(a, x.shape(), "FakeQuantActivation input");
+        return spec.getChannelAxis() == QuantSpec.AUTO_AXIS ? 1 : spec.getChannelAxis();
+    }
+
+    private int axis(INDArray x) {
+        int a = getChannelAxis();
+        return a < 0 ? a : FakeQuantizer.checkAxis(a, x.shape(), "FakeQuantActivation input");
+    }
+
+    /**
+     * The parameters applied at inference when they do not depend on the batch (a FIXED range: one range, recorded
+     * per tensor since an activation function does not know the channel count; the values are the same for every
+     * channel).
+     *
+     * @param where for error messages
+     * @return the parameters, or null when the range is taken from each batch
+     */
+    public QParams inferenceQParams(String where) {
+        float[][] r = spec.getObserver().inferenceRange(null, 1, where);
+        return r == null ? null : spec.qparams(r[0], r[1], -1, where);
     }
 
     private QParams qparams(INDArray a) {
-        if (spec.getRange() != RangeSource.FIXED) {
-            FakeQuantizer.checkFinite(a, "FakeQuantActivation");
-        }
-        return FakeQuantizer.qparamsFor(a, spec, axis(a), "FakeQuantActivation");
+        return FakeQuantizer.checkedQParams(a, spec, axis(a), "FakeQuantActivation");
     }
 
     @Override
@@ -105,7 +119,7 @@ public class FakeQuantActivation extends BaseActivationFunction {
         if (a != in) {
             in.assign(a);
         }
-        FakeQuantizer.fakeQuantize(in, qparams(in), in, spec.getRange() != RangeSource.FIXED);
+        FakeQuantizer.fakeQuantize(in, qparams(in), in, spec.getObserver().rangeFromEachTensor());
         return in;
     }
 

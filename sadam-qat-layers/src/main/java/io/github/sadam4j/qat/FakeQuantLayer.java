@@ -2,7 +2,7 @@ package io.github.sadam4j.qat;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
-import io.github.sadam4j.qat.layers.ObserverCommit;
+import io.github.sadam4j.qat.layers.ObserverStateCommit;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -39,19 +39,21 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * }</pre>
  *
  * <h2>Observer state</h2>
- * With a stateful range ({@link RangeSource#RUNNING_MINMAX}, {@link RangeSource#MOVING_AVERAGE}) the layer has
- * parameters {@code min}, {@code max} (one entry per tensor or per channel) and {@code count} (number of observed
- * training batches, float, saturated at {@code max(1, freezeAfter)}: without {@code freezeAfter} it only says whether
- * the observer has seen data). They are stored like BatchNormalization's running statistics:
+ * With a stateful observer ({@link io.github.sadam4j.qat.observer.MinMaxObserver},
+ * {@link io.github.sadam4j.qat.observer.MovingAverageObserver}) the layer has parameters {@code min}, {@code max} (one
+ * entry per tensor or per channel) and {@code count} (number of observed training batches, float, saturated at
+ * {@code max(1, freezeAfter)}: without {@code freezeAfter} it only says whether the observer has seen data), the
+ * layout of {@link io.github.sadam4j.qat.observer.ObserverState}. They are stored like BatchNormalization's running
+ * statistics:
  * <ul>
  *   <li>in the network's flat parameter vector, so ModelSerializer saves and restores them;</li>
  *   <li>with a {@link NoOp} updater, no gradient normalization and {@code updaterDivideByMinibatch = false}; the
  *   backward pass emits {@code old - new} as their "gradient", and their one regularization,
- *   {@link ObserverCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and zeroes
- *   it in the update vector: exactly one observer update per training iteration, in the update step, and nothing of it
- *   in the update that gradient sharing (ParallelWrapper {@code SHARED_GRADIENTS}, Spark {@code SharedTrainingMaster})
- *   encodes and exchanges, so every worker keeps an exact state of its own. Parameter averaging averages the states
- *   (the saturated count stays an integer once every worker has reached it);</li>
+ *   {@link ObserverStateCommit} (applied after the updater), writes the new state ({@code params -= gradient}) and
+ *   zeroes it in the update vector: exactly one observer update per training iteration, in the update step, and nothing
+ *   of it in the update that gradient sharing (ParallelWrapper {@code SHARED_GRADIENTS}, Spark
+ *   {@code SharedTrainingMaster}) encodes and exchanges, so every worker keeps an exact state of its own. Parameter
+ *   averaging averages the states (the saturated count stays an integer once every worker has reached it);</li>
  *   <li>so they are never trained, decayed, clipped or probed: S-Adam's loss probes perturb only parameters whose
  *   updater block is S-Adam, and extra forward passes (S-Adam probes, {@code score()}) leave the state untouched:
  *   between the backward pass and the update, every forward pass sees the state the gradient's forward pass saw.</li>
@@ -60,17 +62,23 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * updated range (PyTorch's order). In inference the stored range is used; an observer that has seen no data yet
  * ({@code count == 0}) throws {@link IllegalStateException} (train, or {@link QatLayers#calibrate calibrate}, first)
  * rather than quantizing with a meaningless range. After {@code freezeAfter} observed batches, or while
- * {@link #setObserverEnabled observing is disabled}, the range stays as it is. An invalid state (a non-finite value, a
- * count between 0 and 1, ...: a corrupted file or distributed job) is an {@link IllegalStateException} naming the layer
- * and its values wherever it is read; {@link QatLayers#checkObservers} checks a whole network and
- * {@link QatLayers#resetObservers} clears the states.
+ * {@link #setObserverEnabled observing is disabled}, the range stays as it is. Inside a frozen layer (DL4J's
+ * {@code FrozenLayer}, e.g. transfer learning's feature extractor) the layer runs in inference mode: training never
+ * changes its range, {@link QatLayers#calibrate} gives it one. An invalid state (a non-finite value, a count between 0
+ * and 1, ...: a corrupted file or distributed job) is an {@link IllegalStateException} naming the layer and its values
+ * wherever it is read; {@link QatLayers#checkObservers} checks a whole network and {@link QatLayers#resetObservers}
+ * clears the states.
  *
- * <h2>NaN and infinite input</h2>
- * A training batch holding NaN or infinite values, from which the layer would take a range (an observer that is
- * observing, or a {@link RangeSource#CURRENT} / {@link RangeSource#MEAN_ABS} range), is not observed (the state stays
- * as it is, its "gradient" is zero) and the layer outputs NaN for it (the identity if fake quantization is disabled),
- * so the step's loss is not finite and S-Adam skips the step; the first such batch is logged. In inference and
- * calibration such a batch is an {@link IllegalStateException} for CURRENT / MEAN_ABS ranges and for calibrating
+ * <h2>NaN and infinite input: the step veto</h2>
+ * A training batch from which the layer would take a range (an observer that is observing, or a CURRENT / MEAN_ABS
+ * range) and cannot, because it holds NaN or infinite values or because the observed range would overflow, is
+ * refused: it is not observed (the state stays as it is, its "gradient" is zero), the layer passes it through
+ * unquantized, and the runtime layer vetoes the step through {@link io.github.sadam4j.updater.StepVeto}
+ * ({@code vetoReason()} says why). A training listener that handles vetoes (S-Adam's probe listener, the updater
+ * module's {@code StepGuard}) skips the step. If the network has none, the layer throws a
+ * {@link NonFiniteValuesException} naming itself, the reason and that fix, before anything is updated (so under plain
+ * Adam a NaN never reaches the weights through this layer). The first vetoed batch of a layer is logged. In inference
+ * and calibration such a batch is an {@link IllegalStateException} for CURRENT / MEAN_ABS ranges and for calibrating
  * observers; with a stored or fixed range, NaN elements stay NaN in the output (see {@link FakeQuantizer}).
  *
  * <h2>Gradient</h2>
@@ -102,7 +110,7 @@ public class FakeQuantLayer extends Layer {
     }
 
     /**
-     * @param spec the activation quantizer's spec (any range source)
+     * @param spec the activation quantizer's spec (any observer)
      */
     public FakeQuantLayer(QuantSpec spec) {
         this(new Builder().spec(spec));
@@ -135,7 +143,7 @@ public class FakeQuantLayer extends Layer {
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
-        if (spec.isPerChannel() && spec.getRange().isStateful() && channels <= 0) {
+        if (spec.isPerChannel() && spec.getObserver().isStateful() && channels <= 0) {
             throw new IllegalStateException("FakeQuantLayer " + describe(layerIndex) + ": a per-channel observer needs "
                     + "the number of channels: set the configuration's input type (setInputType) or Builder.channels(n)");
         }
@@ -215,16 +223,16 @@ public class FakeQuantLayer extends Layer {
 
     /**
      * The observer parameters ({@code min}, {@code max}, {@code count}) have exactly one regularization,
-     * {@link ObserverCommit}, which writes the new state in the update step and zeroes it in the update vector; this
-     * is fixed by the layer type (not a setting, and not in the JSON).
+     * {@link ObserverStateCommit}, which writes the new state in the update step and zeroes it in the update vector;
+     * this is fixed by the layer type (not a setting, and not in the JSON).
      *
      * @param paramName a parameter of this layer
-     * @return {@link ObserverCommit#AS_LIST} for an observer parameter, else null
+     * @return {@link ObserverStateCommit#AS_LIST} for an observer parameter, else null
      */
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return spec.getRange().isStateful() && FakeQuantParamInitializer.isObserverParam(paramName)
-                ? ObserverCommit.AS_LIST : null;
+        return spec.getObserver().isStateful() && FakeQuantParamInitializer.isObserverParam(paramName)
+                ? ObserverStateCommit.AS_LIST : null;
     }
 
     @Override
@@ -309,8 +317,8 @@ public class FakeQuantLayer extends Layer {
         return spec.getChannelAxis() != QuantSpec.AUTO_AXIS ? spec.getChannelAxis() : 1;
     }
 
-    /** @return the number of observer-state entries per range end (1 per tensor, the channel count per channel) */
-    public int stateSize() {
+    /** @return the number of range entries: 1 per tensor, the channel count per channel (0 while it is unknown) */
+    public int rangeSize() {
         return spec.isPerChannel() ? (int) channels : 1;
     }
 

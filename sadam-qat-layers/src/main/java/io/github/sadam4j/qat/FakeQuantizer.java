@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMax;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMin;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.bool.BroadcastLessThanOrEqual;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
@@ -24,10 +23,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * The fake-quantization arithmetic, in one place: ranges, scales and zero points, the forward pass, the
- * straight-through gradient masks, and the integer codes of the export. Every quantizer of this module
- * ({@link WeightQuantizer}, {@link FakeQuantActivation}, {@link FakeQuantLayer}), the exporter and the tests call these
- * functions; there is no second implementation.
+ * The fake-quantization arithmetic of every quantizer of this module ({@link WeightQuantizer},
+ * {@link FakeQuantActivation}, {@link FakeQuantLayer}), the exporter and the tests: the forward pass, the
+ * straight-through gradient masks, and the integer codes of the export. There is no second implementation. Where the
+ * range comes from is the spec's {@link io.github.sadam4j.qat.observer.RangeObserver}; how it becomes a scale is its
+ * {@link ScaleRule}; {@link #qparamsFor} and {@link #qparams} combine the two.
  *
  * <p>The forward pass is a handful of vectorised ND4J ops over the whole tensor (no per-element Java code):
  * <pre>
@@ -40,14 +40,12 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  *
  * <p>Non-finite values: a range ({@code min}, {@code max}) that is NaN or infinite is an error
  * ({@link NonFiniteValuesException}, an {@link IllegalStateException}, naming the quantizer), never a silently NaN
- * scale. {@link #checkFinite} rejects
- * tensors containing NaN/Inf before a range is taken from them (ND4J's min/max reductions may skip a NaN depending on
- * its position, so the range alone does not reliably reveal one); the quantizers of this module call it whenever they
- * take a range from data, except a {@link FakeQuantLayer} in training, which checks with {@link #isFinite} and refuses
- * such a batch (NaN output, state unchanged: see there). Where the range does not come from the tensor (a fixed
- * range, a trained observer in inference), a NaN element stays NaN in the output, as in float arithmetic; it is never
- * turned into a grid value.
- * {@link #quantize} (the export) rejects non-finite tensors.
+ * scale. {@link #checkFinite} rejects tensors containing NaN/Inf before a range is taken from them (ND4J's min/max
+ * reductions may skip a NaN depending on its position, so the range alone does not reliably reveal one); the
+ * quantizers of this module call it whenever they take a range from data, except a {@link FakeQuantLayer} in
+ * training, which checks with {@link #isFinite} and vetoes the step instead (see there). Where the range does not come
+ * from the tensor (a fixed range, a trained observer in inference), a NaN element stays NaN in the output, as in float
+ * arithmetic; it is never turned into a grid value. {@link #quantize} (the export) rejects non-finite tensors.
  */
 public final class FakeQuantizer {
     /** Lower bound of every scale: float32 epsilon 2^-23 (PyTorch's observers use {@code torch.finfo(float32).eps}). */
@@ -73,16 +71,6 @@ public final class FakeQuantizer {
                     + Arrays.toString(shape) + ": allowed axes are 0.." + (shape.length - 1));
         }
         return axis;
-    }
-
-    private static int[] dimsExcept(int rank, int axis) {
-        int[] d = new int[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) {
-            if (i != axis) {
-                d[j++] = i;
-            }
-        }
-        return d;
     }
 
     // ------------------------------------------------------------------------------------------------ ranges
@@ -119,119 +107,42 @@ public final class FakeQuantizer {
     }
 
     /**
-     * The range of the tensor itself, per tensor ({@code axis = -1}) or per slice along {@code axis}:
-     * {@code [min, max]}; for symmetric specs {@code [-max|x|, max|x|]} (one reduction, same scale); for
-     * {@link RangeSource#MEAN_ABS} {@code [-mean|x|, mean|x|]}.
-     *
-     * @param x     the tensor (float or double)
-     * @param spec  the spec (its range source decides MEAN_ABS vs min/max)
-     * @param axis  the channel axis or -1
-     * @param where for error messages
-     * @return {@code {min[], max[]}}, one entry per channel (one for per tensor)
-     */
-    public static float[][] tensorRange(INDArray x, QuantSpec spec, int axis, String where) {
-        checkAxis(axis, x.shape(), where);
-        if (x.isEmpty() || x.length() == 0) {
-            throw new IllegalArgumentException(where + ": cannot take the range of an empty tensor");
-        }
-        boolean meanAbs = spec.getRange() == RangeSource.MEAN_ABS;
-        boolean sym = spec.getScheme() == QuantScheme.SYMMETRIC;
-        float[] mn;
-        float[] mx;
-        if (axis < 0) {
-            if (meanAbs) {
-                float m = (float) (x.norm1Number().doubleValue() / x.length());
-                mn = new float[]{-m};
-                mx = new float[]{m};
-            } else if (sym) {
-                float a = x.amaxNumber().floatValue();
-                mn = new float[]{-a};
-                mx = new float[]{a};
-            } else {
-                mn = new float[]{x.minNumber().floatValue()};
-                mx = new float[]{x.maxNumber().floatValue()};
-            }
-        } else {
-            int[] dims = dimsExcept(x.rank(), axis);
-            if (meanAbs) {
-                long per = x.length() / x.size(axis);
-                mx = x.norm1(dims).castTo(DataType.DOUBLE).divi(per).toFloatVector();
-                mn = negate(mx);
-            } else if (sym) {
-                mx = x.amax(dims).toFloatVector();
-                mn = negate(mx);
-            } else {
-                mn = x.min(dims).toFloatVector();
-                mx = x.max(dims).toFloatVector();
-            }
-        }
-        return new float[][]{mn, mx};
-    }
-
-    /**
-     * The plain min and max of a tensor, per tensor ({@code axis = -1}) or per slice along {@code axis} (what the
-     * stateful observers record).
-     *
-     * @param x     the tensor
-     * @param axis  the channel axis or -1
-     * @param where for error messages
-     * @return {@code {min[], max[]}}
-     */
-    public static float[][] minMax(INDArray x, int axis, String where) {
-        checkAxis(axis, x.shape(), where);
-        if (x.length() == 0) {
-            throw new IllegalArgumentException(where + ": cannot take the range of an empty tensor");
-        }
-        if (axis < 0) {
-            return new float[][]{{x.minNumber().floatValue()}, {x.maxNumber().floatValue()}};
-        }
-        int[] dims = dimsExcept(x.rank(), axis);
-        return new float[][]{x.min(dims).toFloatVector(), x.max(dims).toFloatVector()};
-    }
-
-    private static float[] negate(float[] a) {
-        float[] r = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = -a[i];
-        }
-        return r;
-    }
-
-    /**
-     * Quantization parameters of a stateless spec ({@link RangeSource#CURRENT}, {@link RangeSource#FIXED},
-     * {@link RangeSource#MEAN_ABS}) for a tensor.
+     * Quantization parameters of a stateless spec (an observer that does not keep state: {@code CURRENT},
+     * {@code FIXED}, {@code MEAN_ABS}) for a tensor: the observer's range for it, through the spec's scale rule.
      *
      * @param x     the tensor
      * @param spec  the spec
      * @param axis  the resolved channel axis, or -1 for per tensor
      * @param where for error messages
      * @return the parameters
-     * @throws IllegalArgumentException if the spec's range is stateful
+     * @throws IllegalArgumentException if the spec's observer is stateful
      */
     public static QParams qparamsFor(INDArray x, QuantSpec spec, int axis, String where) {
-        switch (spec.getRange()) {
-            case FIXED: {
-                int n = axis < 0 ? 1 : (int) x.size(checkAxis(axis, x.shape(), where));
-                float[] mn = new float[n];
-                float[] mx = new float[n];
-                Arrays.fill(mn, (float) spec.getFixedMin());
-                Arrays.fill(mx, (float) spec.getFixedMax());
-                return qparams(spec, mn, mx, axis, where);
-            }
-            case CURRENT:
-            case MEAN_ABS: {
-                float[][] r = tensorRange(x, spec, axis, where);
-                return qparams(spec, r[0], r[1], axis, where);
-            }
-            default:
-                throw new IllegalArgumentException(where + ": range " + spec.getRange() + " keeps state and needs a "
-                        + "FakeQuantLayer; stateless quantizers accept CURRENT, FIXED or MEAN_ABS");
-        }
+        float[][] r = spec.getObserver().rangeOf(x, spec.getScheme() == QuantScheme.SYMMETRIC, axis, where);
+        return spec.qparams(r[0], r[1], axis, where);
     }
 
     /**
-     * Scales and zero points from a range, with PyTorch's observer formulas in float32 arithmetic (or the paper's
-     * formula for {@link QuantSpec#paper(int)} specs); see {@link QuantSpec} for the formulas.
+     * {@link #qparamsFor}, after checking with {@link #checkFinite} that {@code x} holds no NaN or infinity when the
+     * range is taken from it (what every stateless quantizer does before quantizing).
+     *
+     * @param x     the tensor
+     * @param spec  a stateless spec
+     * @param axis  the resolved channel axis, or -1 for per tensor
+     * @param where for error messages
+     * @return the parameters
+     * @throws NonFiniteValuesException if the range is taken from {@code x} and {@code x} is not finite
+     */
+    public static QParams checkedQParams(INDArray x, QuantSpec spec, int axis, String where) {
+        if (spec.getObserver().rangeFromEachTensor()) {
+            checkFinite(x, where);
+        }
+        return qparamsFor(x, spec, axis, where);
+    }
+
+    /**
+     * Scales and zero points from a range, with the spec's {@link ScaleRule} (PyTorch's observer formulas in float32
+     * arithmetic, or the paper's formula for {@link QuantSpec#paper(int)} specs).
      *
      * @param spec  the spec
      * @param min   lower ends, one per channel
@@ -242,57 +153,7 @@ public final class FakeQuantizer {
      * @throws NonFiniteValuesException if a range end is NaN or infinite
      */
     public static QParams qparams(QuantSpec spec, float[] min, float[] max, int axis, String where) {
-        if (min.length != max.length || min.length == 0) {
-            throw new IllegalArgumentException(where + ": range arrays must have the same non-zero length, got "
-                    + min.length + " and " + max.length);
-        }
-        if (axis < 0 && min.length != 1) {
-            throw new IllegalArgumentException(where + ": a per-tensor range has 1 entry, got " + min.length);
-        }
-        int n = min.length;
-        int qmin = spec.qmin();
-        int qmax = spec.qmax();
-        float[] s = new float[n];
-        float[] inv = new float[n];
-        int[] z = new int[n];
-        boolean paper = spec.isPaperScale();
-        boolean divide = axis >= 0 && !paper && !spec.isBinary();
-        for (int i = 0; i < n; i++) {
-            float lo = min[i];
-            float hi = max[i];
-            if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
-                throw new NonFiniteValuesException(where + ": quantization range " + (n > 1 ? "of channel " + i + " " : "")
-                        + "is not finite: [" + lo + ", " + hi + "]; refusing to compute a NaN/infinite scale");
-            }
-            if (spec.isBinary()) {
-                float a = Math.max(Math.abs(lo), Math.abs(hi));
-                s[i] = Math.max(a, SCALE_EPS);
-                inv[i] = 1.0f / s[i];
-                z[i] = 0;
-            } else if (paper) {
-                float a = Math.max(Math.abs(lo), Math.abs(hi));
-                inv[i] = (float) spec.getPaperConstant() / (a + (float) QuantSpec.PAPER_EPSILON);
-                s[i] = 1.0f / inv[i];
-                z[i] = 0;
-            } else if (spec.getScheme() == QuantScheme.SYMMETRIC) {
-                float neg = Math.min(lo, 0.0f);
-                float pos = Math.max(hi, 0.0f);
-                float a = Math.max(-neg, pos);
-                float si = a / ((float) (qmax - qmin) / 2.0f);
-                s[i] = Math.max(si, SCALE_EPS);
-                inv[i] = 1.0f / s[i];
-                z[i] = 0;
-            } else {
-                float neg = Math.min(lo, 0.0f);
-                float pos = Math.max(hi, 0.0f);
-                float si = (pos - neg) / (float) (qmax - qmin);
-                s[i] = Math.max(si, SCALE_EPS);
-                inv[i] = 1.0f / s[i];
-                long zi = qmin - (long) Math.rint(neg / s[i]);
-                z[i] = (int) Math.max(qmin, Math.min(qmax, zi));
-            }
-        }
-        return new QParams(spec, axis, s, inv, z, min.clone(), max.clone(), divide);
+        return spec.qparams(min, max, axis, where);
     }
 
     // ------------------------------------------------------------------------------------------------ forward

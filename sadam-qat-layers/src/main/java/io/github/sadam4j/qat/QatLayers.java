@@ -1,41 +1,22 @@
 package io.github.sadam4j.qat;
 
+import io.github.sadam4j.qat.layers.ClippedWeightGradient;
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.QatConvolution1DLayer;
 import io.github.sadam4j.qat.layers.QatEmbeddingLayer;
 import io.github.sadam4j.qat.layers.QatEmbeddingSequenceLayer;
+import io.github.sadam4j.qat.layers.WeightLayers;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.AutoEncoder;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.CenterLossOutputLayer;
-import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
-import org.deeplearning4j.nn.conf.layers.Convolution3D;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
-import org.deeplearning4j.nn.conf.layers.Deconvolution3D;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
-import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
-import org.deeplearning4j.nn.conf.layers.GravesLSTM;
-import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
-import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
-import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
-import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
@@ -49,30 +30,28 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #quantizeWeights(Layer, QuantSpec)}: a layer configuration with fake-quantized weights (sets a
- *   {@link WeightQuantizer}; swaps the three DL4J layers that ignore weight noise for their QAT subclasses).</li>
+ *   {@link WeightQuantizer} and, for the clipped STE, its {@link ClippedWeightGradient}; swaps the three DL4J layers
+ *   that ignore weight noise for their QAT subclasses).</li>
  *   <li>{@link #verify(MultiLayerConfiguration)} (and for graphs / networks): fails on weight quantizers that a layer
- *   would silently ignore.</li>
+ *   would silently ignore, and installs the clipped-STE hook of weight quantizers set by hand.</li>
  *   <li>{@link #calibrate(Model, DataSetIterator)}: feeds data through the observers without training.</li>
  *   <li>{@link #setFakeQuantEnabled(Model, boolean)}, {@link #setObserverEnabled(Model, boolean)}: the QAT recipe
  *   switches, for every {@link FakeQuantLayer} of a network.</li>
  *   <li>{@link #checkObservers(Model)}, {@link #observerProblems(Model)}, {@link #resetObservers(Model)}: validate the
  *   observer states (e.g. after a distributed job or loading a file) and clear them.</li>
  * </ul>
+ * The network-level helpers include the {@link FakeQuantLayer}s inside DL4J's frozen wrappers ({@code FrozenLayer},
+ * {@code FrozenLayerWithBackprop}, e.g. from transfer learning's {@code setFeatureExtractor}). A frozen layer runs in
+ * inference mode, so a frozen observer never changes in training: {@link #calibrate} gives it its range, then it
+ * quantizes with that range, like a frozen BatchNormalization's statistics.
  */
 public final class QatLayers {
     private static final Logger LOG = LoggerFactory.getLogger(QatLayers.class);
 
-    /** Layer configurations whose DL4J runtime reads weights through the weight-noise hook. */
-    @SuppressWarnings("deprecation") // GravesLSTM is deprecated in DL4J but still supported
-    private static final Set<Class<?>> HONOURS_WEIGHT_NOISE = Set.of(
-            DenseLayer.class, OutputLayer.class, CenterLossOutputLayer.class, RnnOutputLayer.class,
-            ConvolutionLayer.class, org.deeplearning4j.nn.conf.layers.Convolution2D.class, Convolution3D.class,
-            Deconvolution2D.class, Deconvolution3D.class, DepthwiseConvolution2D.class, SeparableConvolution2D.class,
-            LSTM.class, GravesLSTM.class, SimpleRnn.class, AutoEncoder.class,
-            QatConvolution1DLayer.class, QatEmbeddingLayer.class, QatEmbeddingSequenceLayer.class);
-
     private QatLayers() {
     }
+
+    // ------------------------------------------------------------------------------------------------ configurations
 
     /**
      * A copy of a layer configuration whose weights are fake-quantized with {@code spec} in the forward pass. Works for
@@ -80,7 +59,8 @@ public final class QatLayers {
      * Output, Convolution2D/3D, Deconvolution2D/3D, Depthwise, Separable, LSTM, GravesLSTM, SimpleRnn, RnnOutput,
      * CenterLossOutput, AutoEncoder), plus Convolution1DLayer, EmbeddingLayer and EmbeddingSequenceLayer, which are
      * returned as {@link QatConvolution1DLayer}, {@link QatEmbeddingLayer}, {@link QatEmbeddingSequenceLayer}.
-     * Bidirectional, LastTimeStep and frozen wrappers are handled through their inner layers.
+     * Bidirectional, LastTimeStep and frozen wrappers are handled through their inner layers. A
+     * {@link SteMode#CLIPPED} spec gets its {@link ClippedWeightGradient} here.
      *
      * @param layer a built layer configuration (not modified)
      * @param spec  the weight quantizer (stateless range)
@@ -88,47 +68,7 @@ public final class QatLayers {
      * @throws IllegalArgumentException if the layer has no weights that can be quantized, or already has weight noise
      */
     public static Layer quantizeWeights(Layer layer, QuantSpec spec) {
-        WeightQuantizer wq = new WeightQuantizer(spec);
-        if (layer instanceof Bidirectional b) {
-            Bidirectional copy = (Bidirectional) b.clone();
-            copy.setFwd(quantizeWeights(b.getFwd(), spec));
-            copy.setBwd(quantizeWeights(b.getBwd(), spec));
-            return copy;
-        }
-        if (layer instanceof BaseWrapperLayer w) {
-            BaseWrapperLayer copy = (BaseWrapperLayer) w.clone();
-            copy.setUnderlying(quantizeWeights(w.getUnderlying(), spec));
-            return copy;
-        }
-        if (layer instanceof FrozenLayer f) {
-            FrozenLayer copy = new FrozenLayer(quantizeWeights(f.getLayer(), spec));
-            copy.setLayerName(f.getLayerName());
-            return copy;
-        }
-        if (!(layer instanceof BaseLayer base) || base.initializer().weightKeys(base).isEmpty()) {
-            throw new IllegalArgumentException("layer " + layer.getLayerName() + " (" + layer.getClass().getSimpleName()
-                    + ") has no weights to quantize");
-        }
-        if (base.getWeightNoise() != null && !(base.getWeightNoise() instanceof WeightQuantizer)) {
-            throw new IllegalArgumentException("layer " + layer.getLayerName() + " already has weight noise "
-                    + base.getWeightNoise() + "; DL4J allows one IWeightNoise per layer");
-        }
-        BaseLayer out;
-        if (layer instanceof Convolution1DLayer c && !(layer instanceof QatConvolution1DLayer)) {
-            out = QatConvolution1DLayer.from(c);
-        } else if (layer instanceof EmbeddingSequenceLayer e && !(layer instanceof QatEmbeddingSequenceLayer)) {
-            out = QatEmbeddingSequenceLayer.from(e);
-        } else if (layer instanceof EmbeddingLayer e && !(layer instanceof QatEmbeddingLayer)) {
-            out = QatEmbeddingLayer.from(e);
-        } else if (HONOURS_WEIGHT_NOISE.contains(layer.getClass())) {
-            out = base.clone();
-        } else {
-            throw new IllegalArgumentException("layer " + layer.getLayerName() + " (" + layer.getClass().getName()
-                    + ") is not known to read its weights through DL4J's weight-noise hook, so a weight quantizer "
-                    + "could be silently ignored; supported: " + supportedNames());
-        }
-        out.setWeightNoise(wq);
-        return out;
+        return WeightLayers.quantizeWeights(layer, spec);
     }
 
     /**
@@ -136,16 +76,7 @@ public final class QatLayers {
      * @return true if DL4J applies a weight quantizer set on this layer (wrappers: their inner layers)
      */
     public static boolean honoursWeightNoise(Layer layer) {
-        if (layer instanceof Bidirectional b) {
-            return honoursWeightNoise(b.getFwd()) && honoursWeightNoise(b.getBwd());
-        }
-        if (layer instanceof BaseWrapperLayer w) {
-            return honoursWeightNoise(w.getUnderlying());
-        }
-        if (layer instanceof FrozenLayer f) {
-            return honoursWeightNoise(f.getLayer());
-        }
-        return HONOURS_WEIGHT_NOISE.contains(layer.getClass());
+        return WeightLayers.honoursWeightNoise(layer);
     }
 
     /**
@@ -153,16 +84,7 @@ public final class QatLayers {
      * @return true if the layer (or the layer a wrapper holds) has weight parameters
      */
     public static boolean hasWeights(Layer layer) {
-        if (layer instanceof Bidirectional b) {
-            return hasWeights(b.getFwd());
-        }
-        if (layer instanceof BaseWrapperLayer w) {
-            return hasWeights(w.getUnderlying());
-        }
-        if (layer instanceof FrozenLayer f) {
-            return hasWeights(f.getLayer());
-        }
-        return layer instanceof BaseLayer b && !b.initializer().weightKeys(b).isEmpty();
+        return WeightLayers.hasWeights(layer);
     }
 
     /**
@@ -170,36 +92,7 @@ public final class QatLayers {
      * @return true if {@link #quantizeWeights(Layer, QuantSpec)} accepts it
      */
     public static boolean canQuantizeWeights(Layer layer) {
-        if (layer instanceof Bidirectional b) {
-            return canQuantizeWeights(b.getFwd()) && canQuantizeWeights(b.getBwd());
-        }
-        if (layer instanceof BaseWrapperLayer w) {
-            return canQuantizeWeights(w.getUnderlying());
-        }
-        if (layer instanceof FrozenLayer f) {
-            return canQuantizeWeights(f.getLayer());
-        }
-        if (!hasWeights(layer)) {
-            return false;
-        }
-        BaseLayer b = (BaseLayer) layer;
-        if (b.getWeightNoise() != null && !(b.getWeightNoise() instanceof WeightQuantizer)) {
-            return false;
-        }
-        return HONOURS_WEIGHT_NOISE.contains(layer.getClass()) || layer instanceof Convolution1DLayer
-                || layer instanceof EmbeddingLayer || layer instanceof EmbeddingSequenceLayer;
-    }
-
-    private static List<String> supportedNames() {
-        List<String> names = new ArrayList<>();
-        for (Class<?> c : HONOURS_WEIGHT_NOISE) {
-            names.add(c.getSimpleName());
-        }
-        names.add(Convolution1DLayer.class.getSimpleName());
-        names.add(EmbeddingLayer.class.getSimpleName());
-        names.add(EmbeddingSequenceLayer.class.getSimpleName());
-        names.sort(null);
-        return names;
+        return WeightLayers.canQuantizeWeights(layer);
     }
 
     /**
@@ -207,56 +100,42 @@ public final class QatLayers {
      * @return its weight quantizer (or that of the layer a wrapper holds), or null
      */
     public static WeightQuantizer weightQuantizerOf(Layer layer) {
-        if (layer instanceof Bidirectional b) {
-            WeightQuantizer f = weightQuantizerOf(b.getFwd());
-            return f != null ? f : weightQuantizerOf(b.getBwd());
-        }
-        if (layer instanceof BaseWrapperLayer w) {
-            return weightQuantizerOf(w.getUnderlying());
-        }
-        if (layer instanceof FrozenLayer f) {
-            return weightQuantizerOf(f.getLayer());
-        }
-        return layer instanceof BaseLayer b && b.getWeightNoise() instanceof WeightQuantizer wq ? wq : null;
-    }
-
-    private static void verifyLayer(Layer layer, String where) {
-        if (weightQuantizerOf(layer) != null && !honoursWeightNoise(layer)) {
-            throw new IllegalStateException(where + " (" + layer.getClass().getSimpleName() + ") has a WeightQuantizer "
-                    + "that DL4J would silently ignore: build it with QatLayers.quantizeWeights(...) or the QAT transform");
-        }
+        return WeightLayers.weightQuantizerOf(layer);
     }
 
     /**
-     * Checks that every weight quantizer of a configuration is honoured by its layer.
+     * Checks that every weight quantizer of a configuration is honoured by its layer, and completes the configuration:
+     * a layer whose {@link WeightQuantizer} was set by hand ({@code .weightNoise(...)}, a global weight noise) gets the
+     * {@link ClippedWeightGradient} its clipped STE needs (call it once the configuration is built; a training pass
+     * without it fails, saying so).
      *
-     * @param conf the configuration
+     * @param conf the configuration (hooks completed in place)
      * @throws IllegalStateException naming the first layer whose weight quantizer would be ignored
      */
     public static void verify(MultiLayerConfiguration conf) {
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer l = conf.getConf(i).getLayer();
-            verifyLayer(l, "layer " + i + (l.getLayerName() != null ? " '" + l.getLayerName() + "'" : ""));
+            WeightLayers.verify(l, "layer " + i + (l.getLayerName() != null ? " '" + l.getLayerName() + "'" : ""));
         }
     }
 
     /**
-     * Checks that every weight quantizer of a graph configuration is honoured by its layer.
+     * Checks and completes a graph configuration, see {@link #verify(MultiLayerConfiguration)}.
      *
-     * @param conf the configuration
+     * @param conf the configuration (hooks completed in place)
      * @throws IllegalStateException naming the first layer whose weight quantizer would be ignored
      */
     public static void verify(ComputationGraphConfiguration conf) {
         for (var e : conf.getVertices().entrySet()) {
             GraphVertex v = e.getValue();
             if (v instanceof LayerVertex lv) {
-                verifyLayer(lv.getLayerConf().getLayer(), "vertex '" + e.getKey() + "'");
+                WeightLayers.verify(lv.getLayerConf().getLayer(), "vertex '" + e.getKey() + "'");
             }
         }
     }
 
     /**
-     * Checks a network's configuration, see {@link #verify(MultiLayerConfiguration)}.
+     * Checks and completes a network's configuration, see {@link #verify(MultiLayerConfiguration)}.
      *
      * @param model a MultiLayerNetwork or ComputationGraph
      */
@@ -270,9 +149,13 @@ public final class QatLayers {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ runtime switches
+    // ------------------------------------------------------------------------------------------------ networks
 
-    private static org.deeplearning4j.nn.api.Layer[] layersOf(Model model) {
+    /**
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @return its runtime layers, in layer order (MultiLayerNetwork index, graph layer order)
+     */
+    public static org.deeplearning4j.nn.api.Layer[] layersOf(Model model) {
         if (model instanceof MultiLayerNetwork n) {
             return n.getLayers();
         }
@@ -283,13 +166,27 @@ public final class QatLayers {
     }
 
     /**
+     * @param layer a runtime layer
+     * @return the layer a frozen wrapper ({@code FrozenLayer}, {@code FrozenLayerWithBackprop}) computes with, or the
+     *         layer itself
+     */
+    public static org.deeplearning4j.nn.api.Layer unwrapFrozen(org.deeplearning4j.nn.api.Layer layer) {
+        org.deeplearning4j.nn.api.Layer l = layer;
+        while (l instanceof org.deeplearning4j.nn.layers.FrozenLayer
+                || l instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop) {
+            l = ((BaseWrapperLayer) l).getUnderlying();
+        }
+        return l;
+    }
+
+    /**
      * @param model a network
-     * @return the runtime {@link FakeQuantLayer}s of the network, in layer order
+     * @return the runtime {@link FakeQuantLayer}s of the network, in layer order, including frozen ones
      */
     public static List<FakeQuantLayerImpl> fakeQuantLayers(Model model) {
         List<FakeQuantLayerImpl> out = new ArrayList<>();
         for (org.deeplearning4j.nn.api.Layer l : layersOf(model)) {
-            if (l instanceof FakeQuantLayerImpl f) {
+            if (unwrapFrozen(l) instanceof FakeQuantLayerImpl f) {
                 out.add(f);
             }
         }
@@ -369,34 +266,37 @@ public final class QatLayers {
     /**
      * Runs inference passes over the data with every observer updating its range (as training would, but without
      * changing any weight): PyTorch's calibration step, and the way to give observers a range before inference
-     * without training. Observers that are disabled or frozen are not updated.
+     * without training. Observers that are disabled or frozen ({@code freezeAfter} reached) are not updated; observers
+     * inside frozen layers are (training cannot update them: calibrate before training a network with frozen
+     * quantizer layers).
      *
      * @param model a MultiLayerNetwork or ComputationGraph
-     * @param data  the calibration data (reset before use)
+     * @param data  the calibration data (reset before use when it can be)
+     * @throws IllegalArgumentException if the data has no batch (an empty or exhausted iterator)
      */
     public static void calibrate(Model model, DataSetIterator data) {
-        List<FakeQuantLayerImpl> fqs = fakeQuantLayers(model);
-        fqs.forEach(f -> f.setCalibrating(true));
-        try {
-            if (data.resetSupported()) {
+        if (data == null) {
+            throw new IllegalArgumentException("QatLayers.calibrate needs calibration data, got null");
+        }
+        boolean reset = data.resetSupported();
+        int batches = calibrating(model, () -> {
+            if (reset) {
                 data.reset();
             }
-            int batches = 0;
+            int n = 0;
             while (data.hasNext()) {
                 DataSet ds = data.next();
-                if (model instanceof MultiLayerNetwork n) {
-                    n.output(ds.getFeatures(), false, ds.getFeaturesMaskArray(), ds.getLabelsMaskArray());
+                if (model instanceof MultiLayerNetwork net) {
+                    net.output(ds.getFeatures(), false, ds.getFeaturesMaskArray(), ds.getLabelsMaskArray());
                 } else {
-                    ComputationGraph g = (ComputationGraph) model;
-                    g.output(false, new INDArray[]{ds.getFeatures()},
+                    ((ComputationGraph) model).output(false, new INDArray[]{ds.getFeatures()},
                             ds.getFeaturesMaskArray() == null ? null : new INDArray[]{ds.getFeaturesMaskArray()});
                 }
-                batches++;
+                n++;
             }
-            LOG.debug("calibrated {} fake-quant layers on {} batches", fqs.size(), batches);
-        } finally {
-            fqs.forEach(f -> f.setCalibrating(false));
-        }
+            return n;
+        });
+        requireBatches(batches, reset ? "the iterator is empty" : "the iterator is exhausted and cannot be reset");
     }
 
     /**
@@ -404,16 +304,41 @@ public final class QatLayers {
      *
      * @param graph   the graph
      * @param batches the calibration batches
+     * @throws IllegalArgumentException if there is no batch
      */
     public static void calibrate(ComputationGraph graph, Iterable<? extends MultiDataSet> batches) {
-        List<FakeQuantLayerImpl> fqs = fakeQuantLayers(graph);
-        fqs.forEach(f -> f.setCalibrating(true));
-        try {
+        if (batches == null) {
+            throw new IllegalArgumentException("QatLayers.calibrate needs calibration data, got null");
+        }
+        int n = calibrating(graph, () -> {
+            int count = 0;
             for (MultiDataSet mds : batches) {
                 graph.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays());
+                count++;
             }
+            return count;
+        });
+        requireBatches(n, "the collection is empty");
+    }
+
+    /** Runs the passes with every observer (frozen layers' included) in calibration mode; returns the batch count. */
+    private static int calibrating(Model model, java.util.function.IntSupplier passes) {
+        List<FakeQuantLayerImpl> fqs = fakeQuantLayers(model);
+        Consumer<Boolean> mode = on -> fqs.forEach(f -> f.setCalibrating(on));
+        mode.accept(true);
+        try {
+            int n = passes.getAsInt();
+            LOG.debug("calibrated {} fake-quant layers on {} batches", fqs.size(), n);
+            return n;
         } finally {
-            fqs.forEach(f -> f.setCalibrating(false));
+            mode.accept(false);
+        }
+    }
+
+    private static void requireBatches(int batches, String why) {
+        if (batches == 0) {
+            throw new IllegalArgumentException("QatLayers.calibrate got no calibration batch (" + why + "), so no "
+                    + "observer got a range and inference would fail; pass data with at least one batch");
         }
     }
 }

@@ -1,15 +1,20 @@
 package io.github.sadam4j.qat;
 
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
+import io.github.sadam4j.qat.observer.RangeObserver;
+import io.github.sadam4j.qat.observer.RangeSettings;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.Objects;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * An immutable, JSON-serialisable description of one fake quantizer: bit width, scheme, granularity, backward pass
- * and where the range comes from. Every weight quantizer, activation quantizer, the export and the tests read it; the
- * arithmetic lives in {@link FakeQuantizer}.
+ * An immutable, JSON-serialisable description of one fake quantizer: what every quantizer has (bit width, scheme,
+ * signedness, narrow range, granularity, backward pass), where its range comes from (a
+ * {@link RangeObserver}) and how a range becomes a scale (a {@link ScaleRule}). Every weight quantizer, activation
+ * quantizer, the export and the tests read it; the arithmetic lives in {@link FakeQuantizer}.
  *
  * <h2>The integer grid</h2>
  * <ul>
@@ -21,18 +26,19 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *   {@code ste_sign}); symmetric only, no narrow range.</li>
  * </ul>
  *
- * <h2>Scale and zero point from a range (PyTorch's observer formulas, float32 arithmetic)</h2>
- * <ul>
- *   <li>The range always includes 0: {@code lo = min(min, 0)}, {@code hi = max(max, 0)}.</li>
- *   <li>Symmetric: {@code s = max(|lo|, hi) / ((qmax - qmin) / 2)}, zero point 0.</li>
- *   <li>Asymmetric: {@code s = (hi - lo) / (qmax - qmin)}, {@code z = clamp(qmin - rint(lo / s), qmin, qmax)}.</li>
- *   <li>Both: {@code s = max(s, 2^-23)} (float32 epsilon), so a constant or all-zero tensor (zero range) is valid and
- *   quantizes to exact zeros.</li>
- *   <li>1 bit: {@code s = max(max(|min|, |max|), 2^-23)}.</li>
- *   <li>The paper's preset ({@link #paper(int)}): {@code 1/s = c / (max|x| + 1e-5)}, see there.</li>
- * </ul>
- * The forward pass is then PyTorch's {@code fake_quantize_per_tensor_affine}:
+ * <h2>Range and scale</h2>
+ * The observer ({@link #getObserver()}, chosen with {@link Builder#range}, {@link Builder#movingAverage},
+ * {@link Builder#fixedRange}, ... or {@link Builder#observer}) gives {@code [min, max]} per tensor or per channel; the
+ * scale rule ({@link #getScaleRule()}) turns it into {@code s} and {@code z}: {@link MinMaxScale} (PyTorch's formulas,
+ * the default) or {@link PaperScale} (the paper's {@code 1/s = c / (max|x| + 1e-5)}, {@link #paper(int)}). The forward
+ * pass is then PyTorch's {@code fake_quantize_per_tensor_affine}:
  * {@code x_hat = (clamp(rint(x * (1/s)) + z, qmin, qmax) - z) * s}, rounding half to even.
+ *
+ * <h2>JSON</h2>
+ * {@code bits}, {@code scheme}, {@code signed}, {@code narrowRange}, {@code perChannel}, {@code channelAxis},
+ * {@code ste}, {@code observer} (by type name, see {@link RangeObserver}) and {@code scaleRule} (see
+ * {@link ScaleRule}). The flat fields written before observers were types ({@code range}, {@code averagingConstant},
+ * {@code freezeAfter}, {@code fixedMin}, {@code fixedMax}, {@code paperConstant}) are still read.
  *
  * <h2>Validation</h2>
  * Every value is checked when the spec is built (also when it is read from JSON); an invalid value throws
@@ -43,7 +49,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
         isGetterVisibility = JsonAutoDetect.Visibility.NONE,
         setterVisibility = JsonAutoDetect.Visibility.NONE)
 public final class QuantSpec implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** Smallest supported bit width (1 = sign quantizer). */
     public static final int MIN_BITS = 1;
@@ -52,9 +58,9 @@ public final class QuantSpec implements Serializable {
     /** "Choose the axis from the context": a weight's output-channel axis, an activation's channel axis. */
     public static final int AUTO_AXIS = -1;
     /** PyTorch's default averaging constant of {@link RangeSource#MOVING_AVERAGE}, 0.01. */
-    public static final double DEFAULT_AVERAGING_CONSTANT = 0.01;
-    /** The constant added to {@code max|x|} by the paper's quantizer, 1e-5 (docs/algorithm.md, section "Quantizer"). */
-    public static final double PAPER_EPSILON = 1e-5;
+    public static final double DEFAULT_AVERAGING_CONSTANT = MovingAverageObserver.DEFAULT_AVERAGING_CONSTANT;
+    /** The constant added to {@code max|x|} by the paper's quantizer, 1e-5 ({@link PaperScale#EPSILON}). */
+    public static final double PAPER_EPSILON = PaperScale.EPSILON;
 
     private final int bits;
     private final QuantScheme scheme;
@@ -63,27 +69,11 @@ public final class QuantSpec implements Serializable {
     private final boolean perChannel;
     private final int channelAxis;
     private final SteMode ste;
-    private final RangeSource range;
-    private final double averagingConstant;
-    private final int freezeAfter;
-    private final double fixedMin;
-    private final double fixedMax;
-    private final double paperConstant;
+    private final RangeObserver observer;
+    private final ScaleRule scaleRule;
 
-    @JsonCreator
-    private QuantSpec(@JsonProperty("bits") int bits,
-                      @JsonProperty("scheme") QuantScheme scheme,
-                      @JsonProperty("signed") boolean signed,
-                      @JsonProperty("narrowRange") boolean narrowRange,
-                      @JsonProperty("perChannel") boolean perChannel,
-                      @JsonProperty("channelAxis") int channelAxis,
-                      @JsonProperty("ste") SteMode ste,
-                      @JsonProperty("range") RangeSource range,
-                      @JsonProperty("averagingConstant") double averagingConstant,
-                      @JsonProperty("freezeAfter") int freezeAfter,
-                      @JsonProperty("fixedMin") double fixedMin,
-                      @JsonProperty("fixedMax") double fixedMax,
-                      @JsonProperty("paperConstant") double paperConstant) {
+    private QuantSpec(int bits, QuantScheme scheme, boolean signed, boolean narrowRange, boolean perChannel,
+                      int channelAxis, SteMode ste, RangeObserver observer, ScaleRule scaleRule) {
         this.bits = bits;
         this.scheme = scheme;
         this.signed = scheme == QuantScheme.SYMMETRIC || signed;
@@ -91,13 +81,52 @@ public final class QuantSpec implements Serializable {
         this.perChannel = perChannel;
         this.channelAxis = perChannel ? channelAxis : AUTO_AXIS;
         this.ste = ste;
-        this.range = range;
-        this.averagingConstant = averagingConstant;
-        this.freezeAfter = freezeAfter;
-        this.fixedMin = range == RangeSource.FIXED ? fixedMin : 0.0;
-        this.fixedMax = range == RangeSource.FIXED ? fixedMax : 0.0;
-        this.paperConstant = paperConstant;
+        this.observer = observer;
+        this.scaleRule = scaleRule;
         validate();
+    }
+
+    /** Reads the JSON of this version and, through {@link RangeSettings}, the flat fields of earlier versions. */
+    @JsonCreator
+    static QuantSpec fromJson(@JsonProperty("bits") int bits,
+                              @JsonProperty("scheme") QuantScheme scheme,
+                              @JsonProperty("signed") boolean signed,
+                              @JsonProperty("narrowRange") boolean narrowRange,
+                              @JsonProperty("perChannel") boolean perChannel,
+                              @JsonProperty("channelAxis") int channelAxis,
+                              @JsonProperty("ste") SteMode ste,
+                              @JsonProperty("observer") RangeObserver observer,
+                              @JsonProperty("scaleRule") ScaleRule scaleRule,
+                              @JsonProperty("range") RangeSource legacyRange,
+                              @JsonProperty("averagingConstant") Double legacyAveragingConstant,
+                              @JsonProperty("freezeAfter") Integer legacyFreezeAfter,
+                              @JsonProperty("fixedMin") Double legacyFixedMin,
+                              @JsonProperty("fixedMax") Double legacyFixedMax,
+                              @JsonProperty("paperConstant") Double legacyPaperConstant) {
+        boolean legacy = legacyRange != null || legacyAveragingConstant != null || legacyFreezeAfter != null
+                || legacyFixedMin != null || legacyFixedMax != null || legacyPaperConstant != null;
+        if (legacy && (observer != null || scaleRule != null)) {
+            throw new IllegalArgumentException("a QuantSpec in JSON has either 'observer'/'scaleRule' or the fields of "
+                    + "earlier versions ('range', 'averagingConstant', 'freezeAfter', 'fixedMin', 'fixedMax', "
+                    + "'paperConstant'), not both");
+        }
+        if (legacy) {
+            RangeSettings r = new RangeSettings().kind(legacyRange);
+            if (legacyAveragingConstant != null) {
+                r.averagingConstant(legacyAveragingConstant);
+            }
+            if (legacyFreezeAfter != null) {
+                r.freezeAfter(legacyFreezeAfter);
+            }
+            if (legacyFixedMin != null && legacyFixedMax != null) {
+                r.fixedRange(legacyFixedMin, legacyFixedMax);
+            }
+            observer = r.toObserver();
+            scaleRule = legacyPaperConstant == null || legacyPaperConstant == 0.0 ? MinMaxScale.INSTANCE
+                    : new PaperScale(legacyPaperConstant);
+        }
+        return new QuantSpec(bits, scheme, signed, narrowRange, perChannel, channelAxis, ste, observer,
+                scaleRule == null ? MinMaxScale.INSTANCE : scaleRule);
     }
 
     private void validate() {
@@ -110,9 +139,12 @@ public final class QuantSpec implements Serializable {
         if (ste == null) {
             throw new IllegalArgumentException("ste must be IDENTITY or CLIPPED, got null");
         }
-        if (range == null) {
-            throw new IllegalArgumentException("range must be one of " + java.util.Arrays.toString(RangeSource.values())
+        if (observer == null) {
+            throw new IllegalArgumentException("range must be one of " + Arrays.toString(RangeSource.values())
                     + ", got null");
+        }
+        if (scaleRule == null) {
+            throw new IllegalArgumentException("scaleRule must be a MinMaxScale or a PaperScale, got null");
         }
         if (bits == 1) {
             if (scheme != QuantScheme.SYMMETRIC) {
@@ -123,42 +155,11 @@ public final class QuantSpec implements Serializable {
                         + "the two levels are -s and +s");
             }
         }
-        if (range == RangeSource.MEAN_ABS && bits != 1) {
-            throw new IllegalArgumentException("range MEAN_ABS is defined for bits = 1 only, got bits = " + bits);
-        }
+        observer.validateFor(bits);
         if (perChannel && channelAxis < AUTO_AXIS) {
             throw new IllegalArgumentException("channelAxis must be >= 0 (or AUTO_AXIS = -1), got " + channelAxis);
         }
-        if (!(averagingConstant > 0.0 && averagingConstant <= 1.0)) {
-            throw new IllegalArgumentException("averagingConstant must be in (0, 1], got " + averagingConstant);
-        }
-        if (freezeAfter < 0) {
-            throw new IllegalArgumentException("freezeAfter must be >= 0 (0 = never freeze), got " + freezeAfter);
-        }
-        if (freezeAfter > 0 && !range.isStateful()) {
-            throw new IllegalArgumentException("freezeAfter = " + freezeAfter + " needs a stateful range "
-                    + "(RUNNING_MINMAX or MOVING_AVERAGE), got range " + range);
-        }
-        if (freezeAfter > (1 << 24)) {
-            throw new IllegalArgumentException("freezeAfter must be <= 2^24 (the observer counts batches in float32), "
-                    + "got " + freezeAfter);
-        }
-        if (range == RangeSource.FIXED) {
-            if (!Double.isFinite(fixedMin) || !Double.isFinite(fixedMax) || fixedMin > fixedMax) {
-                throw new IllegalArgumentException("a FIXED range needs finite fixedMin <= fixedMax, got ["
-                        + fixedMin + ", " + fixedMax + "]");
-            }
-        }
-        if (paperConstant != 0.0) {
-            if (!(paperConstant > 0.0) || !Double.isFinite(paperConstant)) {
-                throw new IllegalArgumentException("paperConstant must be finite and > 0 (or 0 = off), got "
-                        + paperConstant);
-            }
-            if (scheme != QuantScheme.SYMMETRIC || bits < 2) {
-                throw new IllegalArgumentException("the paper's scale formula needs a SYMMETRIC scheme with 2..8 bits, "
-                        + "got " + scheme + " with " + bits + " bits");
-            }
-        }
+        scaleRule.validateFor(scheme, bits);
         int levels = qmax() - qmin() + 1;
         if (levels < 2) {
             throw new IllegalArgumentException("the integer grid [" + qmin() + ", " + qmax() + "] has fewer than 2 levels");
@@ -169,9 +170,9 @@ public final class QuantSpec implements Serializable {
 
     /**
      * The quantizer of the authors' reference scripts (docs/algorithm.md, section "Quantizer"): per-tensor symmetric,
-     * {@code 1/s = c / (max|x| + 1e-5)}, {@code q = clamp(rint(x / s), qmin, qmax)}, {@code x_hat = q s},
-     * identity straight-through gradient, range = the current tensor (weights: the current weights; activations: the
-     * current batch, no state).
+     * {@code 1/s = c / (max|x| + 1e-5)} ({@link PaperScale}), {@code q = clamp(rint(x / s), qmin, qmax)},
+     * {@code x_hat = q s}, identity straight-through gradient, range = the current tensor (weights: the current
+     * weights; activations: the current batch, no state).
      * <ul>
      *   <li>2 bits: {@code c = 1.5}, grid {@code [-2, 1]}; 4 bits: {@code c = 7}, grid {@code [-8, 7]} (the paper).</li>
      *   <li>Other widths (an extension, not from the paper): {@code c = 2^(b-1) - 1} on {@code [-2^(b-1), 2^(b-1)-1]},
@@ -241,7 +242,7 @@ public final class QuantSpec implements Serializable {
                 .range(RangeSource.MEAN_ABS).build();
     }
 
-    /** @return a builder with the defaults: 8 bits, symmetric, per tensor, clipped STE, range CURRENT */
+    /** @return a builder with the defaults: 8 bits, symmetric, per tensor, clipped STE, range CURRENT, min-max scale */
     public static Builder builder() {
         return new Builder();
     }
@@ -256,12 +257,8 @@ public final class QuantSpec implements Serializable {
         b.perChannel = perChannel;
         b.channelAxis = channelAxis;
         b.ste = ste;
-        b.range = range;
-        b.averagingConstant = averagingConstant;
-        b.freezeAfter = freezeAfter;
-        b.fixedMin = fixedMin;
-        b.fixedMax = fixedMax;
-        b.paperConstant = paperConstant;
+        b.range = observer.settings();
+        b.scaleRule = scaleRule;
         return b;
     }
 
@@ -289,9 +286,33 @@ public final class QuantSpec implements Serializable {
         return bits == 1;
     }
 
-    /** @return true if this is the paper's scale formula ({@link #paper(int)}) */
-    public boolean isPaperScale() {
-        return paperConstant > 0.0;
+    /**
+     * The one check that a quantizer without a place for observer state gets a stateless range.
+     *
+     * @param user what uses the spec and why it cannot hold state, e.g. "weight quantizers (DL4J's layers cannot hold
+     *             observer state for weights)"
+     * @return this spec
+     * @throws IllegalArgumentException if the observer is stateful
+     */
+    public QuantSpec requireStateless(String user) {
+        if (observer.isStateful()) {
+            throw new IllegalArgumentException(user + " take a stateless range (CURRENT, FIXED or MEAN_ABS), got "
+                    + observer.kind() + "; stateful observers (RUNNING_MINMAX, MOVING_AVERAGE) need a FakeQuantLayer");
+        }
+        return this;
+    }
+
+    /**
+     * Scales and zero points from a range, with this spec's scale rule (see {@link ScaleRule#qparams}).
+     *
+     * @param min   lower ends, one per channel
+     * @param max   upper ends, one per channel
+     * @param axis  the channel axis of the tensor these parameters apply to, -1 for per tensor
+     * @param where for error messages
+     * @return the parameters
+     */
+    public QParams qparams(float[] min, float[] max, int axis, String where) {
+        return scaleRule.qparams(this, min, max, axis, where);
     }
 
     // ------------------------------------------------------------------------------------------------ getters
@@ -332,33 +353,76 @@ public final class QuantSpec implements Serializable {
     }
 
     /** @return where the range comes from */
+    public RangeObserver getObserver() {
+        return observer;
+    }
+
+    /** @return the observer's kind (shorthand for {@code getObserver().kind()}) */
     public RangeSource getRange() {
-        return range;
+        return observer.kind();
     }
 
-    /** @return the averaging constant c of {@link RangeSource#MOVING_AVERAGE} */
+    /** @return how a range becomes a scale and a zero point */
+    public ScaleRule getScaleRule() {
+        return scaleRule;
+    }
+
+    // ------------------------------------------------------------------------------------------------ 0.1 getters
+
+    /**
+     * @return the averaging constant of a moving-average observer
+     * @deprecated the observer holds it: {@code ((MovingAverageObserver) getObserver()).getAveragingConstant()}
+     */
+    @Deprecated
     public double getAveragingConstant() {
-        return averagingConstant;
+        return observer.settings().getAveragingConstant();
     }
 
-    /** @return the number of observed training batches after which a stateful observer freezes; 0 = never */
+    /**
+     * @return the freezeAfter of a stateful observer, 0 otherwise
+     * @deprecated the observer holds it: {@code ((MinMaxObserver) getObserver()).getFreezeAfter()}
+     */
+    @Deprecated
     public int getFreezeAfter() {
-        return freezeAfter;
+        return observer.settings().getFreezeAfter();
     }
 
-    /** @return the lower end of a {@link RangeSource#FIXED} range (0 otherwise) */
+    /**
+     * @return the lower end of a FIXED range, 0 otherwise
+     * @deprecated the observer holds it: {@code ((FixedRange) getObserver()).getMin()}
+     */
+    @Deprecated
     public double getFixedMin() {
-        return fixedMin;
+        double v = observer.settings().getFixedMin();
+        return Double.isNaN(v) ? 0.0 : v;
     }
 
-    /** @return the upper end of a {@link RangeSource#FIXED} range (0 otherwise) */
+    /**
+     * @return the upper end of a FIXED range, 0 otherwise
+     * @deprecated the observer holds it: {@code ((FixedRange) getObserver()).getMax()}
+     */
+    @Deprecated
     public double getFixedMax() {
-        return fixedMax;
+        double v = observer.settings().getFixedMax();
+        return Double.isNaN(v) ? 0.0 : v;
     }
 
-    /** @return the paper's constant c of {@code 1/s = c / (max|x| + 1e-5)}, or 0 when the standard formula is used */
+    /**
+     * @return the paper's constant c, or 0 for the min-max scale
+     * @deprecated the scale rule holds it: {@code ((PaperScale) getScaleRule()).getConstant()}
+     */
+    @Deprecated
     public double getPaperConstant() {
-        return paperConstant;
+        return scaleRule instanceof PaperScale p ? p.getConstant() : 0.0;
+    }
+
+    /**
+     * @return true for the paper's scale rule
+     * @deprecated {@code getScaleRule() instanceof PaperScale}
+     */
+    @Deprecated
+    public boolean isPaperScale() {
+        return scaleRule instanceof PaperScale;
     }
 
     @Override
@@ -370,16 +434,13 @@ public final class QuantSpec implements Serializable {
             return false;
         }
         return bits == q.bits && scheme == q.scheme && signed == q.signed && narrowRange == q.narrowRange
-                && perChannel == q.perChannel && channelAxis == q.channelAxis && ste == q.ste && range == q.range
-                && Double.compare(averagingConstant, q.averagingConstant) == 0 && freezeAfter == q.freezeAfter
-                && Double.compare(fixedMin, q.fixedMin) == 0 && Double.compare(fixedMax, q.fixedMax) == 0
-                && Double.compare(paperConstant, q.paperConstant) == 0;
+                && perChannel == q.perChannel && channelAxis == q.channelAxis && ste == q.ste
+                && observer.equals(q.observer) && scaleRule.equals(q.scaleRule);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(bits, scheme, signed, narrowRange, perChannel, channelAxis, ste, range, averagingConstant,
-                freezeAfter, fixedMin, fixedMax, paperConstant);
+        return Objects.hash(bits, scheme, signed, narrowRange, perChannel, channelAxis, ste, observer, scaleRule);
     }
 
     @Override
@@ -391,18 +452,9 @@ public final class QuantSpec implements Serializable {
         sb.append(" [").append(qmin()).append(", ").append(qmax()).append(']');
         sb.append(perChannel ? " per-channel(axis " + (channelAxis == AUTO_AXIS ? "auto" : channelAxis) + ")"
                 : " per-tensor");
-        sb.append(", ste=").append(ste).append(", range=").append(range);
-        if (range == RangeSource.MOVING_AVERAGE) {
-            sb.append("(c=").append(averagingConstant).append(')');
-        }
-        if (range == RangeSource.FIXED) {
-            sb.append('[').append(fixedMin).append(", ").append(fixedMax).append(']');
-        }
-        if (freezeAfter > 0) {
-            sb.append(", freezeAfter=").append(freezeAfter);
-        }
-        if (paperConstant > 0) {
-            sb.append(", paper c=").append(paperConstant);
+        sb.append(", ste=").append(ste).append(", range=").append(observer);
+        if (!MinMaxScale.INSTANCE.equals(scaleRule)) {
+            sb.append(", ").append(scaleRule);
         }
         return sb.append('}').toString();
     }
@@ -416,11 +468,8 @@ public final class QuantSpec implements Serializable {
         private boolean perChannel = false;
         private int channelAxis = AUTO_AXIS;
         private SteMode ste = SteMode.CLIPPED;
-        private RangeSource range = RangeSource.CURRENT;
-        private double averagingConstant = DEFAULT_AVERAGING_CONSTANT;
-        private int freezeAfter = 0;
-        private double fixedMin = Double.NaN;
-        private double fixedMax = Double.NaN;
+        private RangeSettings range = new RangeSettings();
+        private ScaleRule scaleRule = MinMaxScale.INSTANCE;
         private double paperConstant = 0.0;
 
         private Builder() {
@@ -519,11 +568,26 @@ public final class QuantSpec implements Serializable {
         }
 
         /**
-         * @param range where the range comes from
+         * The observer: any {@link RangeObserver} (replaces what {@link #range}, {@link #movingAverage},
+         * {@link #averagingConstant}, {@link #freezeAfter} and {@link #fixedRange} set).
+         *
+         * @param observer the observer
+         * @return this
+         */
+        public Builder observer(RangeObserver observer) {
+            if (observer == null) {
+                throw new IllegalArgumentException("observer must not be null");
+            }
+            this.range = observer.settings();
+            return this;
+        }
+
+        /**
+         * @param range the kind of observer (with the averaging constant, freezeAfter or fixed range set here)
          * @return this
          */
         public Builder range(RangeSource range) {
-            this.range = range;
+            this.range.kind(range);
             return this;
         }
 
@@ -534,8 +598,7 @@ public final class QuantSpec implements Serializable {
          * @return this
          */
         public Builder movingAverage(double c) {
-            this.range = RangeSource.MOVING_AVERAGE;
-            this.averagingConstant = c;
+            this.range.kind(RangeSource.MOVING_AVERAGE).averagingConstant(c);
             return this;
         }
 
@@ -544,7 +607,7 @@ public final class QuantSpec implements Serializable {
          * @return this
          */
         public Builder averagingConstant(double c) {
-            this.averagingConstant = c;
+            this.range.averagingConstant(c);
             return this;
         }
 
@@ -556,7 +619,7 @@ public final class QuantSpec implements Serializable {
          * @return this
          */
         public Builder freezeAfter(int batches) {
-            this.freezeAfter = batches;
+            this.range.freezeAfter(batches);
             return this;
         }
 
@@ -568,28 +631,44 @@ public final class QuantSpec implements Serializable {
          * @return this
          */
         public Builder fixedRange(double min, double max) {
-            this.range = RangeSource.FIXED;
-            this.fixedMin = min;
-            this.fixedMax = max;
+            this.range.kind(RangeSource.FIXED).fixedRange(min, max);
             return this;
         }
 
         /**
-         * Use the paper's scale formula {@code 1/s = c / (max|x| + 1e-5)} instead of PyTorch's (see
-         * {@link QuantSpec#paper(int)}); 0 switches it off.
+         * The scale rule: {@link MinMaxScale#INSTANCE} (the default) or a {@link PaperScale}.
+         *
+         * @param rule the rule
+         * @return this
+         */
+        public Builder scaleRule(ScaleRule rule) {
+            if (rule == null) {
+                throw new IllegalArgumentException("scaleRule must not be null");
+            }
+            this.scaleRule = rule;
+            this.paperConstant = 0.0;
+            return this;
+        }
+
+        /**
+         * Use the paper's scale rule {@code 1/s = c / (max|x| + 1e-5)} ({@link PaperScale}) instead of PyTorch's (see
+         * {@link QuantSpec#paper(int)}); 0 switches back to {@link MinMaxScale}.
          *
          * @param c the constant, &gt; 0, or 0
          * @return this
          */
         public Builder paperConstant(double c) {
             this.paperConstant = c;
+            this.scaleRule = null;
             return this;
         }
 
         /** @return the validated spec */
         public QuantSpec build() {
-            return new QuantSpec(bits, scheme, signed, narrowRange, perChannel, channelAxis, ste, range,
-                    averagingConstant, freezeAfter, fixedMin, fixedMax, paperConstant);
+            ScaleRule rule = scaleRule != null ? scaleRule
+                    : paperConstant == 0.0 ? MinMaxScale.INSTANCE : new PaperScale(paperConstant);
+            return new QuantSpec(bits, scheme, signed, narrowRange, perChannel, channelAxis, ste, range.toObserver(),
+                    rule);
         }
     }
 }

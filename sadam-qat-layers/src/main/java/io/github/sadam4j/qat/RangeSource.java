@@ -1,37 +1,23 @@
 package io.github.sadam4j.qat;
 
 /**
- * Where a quantizer's real range {@code [min, max]} (per tensor or per channel) comes from.
- *
- * <p>Stateless sources ({@link #CURRENT}, {@link #FIXED}, {@link #MEAN_ABS}) work everywhere: on weights
- * ({@link WeightQuantizer}), in {@link FakeQuantActivation} and in {@link FakeQuantLayer}. The stateful observers
- * ({@link #RUNNING_MINMAX}, {@link #MOVING_AVERAGE}) need somewhere to keep their state and therefore exist only in
- * {@link FakeQuantLayer}, which stores it as non-trainable parameters (see there).
+ * The names of the range observers: what {@link io.github.sadam4j.qat.observer.RangeObserver#kind()} returns and what
+ * {@link QuantSpec.Builder#range(RangeSource)} selects (with {@link QuantSpec.Builder#averagingConstant},
+ * {@link QuantSpec.Builder#freezeAfter} and {@link QuantSpec.Builder#fixedRange} for the settings). The behaviour of
+ * each kind lives in its observer type, not here.
  */
 public enum RangeSource {
-    /**
-     * The min and max of the tensor being quantized, recomputed at every forward pass, train and inference: for
-     * weights the exact range of the current weights (TF-MOT's {@code LastValueQuantizer}); for activations the
-     * current batch (the paper's input quantizer), which makes an example's output depend on the rest of its batch.
-     */
+    /** {@link io.github.sadam4j.qat.observer.CurrentRange}: the range of the tensor being quantized, at every pass. */
     CURRENT,
-    /** Running min of the batch minima and max of the batch maxima over all observed batches (PyTorch {@code MinMaxObserver}). */
+    /** {@link io.github.sadam4j.qat.observer.MinMaxObserver}: running min and max (PyTorch {@code MinMaxObserver}). */
     RUNNING_MINMAX,
     /**
-     * Exponential moving average of the batch min and max, {@code r <- r + c (batch - r)}, initialised with the first
-     * batch (PyTorch {@code MovingAverageMinMaxObserver}, {@code averaging_constant} c, default 0.01).
+     * {@link io.github.sadam4j.qat.observer.MovingAverageObserver}: moving average of the batch min and max (PyTorch
+     * {@code MovingAverageMinMaxObserver}).
      */
     MOVING_AVERAGE,
-    /** A fixed range given in the spec ({@link QuantSpec.Builder#fixedRange(double, double)}). */
+    /** {@link io.github.sadam4j.qat.observer.FixedRange}: a range given in the spec. */
     FIXED,
-    /**
-     * For 1-bit quantization only: the range {@code [-m, m]} with {@code m = mean(|x|)} of the current tensor (per
-     * tensor or per channel), so that the sign quantizer outputs {@code +-mean|x|} (the XNOR-Net weight scaling).
-     */
-    MEAN_ABS;
-
-    /** @return true for the sources that keep state between batches (RUNNING_MINMAX, MOVING_AVERAGE) */
-    public boolean isStateful() {
-        return this == RUNNING_MINMAX || this == MOVING_AVERAGE;
-    }
+    /** {@link io.github.sadam4j.qat.observer.MeanAbsRange}: 1 bit only, {@code +-mean|x|} of the tensor. */
+    MEAN_ABS
 }

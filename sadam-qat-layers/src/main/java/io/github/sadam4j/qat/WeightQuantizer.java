@@ -4,8 +4,10 @@ import io.github.sadam4j.qat.layers.ClippedWeightGradient;
 import io.github.sadam4j.qat.layers.WeightAxes;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.weightnoise.IWeightNoise;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,15 +42,18 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * tensor, held during one iteration. Inference recomputes {@code Q(W)} at every forward pass.
  *
  * <h2>Ranges and the clipped STE</h2>
- * Weight ranges are stateless: {@link RangeSource#CURRENT} (the exact range of the current weights), {@link RangeSource#FIXED}
- * or, for 1 bit, {@link RangeSource#MEAN_ABS}. (A running or moving-average range would need state that DL4J's
- * built-in layers cannot hold; for weights it would only lag the exactly known current range.) With a CURRENT range
- * the clipped STE differs from the identity only on the few elements whose rounded value falls on the far side of a
- * tie at the grid's edge (e.g. the largest positive weight with PyTorch's symmetric scale {@code max|w| / 127.5}).
- * With a FIXED range or a 1-bit MEAN_ABS scale it matters; {@link SteMode#CLIPPED} is then implemented by a
- * {@link ClippedWeightGradient} regularization step that this quantizer installs on the layer at its first training
- * pass: before the updater it multiplies the weight gradient by the mask {@link FakeQuantizer#steMask}, element by
- * element (so Adam's moments, S-Adam and weight decay all see the masked gradient; decay itself is not masked).
+ * Weight ranges are stateless ({@link QuantSpec#requireStateless}): {@link RangeSource#CURRENT} (the exact range of
+ * the current weights), {@link RangeSource#FIXED} or, for 1 bit, {@link RangeSource#MEAN_ABS}. (A running or
+ * moving-average range would need state that DL4J's built-in layers cannot hold; for weights it would only lag the
+ * exactly known current range.) With a CURRENT range the clipped STE differs from the identity only on the few
+ * elements whose rounded value falls on the far side of a tie at the grid's edge (e.g. the largest positive weight with
+ * PyTorch's symmetric scale {@code max|w| / 127.5}). With a FIXED range or a 1-bit MEAN_ABS scale it matters;
+ * {@link SteMode#CLIPPED} is then implemented by a {@link ClippedWeightGradient} regularization step, installed in the
+ * layer configuration when it gets this quantizer ({@link QatLayers#quantizeWeights}, the QAT transform, or
+ * {@link QatLayers#verify} for a quantizer set by hand): before the updater it multiplies the weight gradient by the
+ * mask {@link FakeQuantizer#steMask}, element by element (so Adam's moments, S-Adam and weight decay all see the
+ * masked gradient; decay itself is not masked). A training forward pass checks that it is installed and throws,
+ * saying how to install it, if it is not.
  *
  * <h2>Serialisation</h2>
  * JSON (as part of the layer configuration, by {@code @class}) and Java serialisation; value equality.
@@ -70,12 +75,8 @@ public final class WeightQuantizer implements IWeightNoise {
         if (spec == null) {
             throw new IllegalArgumentException("spec must not be null");
         }
-        if (spec.getRange().isStateful()) {
-            throw new IllegalArgumentException("weight quantizers take a stateless range (CURRENT, FIXED or MEAN_ABS), "
-                    + "got " + spec.getRange() + ": DL4J's layers cannot hold observer state for weights, and the "
-                    + "current weights' exact range is always known");
-        }
-        this.spec = spec;
+        this.spec = spec.requireStateless("weight quantizers (DL4J's layers cannot hold observer state for weights, "
+                + "and the current weights' exact range is always known)");
     }
 
     /** @return the spec */
@@ -87,14 +88,15 @@ public final class WeightQuantizer implements IWeightNoise {
     public INDArray getParameter(Layer layer, String paramKey, int iteration, int epoch, boolean train,
                                  LayerWorkspaceMgr workspaceMgr) {
         org.deeplearning4j.nn.conf.layers.Layer lc = layer.conf().getLayer();
-        ParamInitializer init = lc.initializer();
         INDArray w = layer.getParam(paramKey);
-        if (!init.isWeightParam(lc, paramKey)) {
+        if (!quantizes(lc, paramKey)) {
             return w;
         }
         String where = describe(layer, paramKey);
+        if (train && spec.getSte() == SteMode.CLIPPED) {
+            ClippedWeightGradient.requireInstalled((BaseLayer) lc, where);
+        }
         QParams qp = qparams(layer, paramKey, w, where);
-        boolean finite = spec.getRange() != RangeSource.FIXED; // qparams() checked the weights
         INDArray out;
         if (workspaceMgr.hasConfiguration(ArrayType.INPUT) && workspaceMgr.isWorkspaceOpen(ArrayType.INPUT)) {
             // training: DL4J keeps Q(W) for the backward pass and frees it with the iteration's workspace
@@ -103,16 +105,29 @@ public final class WeightQuantizer implements IWeightNoise {
             // e.g. graph inference, where no INPUT workspace is open; DL4J calls us scoped out of workspaces
             out = Nd4j.createUninitialized(w.dataType(), w.shape(), w.ordering());
         }
-        FakeQuantizer.fakeQuantize(w, qp, out, finite);
-        if (train && spec.getSte() == SteMode.CLIPPED) {
-            ClippedWeightGradient.install(layer, this, paramKey);
-        }
+        FakeQuantizer.fakeQuantize(w, qp, out, spec.getObserver().rangeFromEachTensor()); // qparams() checked w then
         return out;
     }
 
     /**
+     * Which parameters of a layer a weight quantizer quantizes: the layer's weight parameters that its forward pass
+     * reads through DL4J's weight-noise hook (all of them, except a dense layer's layer-norm gain {@code g}, which
+     * DL4J reads directly). The one answer for the forward pass, the clipped STE, the export and the ONNX export.
+     *
+     * @param layerConf a layer configuration
+     * @param paramKey  one of its parameter keys
+     * @return true if a {@code WeightQuantizer} on that layer quantizes the parameter
+     */
+    public static boolean quantizes(org.deeplearning4j.nn.conf.layers.Layer layerConf, String paramKey) {
+        if (!layerConf.initializer().isWeightParam(layerConf, paramKey)) {
+            return false;
+        }
+        return !(layerConf instanceof DenseLayer && DefaultParamInitializer.GAIN_KEY.equals(paramKey));
+    }
+
+    /**
      * The quantization parameters this quantizer uses for a weight of a layer (what the forward pass and the export
-     * use). Rejects NaN/infinite weights with an {@link IllegalStateException}.
+     * use). Rejects NaN/infinite weights with an {@link IllegalStateException} when the range is taken from them.
      *
      * @param layer    the runtime layer
      * @param paramKey the weight's key
@@ -121,11 +136,21 @@ public final class WeightQuantizer implements IWeightNoise {
      * @return the parameters
      */
     public QParams qparams(Layer layer, String paramKey, INDArray w, String where) {
-        int axis = resolveAxis(layer.conf().getLayer(), paramKey, w.shape(), where);
-        if (spec.getRange() != RangeSource.FIXED) {
-            FakeQuantizer.checkFinite(w, where);
-        }
-        return FakeQuantizer.qparamsFor(w, spec, axis, where);
+        return qparams(layer.conf().getLayer(), paramKey, w, where);
+    }
+
+    /**
+     * {@link #qparams(Layer, String, INDArray, String)} from the layer configuration.
+     *
+     * @param layerConf the layer configuration
+     * @param paramKey  the weight's key
+     * @param w         the weight's current value
+     * @param where     a description for error messages
+     * @return the parameters
+     */
+    public QParams qparams(org.deeplearning4j.nn.conf.layers.Layer layerConf, String paramKey, INDArray w,
+                           String where) {
+        return FakeQuantizer.checkedQParams(w, spec, resolveAxis(layerConf, paramKey, w.shape(), where), where);
     }
 
     /**

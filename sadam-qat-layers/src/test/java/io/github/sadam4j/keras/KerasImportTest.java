@@ -247,17 +247,12 @@ class KerasImportTest {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    @Test
-    void functionalModelWithTwoInputsAndTwoOutputs() {
-        Random r = new Random(3);
-        INDArray ka = rand(r, 3, 4);
-        INDArray ba = rand(r, 4);
-        INDArray kbb = rand(r, 2, 4);
-        INDArray bb = rand(r, 4);
-        INDArray k1 = rand(r, 8, 2);
-        INDArray b1 = rand(r, 2);
-        INDArray k2 = rand(r, 8, 1);
-        INDArray b2 = rand(r, 1);
+    /** Inputs a [3], b [2] -> Dense da(4, tanh), db(4, tanh) -> concat -> out1 Dense(2, softmax), out2 Dense(1). */
+    Path functional(Random r, INDArray[] k) {
+        for (int i = 0; i < 8; i++) {
+            long[][] shapes = {{3, 4}, {4}, {2, 4}, {4}, {8, 2}, {2}, {8, 1}, {1}};
+            k[i] = rand(r, shapes[i]);
+        }
         String in = "{\"class_name\":\"InputLayer\",\"name\":\"%s\",\"config\":{\"name\":\"%s\","
                 + "\"batch_input_shape\":[null,%d],\"dtype\":\"float32\",\"sparse\":false},\"inbound_nodes\":[]}";
         String layer = "{\"class_name\":\"%s\",\"name\":\"%s\",\"config\":%s,\"inbound_nodes\":[[%s]]}";
@@ -274,9 +269,24 @@ class KerasImportTest {
                 + "],\"input_layers\":[[\"a\",0,0],[\"b\",0,0]],\"output_layers\":[[\"out1\",0,0],[\"out2\",0,0]]}}";
         Path f = dir.resolve("functional.h5");
         new KerasFixtureWriter(config).training(trainingConfig("{\"out1\":\"categorical_crossentropy\",\"out2\":\"mse\"}"))
-                .weights("da", KerasFixtureWriter.kernelBias(ka, ba)).weights("db", KerasFixtureWriter.kernelBias(kbb, bb)).weights("out1", KerasFixtureWriter.kernelBias(k1, b1))
-                .weights("out2", KerasFixtureWriter.kernelBias(k2, b2)).write(f);
+                .weights("da", KerasFixtureWriter.kernelBias(k[0], k[1])).weights("db", KerasFixtureWriter.kernelBias(k[2], k[3])).weights("out1", KerasFixtureWriter.kernelBias(k[4], k[5]))
+                .weights("out2", KerasFixtureWriter.kernelBias(k[6], k[7])).write(f);
+        return f;
+    }
 
+    @Test
+    void functionalModelWithTwoInputsAndTwoOutputs() {
+        Random r = new Random(3);
+        INDArray[] k = new INDArray[8];
+        Path f = functional(r, k);
+        INDArray ka = k[0];
+        INDArray ba = k[1];
+        INDArray kbb = k[2];
+        INDArray bb = k[3];
+        INDArray k1 = k[4];
+        INDArray b1 = k[5];
+        INDArray k2 = k[6];
+        INDArray b2 = k[7];
         ImportedKerasModel keras = KerasImport.load(f);
         assertTrue(keras.isGraph());
         assertEquals(List.of("a", "b"), keras.file().inputNames());
@@ -363,6 +373,98 @@ class KerasImportTest {
         List<String> names = net.getLayerWiseConfigurations().getConfs().stream()
                 .map(c -> c.getLayer().getLayerName()).toList();
         assertEquals(List.of("dense_1", "dense_1_fq_out", "dense_2", "dense_2_loss"), names);
+    }
+
+    /** The policy of {@code keras-retrain --bits 4}. */
+    private static io.github.sadam4j.qat.transform.QatPolicy fourBits() {
+        return io.github.sadam4j.qat.transform.QatPolicy.builder().weights(io.github.sadam4j.qat.QuantSpec.weights(4))
+                .activations(io.github.sadam4j.qat.QuantSpec.activations(8))
+                .placement(io.github.sadam4j.qat.transform.QatPolicy.ActivationPlacement.OUTPUTS).build();
+    }
+
+    @Test
+    void frozenLayersWithQuantizersCalibrateAndTrain() {
+        // issue 16: keras-retrain --bits 4 --freeze 2 (cnn_batch_norm.h5) ended in "FakeQuantLayer 'conv_fq_out': its
+        // MOVING_AVERAGE observer has seen no data yet ... run QatLayers.calibrate(...) first", thrown from inside
+        // QatLayers.calibrate: calibration did not reach the quantizer inside the frozen wrapper
+        Random r = new Random(4);
+        MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder().quantization(fourBits()).freezeFirst(2)
+                .build().prepare(KerasImport.load(convBatchNorm(r, new INDArray[8])));
+        int frozenIndex = -1;
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (net.getLayer(i) instanceof org.deeplearning4j.nn.layers.FrozenLayer fl
+                    && fl.getUnderlying() instanceof io.github.sadam4j.qat.layers.FakeQuantLayerImpl) {
+                frozenIndex = i;
+            }
+        }
+        assertTrue(frozenIndex >= 0, "a quantizer among the frozen layers");
+        org.deeplearning4j.nn.api.Layer frozenFq = net.getLayer(frozenIndex);
+        INDArray x = rand(r, 16, 6, 6, 2);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 16, 2);
+        for (int i = 0; i < 16; i++) {
+            y.putScalar(i, x.getDouble(i, 0, 0, 0) > 0 ? 0 : 1, 1);
+        }
+        DataSet d = new DataSet(x, y);
+        // without calibration, training says what the frozen observer needs
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(d));
+        assertTrue(e.getMessage().contains("QatLayers.calibrate") && e.getMessage().contains("frozen"), e.getMessage());
+        io.github.sadam4j.qat.QatLayers.calibrate(net,
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.of(d), 8));
+        assertEquals(List.of(), io.github.sadam4j.qat.QatLayers.observerProblems(net));
+        float[] calibrated = frozenFq.params().toFloatVector();
+        assertEquals(1f, calibrated[calibrated.length - 1], 0f, "calibrated");
+        INDArray convWeights = net.getLayer(0).params().dup();
+        double before = net.score(d);
+        for (int i = 0; i < 20; i++) {
+            net.fit(d);
+        }
+        assertTrue(net.score(d) < before, before + " -> " + net.score(d));
+        assertArrayEquals(calibrated, frozenFq.params().toFloatVector(), 0f, "a frozen observer keeps its range");
+        assertEquals(convWeights, net.getLayer(0).params(), "frozen weights");
+        assertFalse(net.params().isNaN().any());
+
+        // the same for a graph (the functional model), calibrated with multi-input batches
+        Random g = new Random(5);
+        // freezing out1 freezes everything before it: da, db, their quantizers, the concatenation; out2 trains
+        ComputationGraph cg = (ComputationGraph) KerasRetrainer.builder().quantization(fourBits()).freezeFirst(3)
+                .build().prepare(KerasImport.load(functional(g, new INDArray[8])));
+        INDArray ta = rand(g, 16, 3);
+        INDArray tb = rand(g, 16, 2);
+        INDArray y1 = Nd4j.zeros(DataType.FLOAT, 16, 2);
+        for (int i = 0; i < 16; i++) {
+            y1.putScalar(i, ta.getDouble(i, 0) > 0 ? 0 : 1, 1);
+        }
+        MultiDataSet md = new MultiDataSet(new INDArray[]{ta, tb}, new INDArray[]{y1, tb.getColumn(0).reshape(16, 1)});
+        io.github.sadam4j.qat.QatLayers.calibrate(cg, List.of(md));
+        assertEquals(List.of(), io.github.sadam4j.qat.QatLayers.observerProblems(cg));
+        assertInstanceOf(org.deeplearning4j.nn.layers.FrozenLayer.class, cg.getLayer("da_fq_out"));
+        float[] state = cg.getLayer("da_fq_out").params().toFloatVector();
+        for (int i = 0; i < 5; i++) {
+            cg.fit(md);
+        }
+        assertArrayEquals(state, cg.getLayer("da_fq_out").params().toFloatVector(), 0f);
+        assertFalse(cg.params().isNaN().any());
+    }
+
+    @Test
+    void aVariableInputShapeNamesTheLibraryOption() {
+        // issue 16: the library's message told a library user to pass the CLI flag --input-shape
+        Random r = new Random(8);
+        INDArray[] w = new INDArray[8];
+        convBatchNorm(r, w);
+        Path variable = dir.resolve("variable.h5");
+        String conv = "{\"class_name\":\"Conv2D\",\"config\":{\"name\":\"conv\",\"filters\":3,\"kernel_size\":[3,3],"
+                + "\"strides\":[1,1],\"padding\":\"valid\",\"data_format\":\"channels_last\",\"dilation_rate\":[1,1],"
+                + "\"activation\":\"relu\",\"use_bias\":true," + INIT + ",\"batch_input_shape\":[null,null,null,2]}}";
+        String pool = "{\"class_name\":\"GlobalAveragePooling2D\",\"config\":{\"name\":\"pool\","
+                + "\"data_format\":\"channels_last\"}}";
+        new KerasFixtureWriter(sequential(conv, pool, dense("out", 2, "softmax", "")))
+                .training(trainingConfig("\"categorical_crossentropy\""))
+                .weights("conv", KerasFixtureWriter.kernelBias(w[0], w[1]))
+                .weights("out", KerasFixtureWriter.kernelBias(rand(r, 3, 2), w[7])).write(variable);
+        KerasImportException e = assertThrows(KerasImportException.class, () -> KerasImport.load(variable));
+        assertTrue(e.getMessage().contains("KerasImport.load(file, lossOverride, inputShape)")
+                && !e.getMessage().contains("--input-shape"), e.getMessage());
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.export.BitPacking;
 import io.github.sadam4j.qat.export.ExportManifest;
+import io.github.sadam4j.qat.export.NetworkQuantizers;
 import io.github.sadam4j.qat.export.QatExporter;
 import io.github.sadam4j.qat.export.QatModelLoader;
 import io.github.sadam4j.qat.transform.QatPolicy;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -143,7 +145,7 @@ class ExportTest {
         assertEquals(255, (int) a.qmax);
         assertTrue(a.scale[0] > 0 && a.zeroPoint[0] >= 0 && a.zeroPoint[0] <= 255);
         // readable descriptions (not object ids): format, bit widths, counts
-        assertEquals("ExportManifest{sadam4j-qat-export v1, MultiLayerNetwork FLOAT, " + m.layers.size() + " layers, "
+        assertEquals("ExportManifest{sadam4j-qat-export v" + ExportManifest.VERSION + ", MultiLayerNetwork FLOAT, " + m.layers.size() + " layers, "
                 + m.layers.stream().mapToInt(e -> e.params.size()).sum() + " tensors (4 quantized: 4-bit), 4 activation "
                 + "quantizers (8-bit)}", m.toString());
         assertEquals("LayerEntry{#" + conv.index + " " + conv.name + " (ConvolutionLayer): [b float32 [4], W 4-bit "
@@ -259,6 +261,74 @@ class ExportTest {
         assertThrows(IllegalStateException.class, () -> QatModelLoader.load(dir));
         Files.writeString(manifest, json.replace("sadam4j-qat-export", "other"), StandardCharsets.UTF_8);
         assertThrows(IllegalArgumentException.class, () -> QatModelLoader.load(dir));
+    }
+
+    @Test
+    void unreadableExportsSayWhyInTheMessage() throws IOException {
+        // issue 16: the reason was only in getCause()
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> QatModelLoader.load(empty));
+        assertTrue(e.getMessage().contains("no manifest.json") && e.getMessage().contains(empty.toString()),
+                e.getMessage());
+        assertTrue(e.getCause() instanceof java.nio.file.NoSuchFileException, "the cause is kept");
+
+        MultiLayerNetwork qat = QatTransform.apply(QatTransformTest.floatCnn(5),
+                QatPolicy.builder().weights(QuantSpec.weights(4)).activations(QuantSpec.activations(8)).build());
+        qat.fit(data(8, 2));
+        Path zip = tmp.resolve("whole.zip");
+        QatExporter.export(qat, zip);
+        byte[] bytes = Files.readAllBytes(zip);
+        Path truncated = tmp.resolve("truncated.zip");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        java.io.UncheckedIOException t = assertThrows(java.io.UncheckedIOException.class,
+                () -> QatModelLoader.load(truncated));
+        assertTrue(t.getMessage().contains("truncated") && t.getMessage().contains("zip"), t.getMessage());
+        assertTrue(t.getCause() instanceof java.util.zip.ZipException, "the cause is kept");
+        java.io.UncheckedIOException m = assertThrows(java.io.UncheckedIOException.class,
+                () -> QatModelLoader.readManifest(truncated));
+        assertTrue(m.getMessage().contains("truncated"), m.getMessage());
+    }
+
+    @Test
+    void networkQuantizersListWhatEveryExporterNeeds() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.FLOAT)
+                .updater(new org.nd4j.linalg.learning.config.Sgd(0.1)).list()
+                .layer(new FakeQuantLayer.Builder().name("in_fq").spec(QuantSpec.paper(4)).build())
+                .layer(QatLayers.quantizeWeights(new DenseLayer.Builder().name("dense").nOut(5).hasLayerNorm(true)
+                        .activation(new FakeQuantActivation(Activation.RELU, QuantSpec.builder().bits(5).asymmetric()
+                                .fixedRange(0, 4).build())).build(), QuantSpec.builder().bits(3)
+                        .fixedRange(-0.3, 0.3).ste(SteMode.CLIPPED).build()))
+                .layer(new FakeQuantLayer.Builder().name("hidden_fq").spec(QuantSpec.activations(8)).build())
+                .layer(QatLayers.quantizeWeights(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out")
+                        .nOut(3).activation(Activation.SOFTMAX).build(), QuantSpec.weights(4)))
+                .setInputType(InputType.feedForward(4)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        net.fit(new org.nd4j.linalg.dataset.DataSet(Nd4j.rand(DataType.FLOAT, 6, 4), Nd4j.eye(3).getRows(0, 1, 2, 0,
+                1, 2)));
+        List<NetworkQuantizers.Weight> weights = NetworkQuantizers.weights(net);
+        assertEquals(List.of("dense.W", "out.W"), weights.stream().map(w -> w.layerName() + "." + w.key()).toList(),
+                "the layer-norm gain is read without the weight-noise hook");
+        assertTrue(!WeightQuantizer.quantizes(net.getLayer(1).conf().getLayer(), "g")
+                && WeightQuantizer.quantizes(net.getLayer(1).conf().getLayer(), "W"));
+        NetworkQuantizers.Weight out = weights.get(1);
+        assertEquals(1, out.qparams().getAxis());
+        assertEquals(-7, out.qparams().qmin());
+        assertTrue(out.qparams().isDivide(), "per-channel min-max scale: x / s");
+        List<NetworkQuantizers.Activation> acts = NetworkQuantizers.activations(net);
+        assertEquals(List.of("in_fq/layer", "dense/activation", "hidden_fq/layer"),
+                acts.stream().map(a -> a.layerName() + "/" + a.location()).toList());
+        NetworkQuantizers.Activation paper = acts.get(0);
+        assertTrue(paper.isDynamic() && paper.staticQParams() == null);
+        assertEquals(7.0, ((PaperScale) paper.scaleRule()).getConstant(), 0.0);
+        NetworkQuantizers.Activation fixed = acts.get(1);
+        assertFalse(fixed.isDynamic());
+        assertArrayEquals(new float[]{4f}, fixed.staticQParams().getRangeMax(), 0f);
+        NetworkQuantizers.Activation observed = acts.get(2);
+        assertEquals(1f, observed.observedBatches(), 0f);
+        assertEquals(QatLayers.fakeQuantLayers(net).get(1).inferenceQParams().toString(),
+                observed.staticQParams().toString());
     }
 
     @Test

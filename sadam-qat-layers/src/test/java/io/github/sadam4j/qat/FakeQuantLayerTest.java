@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
-import io.github.sadam4j.qat.layers.ObserverCommit;
+import io.github.sadam4j.qat.layers.ObserverStateCommit;
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
+import io.github.sadam4j.qat.observer.TensorRanges;
 import io.github.sadam4j.updater.SAdam;
 import java.util.List;
 import java.util.Map;
@@ -171,7 +173,7 @@ class FakeQuantLayerTest {
         float[] max = {0f};
         for (int it = 0; it < 6; it++) {
             DataSet ds = batch(100 + it, 16, 1 + it);
-            float[][] r = Observers.update(RangeSource.MOVING_AVERAGE, 0.1, it > 0, min, max,
+            float[][] r = new MovingAverageObserver(0.1, 0).update(it > 0, min, max,
                     new float[]{ds.getFeatures().minNumber().floatValue()},
                     new float[]{ds.getFeatures().maxNumber().floatValue()});
             min = r[0];
@@ -294,7 +296,7 @@ class FakeQuantLayerTest {
         y.putScalar(1, 1, 1);
         y.putScalar(2, 0, 1);
         INDArray act = net.feedForwardToLayer(0, x, true).get(1);
-        float[][] mm = FakeQuantizer.minMax(act, 1, "t");
+        float[][] mm = TensorRanges.minMax(act, 1, "t");
         net.fit(new DataSet(x, y));
         assertArrayEquals(mm[0], net.getLayer(1).getParam("min").toFloatVector(), 0f);
         assertArrayEquals(mm[1], net.getLayer(1).getParam("max").toFloatVector(), 0f);
@@ -325,7 +327,7 @@ class FakeQuantLayerTest {
         float[] max = {0f};
         for (int it = 0; it < 5; it++) {
             DataSet ds = batch(300 + it, 16, 1 + 0.5 * it);
-            float[][] r = Observers.update(RangeSource.MOVING_AVERAGE, 0.2, it > 0, min, max,
+            float[][] r = new MovingAverageObserver(0.2, 0).update(it > 0, min, max,
                     new float[]{ds.getFeatures().minNumber().floatValue()},
                     new float[]{ds.getFeatures().maxNumber().floatValue()});
             min = r[0];
@@ -347,8 +349,27 @@ class FakeQuantLayerTest {
         // and carry no regularization but the commit of their new state (no weight decay)
         for (String key : List.of(FakeQuantParamInitializer.MIN, FakeQuantParamInitializer.MAX,
                 FakeQuantParamInitializer.COUNT)) {
-            assertEquals(ObserverCommit.AS_LIST, net.getLayer(0).getConfig().getRegularizationByParam(key), key);
+            assertEquals(ObserverStateCommit.AS_LIST, net.getLayer(0).getConfig().getRegularizationByParam(key), key);
         }
         assertNotEquals(0.0, net.calcRegularizationScore(true), "weights are decayed");
+    }
+
+    @Test
+    void calibratingWithNoDataIsAClearError() {
+        // issue 16: an empty iterator did nothing, observerProblems said [] and the next output threw
+        MultiLayerNetwork net = inputQuantNet(QuantSpec.activations(8), new org.nd4j.linalg.learning.config.Sgd(0.1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QatLayers.calibrate(net,
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.<DataSet>of(), 4)));
+        assertTrue(e.getMessage().contains("no calibration batch") && e.getMessage().contains("empty"), e.getMessage());
+        org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<DataSet> once =
+                new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(List.of(batch(1, 8, 1)), 8);
+        QatLayers.calibrate(net, once);
+        assertEquals(1f, net.getLayer(0).getParam("count").getFloat(0), 0f);
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(
+                new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
+                        .addLayer("fq", new FakeQuantLayer(QuantSpec.activations(8)), "in").setOutputs("fq")
+                        .setInputTypes(InputType.feedForward(2)).build());
+        g.init();
+        assertThrows(IllegalArgumentException.class, () -> QatLayers.calibrate(g, List.of()));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -130,7 +131,7 @@ class FakeQuantizerTest {
         }
         assertEquals(-8, QuantSpec.paper(4).qmin());
         assertEquals(7, QuantSpec.paper(4).qmax());
-        assertEquals(127.0, QuantSpec.paper(8).getPaperConstant(), 0.0);
+        assertEquals(127.0, ((PaperScale) QuantSpec.paper(8).getScaleRule()).getConstant(), 0.0);
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.paper(1));
     }
 
@@ -353,7 +354,7 @@ class FakeQuantizerTest {
         assertEquals(0, a.qmin());
         assertEquals(255, a.qmax());
         assertEquals(RangeSource.MOVING_AVERAGE, a.getRange());
-        assertEquals(0.01, a.getAveragingConstant(), 0.0);
+        assertEquals(0.01, ((MovingAverageObserver) a.getObserver()).getAveragingConstant(), 0.0);
         assertEquals(SteMode.CLIPPED, a.getSte());
         assertEquals(QuantSpec.paper(4), QuantSpec.paper(4).toBuilder().build());
     }

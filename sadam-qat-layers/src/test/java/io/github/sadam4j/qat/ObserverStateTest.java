@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
-import io.github.sadam4j.qat.layers.ObserverCommit;
+import io.github.sadam4j.qat.layers.ObserverStateCommit;
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.updater.SAdam;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +45,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
- * Issue 9: the observer state is committed by {@link ObserverCommit} in the update step, exactly as the former
+ * Issue 9: the observer state is committed by {@link ObserverStateCommit} in the update step, exactly as the former
  * {@code params -= pseudo-gradient} step did, and is never in the update vector; its count saturates; non-finite
  * batches and states.
  */
@@ -125,7 +126,7 @@ class ObserverStateTest {
             for (String key : List.of(FakeQuantParamInitializer.MIN, FakeQuantParamInitializer.MAX,
                     FakeQuantParamInitializer.COUNT)) {
                 List<Regularization> regs = l.getConfig().getRegularizationByParam(key);
-                assertEquals(List.of(new ObserverCommit()), regs, key);
+                assertEquals(List.of(new ObserverStateCommit()), regs, key);
                 assertEquals(Regularization.ApplyStep.POST_UPDATER, regs.get(0).applyStep());
                 assertEquals(0.0, regs.get(0).score(l.getParam(key), 0, 0));
                 assertFalse(l.updaterDivideByMinibatch(key), key);
@@ -163,7 +164,7 @@ class ObserverStateTest {
         for (int it = 0; it < 8; it++) {
             DataSet ds = batch(40 + it, 0.5 + it * 0.7);
             INDArray x = ds.getFeatures();
-            float[][] next = Observers.update(RangeSource.MOVING_AVERAGE, c, it > 0, new float[]{expected[0]},
+            float[][] next = new MovingAverageObserver(c, 0).update(it > 0, new float[]{expected[0]},
                     new float[]{expected[1]}, new float[]{x.minNumber().floatValue()},
                     new float[]{x.maxNumber().floatValue()});
             float[] before = expected;
@@ -262,30 +263,42 @@ class ObserverStateTest {
     // ------------------------------------------------------------------------------------------------ non-finite
 
     @Test
-    void aNonFiniteTrainingBatchIsNotObservedAndGivesANaNLoss() {
+    void aNonFiniteTrainingBatchIsNotObservedAndVetoesTheStep() {
+        // (issue 14: the refusal is an explicit StepVeto, read by a listener; the layer no longer outputs NaN as a
+        // signal: it passes the batch through unquantized. Without a handler it throws: StepVetoTest)
         for (QuantSpec spec : List.of(QuantSpec.activations(8), QuantSpec.paper(4))) {
             MultiLayerNetwork net = net(spec, new Sgd(0.1));
+            VetoRecorder handler = new VetoRecorder();
+            net.addListeners(handler);
             net.fit(batch(1, 1));
+            assertEquals(List.of(), handler.vetoes);
             for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY}) {
                 float[] before = state(net, 0);
                 float[] hidden = state(net, 2);
                 DataSet ds = batch(2, 1);
                 ds.getFeatures().putScalar(3, 2, bad);
                 INDArray out = net.feedForwardToLayer(0, ds.getFeatures(), true).get(1);
-                assertEquals(out.length(), FakeQuantLayerTest.countNaN(out), "all NaN: " + spec + " " + bad);
-                assertTrue(Double.isNaN(net.score(ds, true)), "the loss is NaN: " + spec + " " + bad);
-                net.fit(ds); // no exception
+                assertArrayEquals(ds.getFeatures().reshape(48).toFloatVector(), out.reshape(48).toFloatVector(),
+                        "passed through unquantized: " + spec + " " + bad);
+                handler.vetoes.clear();
+                net.fit(ds); // no exception: a handler is attached
+                assertEquals(1, handler.vetoes.stream().filter(v -> v.contains("'fq' ")).count(),
+                        "the input layer vetoed the step: " + handler.vetoes);
+                assertTrue(handler.vetoes.get(0).contains("NaN or infinite"), handler.vetoes.get(0));
                 assertArrayEquals(before, state(net, 0), "state unchanged: " + spec + " " + bad);
-                assertArrayEquals(hidden, state(net, 2), "its NaN output is not observed downstream either");
+                assertArrayEquals(hidden, state(net, 2), "its unquantized output is not observed downstream either");
                 assertEquals(List.of(), QatLayers.observerProblems(net));
             }
         }
         // the first batch of an observer that has seen no data
         MultiLayerNetwork fresh = net(QuantSpec.activations(8), new Sgd(0.1));
+        VetoRecorder handler = new VetoRecorder();
+        fresh.addListeners(handler);
         DataSet ds = batch(3, 1);
         ds.getFeatures().putScalar(0, 0, Float.NaN);
         fresh.fit(ds);
         assertArrayEquals(new float[3], state(fresh, 0));
+        assertFalse(handler.vetoes.isEmpty());
         // disabled fake quantization is the identity, even for such a batch (the observer still refuses it)
         QatLayers.setFakeQuantEnabled(fresh, false);
         INDArray out = fresh.feedForwardToLayer(0, ds.getFeatures(), true).get(1);
@@ -342,26 +355,26 @@ class ObserverStateTest {
 
     @Test
     void theCommitSurvivesJsonJavaSerialisationAndModelZips() throws Exception {
-        ObserverCommit commit = new ObserverCommit();
+        ObserverStateCommit commit = new ObserverStateCommit();
         String json = NeuralNetConfiguration.mapper().writeValueAsString(commit);
         Regularization back = NeuralNetConfiguration.mapper().readValue(json, Regularization.class);
         assertEquals(commit, back, json);
         assertEquals(commit.hashCode(), back.hashCode());
         assertEquals(commit, commit.clone());
         assertEquals(commit, javaRoundTrip(commit));
-        assertSame(ObserverCommit.class, javaRoundTrip(ObserverCommit.AS_LIST.get(0)).getClass());
+        assertSame(ObserverStateCommit.class, javaRoundTrip(ObserverStateCommit.AS_LIST.get(0)).getClass());
 
         MultiLayerNetwork net = net(QuantSpec.activations(8).toBuilder().freezeAfter(100).build(), new Sgd(0.1));
         for (int it = 0; it < 3; it++) {
             net.fit(batch(80 + it, 1 + it));
         }
         MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson());
-        assertEquals(ObserverCommit.AS_LIST, conf.getConf(0).getLayer().getRegularizationByParam("count"));
+        assertEquals(ObserverStateCommit.AS_LIST, conf.getConf(0).getLayer().getRegularizationByParam("count"));
         File f = tmp.resolve("observers.zip").toFile();
         ModelSerializer.writeModel(net, f, true);
         MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
         assertEquals(3f, restored.getLayer(0).getParam("count").getFloat(0), 0f);
-        assertEquals(ObserverCommit.AS_LIST, restored.getLayer(0).getConfig().getRegularizationByParam("min"));
+        assertEquals(ObserverStateCommit.AS_LIST, restored.getLayer(0).getConfig().getRegularizationByParam("min"));
         for (int it = 0; it < 2; it++) {
             DataSet ds = batch(90 + it, 2);
             net.fit(ds);

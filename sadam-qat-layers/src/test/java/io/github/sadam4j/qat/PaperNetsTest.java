@@ -62,7 +62,7 @@ class PaperNetsTest {
 
         MultiLayerConfiguration two = PaperNets.fashionMnist(2, new Adam(0.005), 0, 42);
         assertEquals(-2, ((FakeQuantLayer) two.getConf(0).getLayer()).getSpec().qmin());
-        assertEquals(1.5, ((FakeQuantLayer) two.getConf(0).getLayer()).getSpec().getPaperConstant(), 0.0);
+        assertEquals(1.5, ((PaperScale) ((FakeQuantLayer) two.getConf(0).getLayer()).getSpec().getScaleRule()).getConstant(), 0.0);
         assertThrows(IllegalArgumentException.class, () -> PaperNets.fashionMnist(1, new Adam(), 0, 1));
         assertThrows(IllegalArgumentException.class, () -> PaperNets.fashionMnist(4, new Adam(), -1, 1));
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
 import java.util.List;
@@ -197,8 +198,8 @@ class QatTransformTest {
                 "observer state carried over");
         tuned.fit(ds);
         // and updated from there (EMA from the carried range, not restarted from this batch's range)
-        float[][] expected = Observers.update(RangeSource.MOVING_AVERAGE,
-                QuantSpec.activations(8).getAveragingConstant(), true, new float[]{carried[0]}, new float[]{carried[1]},
+        float[][] expected = ((MovingAverageObserver) QuantSpec.activations(8).getObserver()).update(true,
+                new float[]{carried[0]}, new float[]{carried[1]},
                 new float[]{ds.getFeatures().minNumber().floatValue()},
                 new float[]{ds.getFeatures().maxNumber().floatValue()});
         assertEquals(expected[0][0], tuned.getLayer(0).getParam("min").getFloat(0), 1e-6f);

@@ -18,9 +18,9 @@ final class RefQuant {
             float s = Math.max(Math.max(Math.abs(lo), Math.abs(hi)), eps);
             return new float[]{s, 1f / s, 0};
         }
-        if (spec.isPaperScale()) {
+        if (spec.getScaleRule() instanceof PaperScale paper) {
             float a = Math.max(Math.abs(lo), Math.abs(hi));
-            float inv = (float) spec.getPaperConstant() / (a + 1e-5f);
+            float inv = (float) paper.getConstant() / (a + 1e-5f);
             return new float[]{1f / inv, inv, 0};
         }
         float neg = Math.min(lo, 0f);

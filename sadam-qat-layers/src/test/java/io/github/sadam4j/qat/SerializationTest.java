@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.sadam4j.qat.observer.MinMaxObserver;
+import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
 import java.io.File;
@@ -65,8 +67,8 @@ class SerializationTest {
         assertEquals(conf, back);
         assertEquals(json, back.toJson());
         FakeQuantLayer pc = (FakeQuantLayer) back.getConf(3).getLayer();
-        assertEquals(50, pc.getSpec().getFreezeAfter());
-        assertEquals(0.05, pc.getSpec().getAveragingConstant(), 0.0);
+        assertEquals(50, ((MinMaxObserver) pc.getSpec().getObserver()).getFreezeAfter());
+        assertEquals(0.05, ((MovingAverageObserver) pc.getSpec().getObserver()).getAveragingConstant(), 0.0);
         assertEquals(4, pc.getChannels());
         assertEquals(1, pc.getResolvedAxis());
 

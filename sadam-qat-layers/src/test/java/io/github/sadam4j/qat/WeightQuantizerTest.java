@@ -11,6 +11,7 @@ import io.github.sadam4j.qat.layers.ClippedWeightGradient;
 import io.github.sadam4j.qat.layers.QatConvolution1DLayer;
 import io.github.sadam4j.qat.layers.QatEmbeddingLayer;
 import io.github.sadam4j.qat.layers.QatEmbeddingSequenceLayer;
+import io.github.sadam4j.qat.observer.FixedRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -265,7 +266,7 @@ class WeightQuantizerTest {
                 }
                 qat.fit(new DataSet(c.features(), c.labels()));
                 assertTrue(((org.deeplearning4j.nn.conf.layers.BaseLayer) lc0).getRegularization()
-                        .get(0) instanceof ClippedWeightGradient, "installed at the first training pass");
+                        .get(0) instanceof ClippedWeightGradient, "installed with the quantizer");
                 long n = c.features().size(0);
                 int masked = 0;
                 int passed = 0;
@@ -327,7 +328,7 @@ class WeightQuantizerTest {
         assertEquals(conf, back);
         WeightQuantizer wq = (WeightQuantizer) ((DenseLayer) back.getConf(0).getLayer()).getWeightNoise();
         assertEquals(spec, wq.getSpec());
-        assertEquals(-0.5, wq.getSpec().getFixedMin(), 0.0);
+        assertEquals(-0.5, ((FixedRange) wq.getSpec().getObserver()).getMin(), 0.0);
         assertInstanceOf(QatEmbeddingLayer.class, back.getConf(1).getLayer());
         assertEquals(back.toJson(), json);
     }

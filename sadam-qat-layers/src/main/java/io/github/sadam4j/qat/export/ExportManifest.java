@@ -1,5 +1,6 @@
 package io.github.sadam4j.qat.export;
 
+import io.github.sadam4j.qat.QParams;
 import io.github.sadam4j.qat.QuantSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +18,11 @@ import org.nd4j.shade.jackson.annotation.JsonInclude;
 public final class ExportManifest {
     /** Format name written to {@link #format}. */
     public static final String FORMAT = "sadam4j-qat-export";
-    /** Format version written to {@link #version}. */
-    public static final int VERSION = 1;
+    /**
+     * Format version written to {@link #version}: 2 (version 1 wrote the {@code QuantSpec}s with their earlier flat
+     * fields; both are read).
+     */
+    public static final int VERSION = 2;
 
     /** Always {@value #FORMAT}. */
     public String format = FORMAT;
@@ -85,9 +89,46 @@ public final class ExportManifest {
         }
     }
 
-    /** One parameter tensor: integer codes with their scales, or plain floats. */
+    /**
+     * The quantization parameters of a quantized tensor (a weight) or of a static activation quantizer: the grid, the
+     * channel axis, the float32 scales and zero points, and the range they were computed from.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static final class TensorEntry {
+    public abstract static class Quantization {
+        /** Smallest grid integer. */
+        public Integer qmin;
+        /** Largest grid integer. */
+        public Integer qmax;
+        /** Channel axis (of the weight's shape, of the activation), -1 for per tensor. */
+        public Integer axis;
+        /** Float32 scales, one per channel (or one). */
+        public float[] scale;
+        /** Zero points, one per channel (or one). */
+        public int[] zeroPoint;
+        /** The range the scales were computed from (observed, fixed, or the weights'), lower ends. */
+        public float[] rangeMin;
+        /** Its upper ends. */
+        public float[] rangeMax;
+
+        /**
+         * Records quantization parameters.
+         *
+         * @param qp the parameters
+         */
+        public void setQParams(QParams qp) {
+            qmin = qp.qmin();
+            qmax = qp.qmax();
+            axis = qp.getAxis();
+            scale = qp.getScale();
+            zeroPoint = qp.getZeroPoint();
+            rangeMin = qp.getRangeMin();
+            rangeMax = qp.getRangeMax();
+        }
+    }
+
+    /** One parameter tensor: integer codes with their scales ({@link Quantization}), or plain floats. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class TensorEntry extends Quantization {
         /** {@value QatExporter#QUANTIZED}: integer codes; {@value QatExporter#FLOAT}: float values. */
         public String kind;
         /** The DL4J parameter key ({@code W}, {@code b}, {@code RW}, {@code min}, ...). */
@@ -102,20 +143,6 @@ public final class ExportManifest {
         public QuantSpec spec;
         /** Quantized: bit width. */
         public Integer bits;
-        /** Quantized: smallest grid integer. */
-        public Integer qmin;
-        /** Quantized: largest grid integer. */
-        public Integer qmax;
-        /** Quantized: channel axis of the shape, -1 for per tensor. */
-        public Integer axis;
-        /** Quantized: float32 scales, one per channel (or one). */
-        public float[] scale;
-        /** Quantized: zero points, one per channel (or one). */
-        public int[] zeroPoint;
-        /** Quantized: the range the scales were computed from (lower ends). */
-        public float[] rangeMin;
-        /** Quantized: the range the scales were computed from (upper ends). */
-        public float[] rangeMax;
 
         /** @return e.g. {@code TensorEntry{W 4-bit int4 [4, 8] axis 1, file W.bin}} */
         @Override
@@ -132,7 +159,7 @@ public final class ExportManifest {
 
     /** An activation quantizer and the integer parameters it applies at inference. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static final class ActivationQuantizerEntry {
+    public static final class ActivationQuantizerEntry extends Quantization {
         /** The layer (vertex) name. */
         public String layer;
         /** {@code layer} for a FakeQuantLayer, {@code activation} for a FakeQuantActivation of that layer. */
@@ -146,22 +173,8 @@ public final class ExportManifest {
          * quantization): no static scale is stored.
          */
         public boolean dynamic;
-        /** Static: channel axis of the activation, -1 for per tensor. */
-        public Integer axis;
-        /** Static: smallest grid integer. */
-        public Integer qmin;
-        /** Static: largest grid integer. */
-        public Integer qmax;
-        /** Static: observed (or fixed) range, lower ends. */
-        public float[] rangeMin;
-        /** Static: observed (or fixed) range, upper ends. */
-        public float[] rangeMax;
         /** Static: the observer's count (stateful observers): batches seen, saturated at max(1, freezeAfter). */
         public Float observedBatches;
-        /** Static: float32 scales. */
-        public float[] scale;
-        /** Static: zero points. */
-        public int[] zeroPoint;
 
         /** @return e.g. {@code ActivationQuantizerEntry{dense_fq_out (layer) 8-bit, static, range [0.0, 2.5]}} */
         @Override

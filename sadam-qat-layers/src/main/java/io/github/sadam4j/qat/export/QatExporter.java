@@ -1,30 +1,23 @@
 package io.github.sadam4j.qat.export;
 
-import io.github.sadam4j.qat.FakeQuantActivation;
-import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.FakeQuantizer;
 import io.github.sadam4j.qat.QParams;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantSpec;
-import io.github.sadam4j.qat.RangeSource;
-import io.github.sadam4j.qat.WeightQuantizer;
-import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.params.DefaultParamInitializer;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -38,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * the activation quantizers' ranges and integer parameters, and the QAT configuration. {@link QatModelLoader} rebuilds
  * the dequantized network from it; its inference output equals the QAT network's, bit for bit.
  *
- * <h2>Format (version 1)</h2>
+ * <h2>Format (version 2)</h2>
  * A directory, or a zip file with the same entries (when the target path ends in {@code .zip}):
  * <pre>
  *   manifest.json                  {@link ExportManifest}: model type, data type, every tensor and quantizer
@@ -50,13 +43,16 @@ import org.slf4j.LoggerFactory;
  * (e.g. dense {@code W [nIn, nOut]}, convolution {@code W [nOut, nIn, kH, kW]}). A quantized tensor's values are
  * {@code x = (q - zeroPoint[c]) * scale[c]} with {@code c} the index along {@code axis} (or 0 per tensor), computed in
  * float32 (float64 for DOUBLE networks) with the float32 scale. Scales and zero points sit in the manifest next to the
- * tensor, together with the grid ({@code qmin}, {@code qmax}), the bit width and the full {@link QuantSpec}.
- * Activation quantizers are listed with their static range, scale and zero point, or as {@code dynamic} for ranges
- * taken from each batch ({@link RangeSource#CURRENT}).
+ * tensor, together with the grid ({@code qmin}, {@code qmax}), the bit width and the full {@link QuantSpec} (its
+ * {@code observer} and {@code scaleRule} by type name; version 1 wrote the spec's earlier flat fields, and the loader
+ * reads both). Activation quantizers are listed with their static range, scale and zero point, or as {@code dynamic}
+ * for ranges taken from each batch (CURRENT, MEAN_ABS: the spec's scale rule computes them at run time). What is
+ * exported comes from {@link NetworkQuantizers}, which other exporters read too.
  *
- * <p>Biases stay float (their integer form depends on the input scale of a given integer runtime). Weights of layers
- * wrapped in Bidirectional / LastTimeStep / frozen wrappers are exported as floats with their quantizer kept in the
- * configuration (logged), so the loaded network still computes exactly what the QAT network computes.
+ * <p>Biases stay float (their integer form depends on the input scale of a given integer runtime). Layers inside
+ * frozen wrappers are exported as the layers they wrap. Weights of layers wrapped in Bidirectional / LastTimeStep are
+ * exported as floats with their quantizer kept in the configuration (logged), so the loaded network still computes
+ * exactly what the QAT network computes.
  */
 public final class QatExporter {
     /** Tensor kind: packed integer codes. */
@@ -107,12 +103,18 @@ public final class QatExporter {
             throw new IllegalArgumentException("export supports FLOAT and DOUBLE networks, got " + dataType);
         }
         m.dataType = dataType.name();
+        Map<Integer, List<NetworkQuantizers.Activation>> activations = NetworkQuantizers.activations(model).stream()
+                .collect(Collectors.groupingBy(NetworkQuantizers.Activation::layerIndex));
+        Map<Integer, Map<String, NetworkQuantizers.Weight>> weights = new HashMap<>();
+        for (NetworkQuantizers.Weight w : NetworkQuantizers.weights(model)) {
+            weights.computeIfAbsent(w.layerIndex(), k -> new HashMap<>()).put(w.key(), w);
+        }
         try (ExportStore store = ExportStore.forWriting(target)) {
             store.write(m.configuration, configuration.getBytes(StandardCharsets.UTF_8));
             for (int i = 0; i < layers.length; i++) {
                 Layer l = layers[i];
                 String name = l.conf().getLayer().getLayerName();
-                exportActivationQuantizers(m, l, name);
+                activations.getOrDefault(i, List.of()).forEach(a -> m.activationQuantizers.add(entry(a)));
                 Map<String, INDArray> params = l.paramTable();
                 if (params.isEmpty()) {
                     continue;
@@ -121,7 +123,7 @@ public final class QatExporter {
                 le.name = name;
                 le.index = i;
                 le.type = l.conf().getLayer().getClass().getSimpleName();
-                WeightQuantizer wq = weightQuantizer(l);
+                Map<String, NetworkQuantizers.Weight> quantized = weights.getOrDefault(i, Map.of());
                 for (Map.Entry<String, INDArray> e : params.entrySet()) {
                     String key = e.getKey();
                     INDArray p = e.getValue();
@@ -129,19 +131,14 @@ public final class QatExporter {
                     te.key = key;
                     te.shape = p.shape();
                     String base = "tensors/" + i + "_" + sanitize(name) + "." + sanitize(key);
-                    if (wq != null && quantizesParam(l, key)) {
-                        QParams qp = wq.qparams(l, key, p, "export of " + name + "." + key);
+                    NetworkQuantizers.Weight w = quantized.get(key);
+                    if (w != null) {
+                        QParams qp = w.qparams();
                         int[] q = FakeQuantizer.quantize(p, qp);
                         te.kind = QUANTIZED;
-                        te.spec = wq.getSpec();
-                        te.bits = wq.getSpec().getBits();
-                        te.qmin = qp.qmin();
-                        te.qmax = qp.qmax();
-                        te.axis = qp.getAxis();
-                        te.scale = qp.getScale();
-                        te.zeroPoint = qp.getZeroPoint();
-                        te.rangeMin = qp.getRangeMin();
-                        te.rangeMax = qp.getRangeMax();
+                        te.spec = w.spec();
+                        te.bits = w.spec().getBits();
+                        te.setQParams(qp);
                         te.dtype = BitPacking.storageName(te.bits, qp.qmin() < 0);
                         te.file = base + ".q";
                         store.write(te.file, BitPacking.pack(q, te.bits, qp.qmin() < 0));
@@ -154,7 +151,7 @@ public final class QatExporter {
                     le.params.add(te);
                 }
                 m.layers.add(le);
-                if (wq == null && hasWrappedQuantizer(l)) {
+                if (quantized.isEmpty() && QatLayers.weightQuantizerOf(l.conf().getLayer()) != null) {
                     LOG.warn("layer {} ({}): weights of wrapped layers are exported as floats; the loaded network "
                             + "keeps their weight quantizer", name, le.type);
                 }
@@ -168,72 +165,22 @@ public final class QatExporter {
         return m;
     }
 
-    /** The weight quantizer whose weights are exported as integers: a top-level BaseLayer's. */
-    static WeightQuantizer weightQuantizer(Layer l) {
-        return l.conf().getLayer() instanceof BaseLayer b && b.getWeightNoise() instanceof WeightQuantizer wq ? wq : null;
-    }
-
-    /** True for the parameters the layer's forward pass reads through the weight quantizer. */
-    static boolean quantizesParam(Layer l, String key) {
-        org.deeplearning4j.nn.conf.layers.Layer lc = l.conf().getLayer();
-        if (!lc.initializer().isWeightParam(lc, key)) {
-            return false;
-        }
-        // a dense layer's layer-norm gain is a "weight" to DL4J but is read without the weight-noise hook
-        return !(lc instanceof DenseLayer && DefaultParamInitializer.GAIN_KEY.equals(key));
-    }
-
-    private static boolean hasWrappedQuantizer(Layer l) {
-        return QatLayers.weightQuantizerOf(l.conf().getLayer()) != null;
-    }
-
-    private static void exportActivationQuantizers(ExportManifest m, Layer l, String name) {
-        org.deeplearning4j.nn.conf.layers.Layer lc = l.conf().getLayer();
-        if (l instanceof FakeQuantLayerImpl f) {
-            FakeQuantLayer c = (FakeQuantLayer) lc;
-            ExportManifest.ActivationQuantizerEntry a = new ExportManifest.ActivationQuantizerEntry();
-            a.layer = name;
-            a.location = "layer";
-            a.spec = c.getSpec();
-            a.enabled = c.isFakeQuantEnabled();
-            if (c.getSpec().getRange().isStateful()) {
-                a.observedBatches = l.getParam("count").getFloat(0);
-            }
-            QParams qp = a.enabled ? f.inferenceQParams() : null;
-            fill(a, qp, c.getSpec());
-            m.activationQuantizers.add(a);
-        }
-        IActivation act = lc instanceof BaseLayer b ? b.getActivationFn()
-                : lc instanceof ActivationLayer al ? al.getActivationFn() : null;
-        if (act instanceof FakeQuantActivation fa) {
-            ExportManifest.ActivationQuantizerEntry a = new ExportManifest.ActivationQuantizerEntry();
-            a.layer = name;
-            a.location = "activation";
-            a.spec = fa.getSpec();
-            QParams qp = null;
-            if (fa.getSpec().getRange() == RangeSource.FIXED) {
-                qp = FakeQuantizer.qparams(fa.getSpec(), new float[]{(float) fa.getSpec().getFixedMin()},
-                        new float[]{(float) fa.getSpec().getFixedMax()}, -1, name);
-            }
-            fill(a, qp, fa.getSpec());
-            m.activationQuantizers.add(a);
-        }
-    }
-
-    private static void fill(ExportManifest.ActivationQuantizerEntry a, QParams qp, QuantSpec spec) {
-        a.dynamic = a.enabled && qp == null;
+    private static ExportManifest.ActivationQuantizerEntry entry(NetworkQuantizers.Activation q) {
+        ExportManifest.ActivationQuantizerEntry a = new ExportManifest.ActivationQuantizerEntry();
+        a.layer = q.layerName();
+        a.location = q.location();
+        a.spec = q.spec();
+        a.enabled = q.enabled();
+        a.observedBatches = q.observedBatches();
+        a.dynamic = q.isDynamic();
+        QParams qp = q.staticQParams();
         if (qp != null) {
-            a.axis = qp.getAxis();
-            a.qmin = qp.qmin();
-            a.qmax = qp.qmax();
-            a.rangeMin = qp.getRangeMin();
-            a.rangeMax = qp.getRangeMax();
-            a.scale = qp.getScale();
-            a.zeroPoint = qp.getZeroPoint();
+            a.setQParams(qp);
         } else if (a.enabled) {
-            a.qmin = spec.qmin();
-            a.qmax = spec.qmax();
+            a.qmin = q.spec().qmin();
+            a.qmax = q.spec().qmax();
         }
+        return a;
     }
 
     private static byte[] floats(INDArray p, DataType dt) {

@@ -56,7 +56,8 @@ public final class QatModelLoader {
         try (ExportStore store = ExportStore.forReading(source)) {
             return readManifest(store);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read the manifest of " + source, e);
+            throw new UncheckedIOException("could not read the manifest of the QAT export " + source + ": "
+                    + reason(e), e);
         }
     }
 
@@ -66,9 +67,9 @@ public final class QatModelLoader {
             throw new IllegalArgumentException("not a QAT export: format '" + m.format + "', expected '"
                     + ExportManifest.FORMAT + "'");
         }
-        if (m.version != ExportManifest.VERSION) {
+        if (m.version < 1 || m.version > ExportManifest.VERSION) {
             throw new IllegalArgumentException("unsupported export format version " + m.version + " (this loader reads "
-                    + ExportManifest.VERSION + ")");
+                    + "1 to " + ExportManifest.VERSION + ")");
         }
         return m;
     }
@@ -133,8 +134,27 @@ public final class QatModelLoader {
             LOG.info("loaded the dequantized {} from {}", m.modelType, source);
             return model;
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read the QAT export " + source, e);
+            throw new UncheckedIOException("could not read the QAT export " + source + ": " + reason(e), e);
         }
+    }
+
+    /** What went wrong reading an export, in words (the exception stays the cause). */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() != null && n.getFile().endsWith("manifest.json")
+                    ? "it has no manifest.json (not a QAT export, or an incomplete one)"
+                    : "a file is missing: " + n.getFile();
+        }
+        if (e instanceof java.util.zip.ZipException) {
+            return "not a readable zip file (" + e.getMessage() + "): the file is truncated or not a QAT export";
+        }
+        if (e instanceof java.io.EOFException) {
+            return "a file ends early (" + e.getMessage() + "): the export is truncated";
+        }
+        if (e instanceof org.nd4j.shade.jackson.core.JsonProcessingException j) {
+            return "its manifest is not valid JSON of a QAT export: " + j.getOriginalMessage();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     /**
@@ -232,17 +252,18 @@ public final class QatModelLoader {
     }
 
     private static void checkActivationQuantizers(Model model, ExportManifest m) {
-        Layer[] layers = model instanceof MultiLayerNetwork n ? n.getLayers() : ((ComputationGraph) model).getLayers();
+        Layer[] layers = io.github.sadam4j.qat.QatLayers.layersOf(model);
         Map<String, ExportManifest.ActivationQuantizerEntry> entries = new HashMap<>();
         for (ExportManifest.ActivationQuantizerEntry a : m.activationQuantizers) {
             if ("layer".equals(a.location)) {
                 entries.put(a.layer, a);
             }
         }
-        for (Layer l : layers) {
-            if (!(l instanceof FakeQuantLayerImpl f)) {
+        for (Layer layer : layers) {
+            if (!(io.github.sadam4j.qat.QatLayers.unwrapFrozen(layer) instanceof FakeQuantLayerImpl f)) {
                 continue;
             }
+            Layer l = f;
             String name = l.conf().getLayer().getLayerName();
             ExportManifest.ActivationQuantizerEntry a = entries.get(name);
             if (a == null) {

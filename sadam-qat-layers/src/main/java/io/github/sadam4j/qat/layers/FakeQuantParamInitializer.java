@@ -14,7 +14,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Parameters of a {@link FakeQuantLayer} with a stateful observer: {@code min} and {@code max} (C entries each,
  * C = 1 per tensor or the channel count), then {@code count} (1 entry), all 1-D views of the network's flat parameter
- * vector, initialised to 0. A stateless {@code FakeQuantLayer} has no parameters.
+ * vector, initialised to 0 (the layout of {@link io.github.sadam4j.qat.observer.ObserverState}). A stateless
+ * {@code FakeQuantLayer} has no parameters.
  */
 public final class FakeQuantParamInitializer implements ParamInitializer {
     /** Observer state: lower end of the range. */
@@ -57,12 +58,12 @@ public final class FakeQuantParamInitializer implements ParamInitializer {
     @Override
     public long numParams(Layer layer) {
         FakeQuantLayer f = fq(layer);
-        return f.getSpec().getRange().isStateful() ? 2L * f.stateSize() + 1 : 0;
+        return f.getSpec().getObserver().stateSize(f.rangeSize());
     }
 
     @Override
     public List<String> paramKeys(Layer layer) {
-        return fq(layer).getSpec().getRange().isStateful() ? List.of(MIN, MAX, COUNT) : Collections.emptyList();
+        return fq(layer).getSpec().getObserver().isStateful() ? List.of(MIN, MAX, COUNT) : Collections.emptyList();
     }
 
     @Override
@@ -105,11 +106,11 @@ public final class FakeQuantParamInitializer implements ParamInitializer {
     private Map<String, INDArray> split(NeuralNetConfiguration conf, INDArray flat) {
         Map<String, INDArray> out = Collections.synchronizedMap(new LinkedHashMap<>());
         FakeQuantLayer f = fq(conf.getLayer());
-        if (!f.getSpec().getRange().isStateful()) {
+        if (!f.getSpec().getObserver().isStateful()) {
             return out;
         }
-        long c = f.stateSize();
-        long expected = 2 * c + 1;
+        long c = f.rangeSize();
+        long expected = f.getSpec().getObserver().stateSize((int) c);
         if (flat == null || flat.length() != expected) {
             throw new IllegalStateException("FakeQuantLayer " + f.getLayerName() + ": expected " + expected
                     + " parameters, got " + (flat == null ? "none" : flat.length()));

@@ -1,6 +1,7 @@
 package io.github.sadam4j.qat.presets;
 
 import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantSpec;
 import io.github.sadam4j.qat.WeightQuantizer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -105,7 +106,10 @@ public final class PaperNets {
         list.layer(quantized(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("dense")
                 .nOut(FASHION_MNIST_CLASSES).activation(Activation.SOFTMAX).dropOut(new Dropout(1.0 - DROPOUT))
                 .weightInit(pytorchUniform(800)), spec).build());
-        return list.setInputType(InputType.convolutional(FASHION_MNIST_SIDE, FASHION_MNIST_SIDE, 1)).build();
+        MultiLayerConfiguration conf = list.setInputType(InputType.convolutional(FASHION_MNIST_SIDE,
+                FASHION_MNIST_SIDE, 1)).build();
+        QatLayers.verify(conf); // the clipped STE's hook, for a clipped spec
+        return conf;
     }
 
     /**

@@ -44,6 +44,10 @@ public final class QatPolicy {
         OUTPUTS
     }
 
+    /** Who needs a stateless spec, for {@link QuantSpec#requireStateless}. */
+    private static final String WEIGHT_SPECS = "weight specs (weights are quantized by a WeightQuantizer, which keeps "
+            + "no state)";
+
     private final QuantSpec weights;
     private final Map<Class<? extends Layer>, QuantSpec> weightsByType;
     private final QuantSpec activations;
@@ -188,11 +192,7 @@ public final class QatPolicy {
          * @return this
          */
         public Builder weights(QuantSpec spec) {
-            if (spec != null && spec.getRange().isStateful()) {
-                throw new IllegalArgumentException("weight specs need a stateless range (CURRENT, FIXED, MEAN_ABS), got "
-                        + spec.getRange());
-            }
-            this.weights = spec;
+            this.weights = spec == null ? null : spec.requireStateless(WEIGHT_SPECS);
             return this;
         }
 
@@ -205,10 +205,7 @@ public final class QatPolicy {
             if (type == null) {
                 throw new IllegalArgumentException("type must not be null");
             }
-            if (spec != null && spec.getRange().isStateful()) {
-                throw new IllegalArgumentException("weight specs need a stateless range, got " + spec.getRange());
-            }
-            weightsByType.put(type, spec);
+            weightsByType.put(type, spec == null ? null : spec.requireStateless(WEIGHT_SPECS));
             return this;
         }
 

@@ -1,4 +1,4 @@
-package io.github.sadam4j.qat.layers;
+package io.github.sadam4j.qat.observer;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -6,9 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The observer state of a {@link io.github.sadam4j.qat.FakeQuantLayer}, {@code min[]}, {@code max[]} and
- * {@code count}, as float32 values read from (and written to) its flat parameters, and the one place that says how
- * the count is read and advanced.
+ * The state of a stateful observer ({@link MinMaxObserver}), {@code min[]}, {@code max[]} and {@code count}, as
+ * float32 values read from (and written to) a {@link io.github.sadam4j.qat.FakeQuantLayer}'s flat parameters
+ * ({@code [min..., max..., count]}), and the one place that says how the count is read and advanced. Immutable.
  *
  * <p>The count is the number of observed batches, saturated at {@code cap = max(1, freezeAfter)}: with
  * {@code freezeAfter = 0} it only says whether the observer has seen data (0 or 1), with {@code freezeAfter = n} it
@@ -22,75 +22,106 @@ import org.nd4j.linalg.factory.Nd4j;
  * fraction above the cap (no average of valid states gives that). A count strictly between 0 and 1 is the average of
  * observers that had and had not seen data, or a corrupted state: its range is not a range of the data.
  */
-final class ObserverState {
-    final float[] min;
-    final float[] max;
-    final float count;
+public final class ObserverState {
+    private final float[] min;
+    private final float[] max;
+    private final float count;
 
-    ObserverState(float[] min, float[] max, float count) {
-        this.min = min;
-        this.max = max;
+    /**
+     * @param min   lower ends, one per channel
+     * @param max   upper ends, one per channel
+     * @param count observed batches (saturated)
+     */
+    public ObserverState(float[] min, float[] max, float count) {
+        if (min.length != max.length) {
+            throw new IllegalArgumentException("observer state: " + min.length + " lower and " + max.length
+                    + " upper ends");
+        }
+        this.min = min.clone();
+        this.max = max.clone();
         this.count = count;
     }
 
-    /** Reads {@code {min[C], max[C], count}} from the flat parameters (2C + 1 values) in one transfer. */
-    static ObserverState read(INDArray flat) {
+    /**
+     * Reads {@code {min[C], max[C], count}} from flat parameters (2C + 1 values) in one transfer.
+     *
+     * @param flat the parameters
+     * @return the state
+     */
+    public static ObserverState read(INDArray flat) {
         float[] all = flat.dataType() == DataType.FLOAT ? flat.toFloatVector()
                 : flat.castTo(DataType.FLOAT).toFloatVector();
         int c = (all.length - 1) / 2;
         return new ObserverState(Arrays.copyOfRange(all, 0, c), Arrays.copyOfRange(all, c, 2 * c), all[2 * c]);
     }
 
-    /** Writes this state into the flat parameters. */
-    void writeTo(INDArray flat) {
-        flat.assign(asArray(flatValues(min, max, count), flat));
+    /**
+     * Writes this state into flat parameters.
+     *
+     * @param flat the parameters (2C + 1 values)
+     */
+    public void writeTo(INDArray flat) {
+        flat.assign(asArray(values(min, max, count), flat));
     }
 
     /**
      * Writes {@code this - next} (the observer's "gradient": DL4J's step {@code params -= gradient}, done by
-     * {@link ObserverCommit}, turns this state into {@code next}) into the flat gradient.
+     * {@link io.github.sadam4j.qat.layers.ObserverStateCommit}, turns this state into {@code next}) into a flat
+     * gradient.
+     *
+     * @param next         the state after the batch
+     * @param flatGradient the gradient view (2C + 1 values)
      */
-    void writeDeltaTo(ObserverState next, INDArray flatGradient) {
-        flatGradient.assign(asArray(flatValues(diff(min, next.min), diff(max, next.max), count - next.count),
+    public void writeDeltaTo(ObserverState next, INDArray flatGradient) {
+        flatGradient.assign(asArray(values(diff(min, next.min), diff(max, next.max), count - next.count),
                 flatGradient));
     }
 
+    /** @return a copy of the lower ends */
+    public float[] min() {
+        return min.clone();
+    }
+
+    /** @return a copy of the upper ends */
+    public float[] max() {
+        return max.clone();
+    }
+
+    /** @return the count of observed batches (saturated) */
+    public float count() {
+        return count;
+    }
+
+    /** @return the state as flat values {@code [min..., max..., count]} */
+    public float[] values() {
+        return values(min, max, count);
+    }
+
     /** @return true once the observer has seen data ({@code count >= 1}) */
-    boolean hasData() {
+    public boolean hasData() {
         return count >= 1f;
     }
 
-    /**
-     * @param freezeAfter the spec's freezeAfter (0 = never)
-     * @return true if the observer no longer observes
-     */
-    boolean isFrozen(int freezeAfter) {
-        return freezeAfter > 0 && count >= freezeAfter;
+    /** @return true if every range end is finite (an observed range may overflow to an infinity) */
+    public boolean isFiniteRange() {
+        return TensorRanges.isFinite(new float[][]{min, max});
     }
 
     /**
-     * @param freezeAfter the spec's freezeAfter (0 = never)
-     * @return the largest count stored: {@code max(1, freezeAfter)}
-     */
-    static float cap(int freezeAfter) {
-        return Math.max(1, freezeAfter);
-    }
-
-    /**
-     * @param newMin      the range after observing one more batch
-     * @param newMax      its upper end
-     * @param freezeAfter the spec's freezeAfter
+     * @param newMin the range after observing one more batch
+     * @param newMax its upper end
+     * @param cap    the largest count, {@code max(1, freezeAfter)}
      * @return the state after observing that batch: the count is {@code min(cap, floor(count) + 1)}
      */
-    ObserverState next(float[] newMin, float[] newMax, int freezeAfter) {
-        return new ObserverState(newMin, newMax, Math.min(cap(freezeAfter), (float) Math.floor(count) + 1f));
+    ObserverState next(float[] newMin, float[] newMax, float cap) {
+        return new ObserverState(newMin, newMax, Math.min(cap, (float) Math.floor(count) + 1f));
     }
 
     /**
-     * @param freezeAfter the spec's freezeAfter
+     * @param cap the largest count, {@code max(1, freezeAfter)}
      * @return null if the state is valid, else what is wrong with it (values included)
      */
-    String problem(int freezeAfter) {
+    String problem(float cap) {
         for (int i = 0; i < min.length; i++) {
             if (!Float.isFinite(min[i]) || !Float.isFinite(max[i])) {
                 return "its range " + (min.length > 1 ? "of channel " + i + " (of " + min.length + ") " : "")
@@ -104,14 +135,15 @@ final class ObserverState {
             return "its count " + count + " is between 0 and 1, so its range " + describeRange()
                     + " is not a range of the data (an average of observers that had and had not seen data?)";
         }
-        if (count > cap(freezeAfter) && count != (float) Math.rint(count)) {
-            return "its count " + count + " is a fraction above max(1, freezeAfter) = " + (int) cap(freezeAfter)
+        if (count > cap && count != (float) Math.rint(count)) {
+            return "its count " + count + " is a fraction above max(1, freezeAfter) = " + (int) cap
                     + ", which no training or averaging gives (range " + describeRange() + ")";
         }
         return null;
     }
 
-    private String describeRange() {
+    /** @return the range for messages: {@code [lo, hi]}, or the first channels' ranges */
+    public String describeRange() {
         if (min.length == 1) {
             return "[" + min[0] + ", " + max[0] + "]";
         }
@@ -123,7 +155,12 @@ final class ObserverState {
         return "per channel " + b + (shown < min.length ? ", ... (" + min.length + " channels)" : "");
     }
 
-    static float[] flatValues(float[] min, float[] max, float count) {
+    @Override
+    public String toString() {
+        return "ObserverState{count " + count + ", range " + describeRange() + "}";
+    }
+
+    private static float[] values(float[] min, float[] max, float count) {
         float[] all = new float[min.length + max.length + 1];
         System.arraycopy(min, 0, all, 0, min.length);
         System.arraycopy(max, 0, all, min.length, max.length);
