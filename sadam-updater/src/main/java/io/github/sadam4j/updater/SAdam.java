@@ -3,10 +3,8 @@ package io.github.sadam4j.updater;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -624,57 +622,5 @@ public final class SAdam implements IUpdater {
         public SAdam build() {
             return new SAdam(s);
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Deprecated: the runtime face moved to SAdamProbes (kept until the other modules have moved)
-
-    /**
-     * @return a new probe listener
-     * @deprecated use {@link SAdamProbes#listener()}
-     */
-    @Deprecated
-    public static LossProbeListener probes() {
-        return SAdamProbes.listener();
-    }
-
-    /**
-     * @param model the network
-     * @return its probe listener
-     * @deprecated use {@link SAdamProbes#attach(Model)}
-     */
-    @Deprecated
-    public static LossProbeListener attach(Model model) {
-        return SAdamProbes.attach(model);
-    }
-
-    /**
-     * @param sameDiff the graph
-     * @return its probe listener
-     * @deprecated use {@link SAdamProbes#attach(SameDiff)}
-     */
-    @Deprecated
-    public static SameDiffLossProbes attach(SameDiff sameDiff) {
-        return SAdamProbes.attach(sameDiff);
-    }
-
-    /**
-     * @param model the network
-     * @return the estimates of its latest update
-     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}
-     */
-    @Deprecated
-    public static List<LgiEstimate> lastEstimates(Model model) {
-        return SAdamProbes.lastEstimates(model);
-    }
-
-    /**
-     * @param model the network
-     * @return its skipped steps
-     * @deprecated use {@link SAdamProbes#counts(Model)}{@code .skipped()}
-     */
-    @Deprecated
-    public static long skippedSteps(Model model) {
-        return SAdamProbes.counts(model).skipped();
     }
 }

@@ -9,7 +9,7 @@ import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.Status;
 import io.github.sadam4j.onednn.OneDnn;
 import io.github.sadam4j.updater.LossProbeListener;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -166,7 +166,7 @@ public final class QatTrainer {
             net = resumeFrom.net();
         }
         if (run.optimizer() == QatOptimizer.SADAM) {
-            SAdam.attach(net).probeThreads(probeThreads);   // after a restore too: the probes are not saved
+            SAdamProbes.attach(net).probeThreads(probeThreads);   // after a restore too: the probes are not saved
         }
         // DL4J M2.1's oneDNN helper path keeps the quantized conv weights of a step for the next one (OneDnn)
         net.addListeners(OneDnn.clearWeightNoiseCache());

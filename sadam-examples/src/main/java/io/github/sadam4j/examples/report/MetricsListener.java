@@ -18,7 +18,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
  * S-Adam's L0. rho, alpha, the estimator and whether S-Adam skipped the step come from {@link ProbeTally} (empty cells
  * for other optimizers). Numbering: DL4J's iteration count at the step, from 0; a skipped step keeps its number and the
  * next minibatch gets the same one (the library's convention), and the row says {@code skipped=true}. Add it with
- * {@code net.addListeners(...)} after {@code SAdam.attach(net)}.
+ * {@code net.addListeners(...)} after {@code SAdamProbes.attach(net)}.
  */
 public final class MetricsListener extends BaseTrainingListener {
     /** Columns of the per-iteration CSV. */

@@ -2,6 +2,7 @@ package io.github.sadam4j.examples.report;
 
 import io.github.sadam4j.updater.LgiEstimate;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class ProbeTally {
      * @return what its step used
      */
     public static Step lastStep(Model model) {
-        List<LgiEstimate> estimates = SAdam.lastEstimates(model);
+        List<LgiEstimate> estimates = SAdamProbes.lastEstimates(model);
         if (estimates.isEmpty()) {
             return new Step(null, false, Double.NaN, Double.NaN, 0);
         }

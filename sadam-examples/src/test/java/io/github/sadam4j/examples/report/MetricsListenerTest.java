@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sadam4j.updater.LgiEstimate;
 import io.github.sadam4j.updater.LossProbeListener;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,7 +60,7 @@ class MetricsListenerTest {
     @Test
     void recordsSAdamDataLossRhoAlphaAndWritesCsvAndProgress() throws IOException {
         MultiLayerNetwork net = net(SAdam.builder().learningRate(0.01).probes(3).lambda(2).seed(5).build());
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         List<LgiEstimate> estimates = new ArrayList<>();
         probes.addObserver(estimates::add);
         RunRecord record = new RunRecord("sadam", "sadam", 0.01);
