@@ -2,6 +2,7 @@ package io.github.sadam4j.updater;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.sadam4j.updater.dl4j.NetworkListeners;
 import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -109,7 +110,7 @@ public final class LossProbeListener extends BaseTrainingListener implements Ste
                     + "regularization per layer.", duplicates, Regularizations.class.getName());
         }
         if (added) {
-            model.addListeners(probes);
+            NetworkListeners.add(model, probes);   // also where an earlier setListeners hid later ones from the layers
         }
         state.epochStart(net);
         return probes;
