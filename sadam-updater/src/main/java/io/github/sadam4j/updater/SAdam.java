@@ -251,7 +251,7 @@ public final class SAdam implements IUpdater {
      * and the updater alike): the first step and every {@code interval}-th step; the steps between reuse the damping
      * of the latest such step (docs/algorithm.md, section "Lazy probing").
      *
-     * @param step     the step number, 1 for the first update (DL4J's iteration count + 1)
+     * @param step     the step number, 1 for the first update (the step key + 1, see {@link #probesAt(int)})
      * @param interval the probe interval, &gt;= 1
      * @return {@code step == 1 || step % interval == 0}
      */
@@ -260,11 +260,13 @@ public final class SAdam implements IUpdater {
     }
 
     /**
-     * @param iteration DL4J's iteration count at the step (0 for the first update)
+     * @param stepKey the step, counted from 0 for the first update: DL4J's iteration count for the updater's own
+     *                {@link Estimator#LINEARIZED} estimate; the probe listener's step key, which is DL4J's iteration
+     *                count wherever that advances and keeps advancing where it does not (Spark's SharedTrainingMaster)
      * @return whether that step estimates a fresh damping under this configuration's probe interval
      */
-    public boolean probesAt(int iteration) {
-        return isProbingStep((long) iteration + 1, s.probeInterval);
+    public boolean probesAt(int stepKey) {
+        return isProbingStep((long) stepKey + 1, s.probeInterval);
     }
 
     /** @return true when the updater state also holds the damping to reuse (a probe interval above 1) */
