@@ -83,6 +83,24 @@ class QatTransformTest {
     }
 
     @Test
+    void theTwinKeepsTheStepGuardAndItsLayersSeeIt() {
+        MultiLayerNetwork net = floatCnn(1, new org.nd4j.linalg.learning.config.Adam(0.01));
+        io.github.sadam4j.updater.StepGuard guard = io.github.sadam4j.updater.StepGuard.attach(net);
+        MultiLayerNetwork twin = QatTransform.apply(net, QatPolicy.builder().weights(QuantSpec.weights(4))
+                .activations(QuantSpec.activations(8)).build());
+        assertEquals(List.of(guard), List.copyOf(twin.getListeners()));
+        for (org.deeplearning4j.nn.api.Layer l : twin.getLayers()) {
+            assertTrue(io.github.sadam4j.updater.StepVeto.handledBy(l.getListeners()), "layer " + l.getIndex());
+        }
+        DataSet bad = data(8, 3);
+        bad.getFeatures().putScalar(0, Float.NaN);
+        twin.fit(data(8, 2));
+        twin.fit(bad);   // a FakeQuantLayer of the twin vetoes it: skipped, not thrown
+        assertEquals(1, guard.skippedSteps(twin));
+        assertEquals(1, twin.getIterationCount());
+    }
+
+    @Test
     void multiLayerTransformKeepsTrainedWeightsAndFollowsThePolicy() {
         MultiLayerNetwork trained = floatCnn(1);
         for (int i = 0; i < 3; i++) {

@@ -64,9 +64,9 @@ class DistributedCommandsTest {
         }
     }
 
-    @Test
-    void aWorkerThatDidNotTrainIsReportedWithTheEnginesReason() {
-        DistributedEngine engine = new DistributedEngine(2) {
+    /** An engine that trains nothing: its report of the steps handed to {@code recordSteps}. */
+    private static DistributedEngine reportOnly(int workers) {
+        return new DistributedEngine(workers) {
             @Override
             public String describe() {
                 return "test engine";
@@ -82,6 +82,11 @@ class DistributedCommandsTest {
                 return "the reason";
             }
         };
+    }
+
+    @Test
+    void aWorkerThatDidNotTrainIsReportedWithTheEnginesReason() {
+        DistributedEngine engine = reportOnly(2);
         QatRun run = new QatRun(QatOptimizer.SADAM, 0.005, 42, "sadam", "sadam-seed42", 1, Double.NaN);
         StepMetrics probed = new StepMetrics(1.0, new ProbeTally.Step("LOSS_PROBES", false, false, false, 0.8, 0.2,
                 5_000_000));
@@ -100,22 +105,7 @@ class DistributedCommandsTest {
 
     @Test
     void theReportCountsReusedDampingsStepsWithoutProbesAndSkippedSteps() {
-        DistributedEngine engine = new DistributedEngine(1) {
-            @Override
-            public String describe() {
-                return "test engine";
-            }
-
-            @Override
-            public void fit(QatRun run, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net,
-                            DataSetIterator epoch) {
-            }
-
-            @Override
-            protected String fewerWorkersReason() {
-                return "";
-            }
-        };
+        DistributedEngine engine = reportOnly(1);
         QatRun sadam = new QatRun(QatOptimizer.SADAM, 0.005, 42, "sadam", "sadam-seed42", 1, Double.NaN);
         StepMetrics probed = new StepMetrics(1.0, new ProbeTally.Step("LOSS_PROBES", false, false, false, 0.8, 0.2,
                 1));

@@ -79,9 +79,10 @@ public final class NetworkQuantizers {
 
     /**
      * @param layer a runtime layer (unwrapped from frozen wrappers)
-     * @return its weight quantizer if it is a BaseLayer with one, else null
+     * @return its weight quantizer if it is a BaseLayer with one, else null (not the quantizers inside Bidirectional
+     *         or LastTimeStep wrappers, see above)
      */
-    public static WeightQuantizer weightQuantizer(Layer layer) {
+    static WeightQuantizer weightQuantizer(Layer layer) {
         return layer.conf().getLayer() instanceof BaseLayer b && b.getWeightNoise() instanceof WeightQuantizer wq
                 ? wq : null;
     }

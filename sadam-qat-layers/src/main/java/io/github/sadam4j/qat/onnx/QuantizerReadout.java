@@ -4,6 +4,7 @@ import io.github.sadam4j.qat.FakeQuantActivation;
 import io.github.sadam4j.qat.FakeQuantizer;
 import io.github.sadam4j.qat.PaperScale;
 import io.github.sadam4j.qat.QParams;
+import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantScheme;
 import io.github.sadam4j.qat.QuantSpec;
 import io.github.sadam4j.qat.export.NetworkQuantizers;
@@ -19,7 +20,7 @@ import org.deeplearning4j.nn.api.Layer;
  * answer into the form of the ONNX graph (which formula computes a dynamic scale in the graph), it derives no range,
  * scale or choice of quantized parameters of its own.
  *
- * <p>QAT accessors called: {@link NetworkQuantizers#weightQuantizer}, {@link NetworkQuantizers#weight},
+ * <p>QAT accessors called: {@link QatLayers#weightQuantizerOf}, {@link NetworkQuantizers#weight},
  * {@link NetworkQuantizers#activation(int, FakeQuantLayerImpl)},
  * {@link NetworkQuantizers#activation(int, String, FakeQuantActivation)}, {@link FakeQuantizer#quantize(
  * org.nd4j.linalg.api.ndarray.INDArray, QParams)}, the {@link QParams} getters, {@link QuantSpec#getObserver()},
@@ -54,7 +55,7 @@ final class QuantizerReadout {
      * @return true if the layer has a weight quantizer
      */
     static boolean hasWeightQuantizer(Layer layer) {
-        return NetworkQuantizers.weightQuantizer(layer) != null;
+        return QatLayers.weightQuantizerOf(layer.conf().getLayer()) != null;
     }
 
     /**
