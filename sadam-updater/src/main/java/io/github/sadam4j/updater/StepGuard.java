@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * configuration; a StepGuard on a network that also has S-Adam's probe listener, or an earlier StepGuard, stands aside
  * (one guard per network). Like S-Adam's listener it holds no network, keeps each network's state apart (weakly keyed)
  * and is {@link Serializable}. Iterations are DL4J's iteration count: a skipped step does not advance it, so the next
- * minibatch gets the same number. Not for engines that apply the update elsewhere (Spark gradient sharing): the undo
- * acts on the local network only.
+ * minibatch gets the same number. Under Spark's gradient sharing the undo acts on the local network only, after the
+ * step's update was shared, so a skipped step is not clean there (as for S-Adam's guard; docs/distributed.md, "Limits":
+ * prefer {@link NonFiniteSteps#THROW} and clean data).
  */
 public final class StepGuard extends BaseTrainingListener implements StepVeto.Handler, Serializable {
     private static final long serialVersionUID = 1L;
