@@ -44,7 +44,7 @@ public final class StepGuard extends BaseTrainingListener implements StepVeto.Ha
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(StepGuard.class);
     private static final GuardedSteps.Owner OWNER = new GuardedSteps.Owner("StepGuard",
-            "StepGuard.skippedSteps(net)", "new StepGuard(NonFiniteSteps.THROW)");
+            "StepGuard.skippedSteps(net)", "StepGuard.attach(net, NonFiniteSteps.THROW)");
 
     private final NonFiniteSteps policy;
     private transient Cache<Model, GuardedSteps> models;
