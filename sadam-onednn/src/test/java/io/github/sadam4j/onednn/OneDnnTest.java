@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sadam4j.qat.presets.PaperNets;
 import io.github.sadam4j.updater.LossProbeListener;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,14 +94,14 @@ class OneDnnTest {
     void sadamProbesRunWithHelpersAndDefaultWorkspaces() {
         OneDnn.enable();
         MultiLayerNetwork net = qatNet(SAdam.builder().learningRate(5e-3).probes(3).build(), 2);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         // zero directions: every probe re-evaluates the training loss; with a stale quantized weight (DL4J's helper
         // bug) the first probe would differ or fail with a leaked workspace pointer
         probes.setDirectionSource((it, g, i, t) -> t.assign(0));
         List<DataSet> data = batches(6, 16, 4);
         net.fit(new ExistingDataSetIterator(data));
         assertEquals(6, net.getIterationCount());
-        for (double d : SAdam.lastEstimates(net).get(0).d()) {
+        for (double d : SAdamProbes.lastEstimates(net).get(0).d()) {
             assertEquals(0.0, d, 0.0, "probe loss == L0, bit for bit");
         }
         probes.setDirectionSource(null);
@@ -114,16 +115,16 @@ class OneDnnTest {
         List<DataSet> data = batches(4, 16, 5);
         List<double[]> expected = new ArrayList<>();
         MultiLayerNetwork sequential = qatNet(SAdam.builder().learningRate(5e-3).probes(3).build(), 3);
-        SAdam.attach(sequential).probeThreads(1);
+        SAdamProbes.attach(sequential).probeThreads(1);
         for (DataSet d : data) {
             sequential.fit(new ExistingDataSetIterator(List.of(d)));
-            expected.add(SAdam.lastEstimates(sequential).get(0).d());
+            expected.add(SAdamProbes.lastEstimates(sequential).get(0).d());
         }
         MultiLayerNetwork parallel = qatNet(SAdam.builder().learningRate(5e-3).probes(3).build(), 3);
-        SAdam.attach(parallel).probeThreads(3);
+        SAdamProbes.attach(parallel).probeThreads(3);
         for (int i = 0; i < data.size(); i++) {
             parallel.fit(new ExistingDataSetIterator(List.of(data.get(i))));
-            assertArrayEquals(expected.get(i), SAdam.lastEstimates(parallel).get(0).d(), 0.0, "step " + i);
+            assertArrayEquals(expected.get(i), SAdamProbes.lastEstimates(parallel).get(0).d(), 0.0, "step " + i);
         }
         assertEquals(sequential.params(), parallel.params());
     }

@@ -103,9 +103,14 @@ public final class KerasModelFile {
                 if (!h5.attrExists(name)) {
                     return null;
                 }
+                // every HDF5 object is released here, under the lock: one left to the garbage collector is closed by
+                // JavaCPP's deallocator thread, outside the lock, while another thread may be inside HDF5 (not
+                // thread-safe): a native crash (SIGSEGV in H5CX_get_tag) during a later import
                 org.bytedeco.hdf5.Attribute a = h5.openAttribute(name);
+                org.bytedeco.hdf5.DataType type = null;
+                org.bytedeco.hdf5.StrType strType = null;
                 try {
-                    org.bytedeco.hdf5.DataType type = a.getDataType();
+                    type = a.getDataType();
                     if (type.isVariableStr()) {
                         // a variable-length string (h5py's default): HDF5 hands back a char* it allocated
                         org.bytedeco.javacpp.PointerPointer<?> ptr = new org.bytedeco.javacpp.PointerPointer<>(1L);
@@ -118,7 +123,8 @@ public final class KerasModelFile {
                     }
                     long size = a.getStorageSize();
                     org.bytedeco.javacpp.BytePointer p = new org.bytedeco.javacpp.BytePointer(size);
-                    a.read(a.getStrType(), p);
+                    strType = a.getStrType();
+                    a.read(strType, p);
                     byte[] bytes = new byte[(int) size];
                     p.get(bytes);
                     p.deallocate();
@@ -128,6 +134,12 @@ public final class KerasModelFile {
                     }
                     return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8);
                 } finally {
+                    if (strType != null) {
+                        strType.deallocate();
+                    }
+                    if (type != null) {
+                        type.deallocate();
+                    }
                     a.deallocate();
                 }
             } catch (KerasImportException e) {

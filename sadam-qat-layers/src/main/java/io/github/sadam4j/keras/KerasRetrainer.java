@@ -1,8 +1,5 @@
 package io.github.sadam4j.keras;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
 import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.layers.ClippedWeightGradient;
@@ -10,6 +7,11 @@ import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.qat.transform.QatTransform;
 import io.github.sadam4j.updater.Estimator;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import io.github.sadam4j.updater.StepGuard;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -116,7 +118,9 @@ public final class KerasRetrainer {
         }
         QatLayers.verify(net); // the QAT hooks of the rebuilt configuration (clipped weight STE)
         if (attachProbes) {
-            SAdam.attach(net);
+            SAdamProbes.attach(net);   // its probe listener also guards the steps
+        } else {
+            StepGuard.attach(net);     // a non-finite or vetoed step never reaches the parameters
         }
         return net;
     }
@@ -202,7 +206,8 @@ public final class KerasRetrainer {
         }
 
         /**
-         * @param attach switch the loss probes on (default true); false trains with the LINEARIZED estimator
+         * @param attach switch the loss probes on (default true; they guard the steps too); false trains with the
+         *               LINEARIZED estimator and a {@link StepGuard}
          * @return this builder
          */
         public Builder attachProbes(boolean attach) {

@@ -99,14 +99,16 @@ public class FakeQuantActivation extends BaseActivationFunction {
     /**
      * The parameters applied at inference when they do not depend on the batch (a FIXED range: one range, recorded
      * per tensor since an activation function does not know the channel count; the values are the same for every
-     * channel).
+     * channel, and a per-channel spec keeps the arithmetic of its per-channel forward pass, see
+     * {@link ScaleRule#qparamsForEveryChannel}). Applied with {@link FakeQuantizer#fakeQuantize}, they compute what
+     * the forward pass computes.
      *
      * @param where for error messages
      * @return the parameters, or null when the range is taken from each batch
      */
     public QParams inferenceQParams(String where) {
         float[][] r = spec.getObserver().inferenceRange(null, 1, where);
-        return r == null ? null : spec.qparams(r[0], r[1], -1, where);
+        return r == null ? null : spec.getScaleRule().qparamsForEveryChannel(spec, r[0][0], r[1][0], where);
     }
 
     private QParams qparams(INDArray a) {

@@ -74,8 +74,8 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
  * range) and cannot, because it holds NaN or infinite values or because the observed range would overflow, is
  * refused: it is not observed (the state stays as it is, its "gradient" is zero), the layer passes it through
  * unquantized, and the runtime layer vetoes the step through {@link io.github.sadam4j.updater.StepVeto}
- * ({@code vetoReason()} says why). A training listener that handles vetoes (S-Adam's probe listener, the updater
- * module's {@code StepGuard}) skips the step. If the network has none, the layer throws a
+ * ({@code vetoReason()} says why). A training listener that handles vetoes ({@code SAdamProbes.attach(net)},
+ * {@code StepGuard.attach(net)} of the updater module) skips the step. If the network has none, the layer throws a
  * {@link NonFiniteValuesException} naming itself, the reason and that fix, before anything is updated (so under plain
  * Adam a NaN never reaches the weights through this layer). The first vetoed batch of a layer is logged. In inference
  * and calibration such a batch is an {@link IllegalStateException} for CURRENT / MEAN_ABS ranges and for calibrating

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.bool.BroadcastLessThanOrEqual;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
@@ -229,7 +230,7 @@ public final class FakeQuantizer {
         return fakeQuantize(x, qp, x.ulike());
     }
 
-    /** out = rint(x * (1/s)) (or rint(x / s) for the standard per-channel scale): no zero point, not clamped. */
+    /** out = rint(x * (1/s)) (or rint(x / s) where the parameters divide): no zero point, not clamped. */
     private static void scaledRint(INDArray x, QParams qp, INDArray out) {
         if (qp.isPerChannel()) {
             if (qp.isDivide()) {
@@ -237,6 +238,8 @@ public final class FakeQuantizer {
             } else {
                 exec(new BroadcastMulOp(x, vec(qp.invScaleRef(), x.dataType()), out, qp.getAxis()));
             }
+        } else if (qp.isDivide()) {
+            exec(new ScalarDivision(x, null, out, (double) qp.scaleRef()[0]));
         } else {
             exec(new ScalarMultiplication(x, null, out, (double) qp.invScaleRef()[0]));
         }

@@ -56,7 +56,7 @@ public final class MinMaxScale extends ScaleRule {
     }
 
     @Override
-    boolean dividesPerChannel(QuantSpec spec) {
+    public boolean dividesPerChannel(QuantSpec spec) {
         return !spec.isBinary();
     }
 

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The case it exists for: Spark's SharedTrainingMaster (gradient sharing) builds the driver's network from the
  * initial parameters plus the encoded updates of all workers. Observer state never travels as an update (it is
- * committed on each worker, see {@code ObserverCommit}), so the driver's observers keep their initial state. Capture
+ * committed on each worker, see {@link io.github.sadam4j.qat.layers.ObserverStateCommit}), so the driver's observers keep their initial state. Capture
  * the workers' states with {@link #of(Model)}, bring them to the driver, {@link #average(Collection)} them and
  * {@link #applyTo(Model)} the driver's network (sadam4j's {@code spark} command does this with a Spark accumulator).
  * Parameter averaging and ParallelWrapper average observer state with the parameters and need none of this.

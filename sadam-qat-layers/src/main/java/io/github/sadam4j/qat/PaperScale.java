@@ -54,7 +54,7 @@ public final class PaperScale extends ScaleRule {
     }
 
     @Override
-    boolean dividesPerChannel(QuantSpec spec) {
+    public boolean dividesPerChannel(QuantSpec spec) {
         return false;
     }
 

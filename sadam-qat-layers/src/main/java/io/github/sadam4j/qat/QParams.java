@@ -95,10 +95,17 @@ public final class QParams {
 
     /**
      * @return true if the forward pass divides by {@code s} (PyTorch's per-channel kernel) rather than multiplying by
-     *         {@code 1/s} (its per-tensor kernel and the paper's formula)
+     *         {@code 1/s} (its per-tensor kernel and the paper's formula); per-tensor parameters divide when they stand
+     *         for one range applied to every channel of a per-channel quantizer
+     *         ({@link ScaleRule#qparamsForEveryChannel})
      */
     public boolean isDivide() {
         return divide;
+    }
+
+    /** @return these parameters, applied by dividing by {@code s} (see {@link ScaleRule#qparamsForEveryChannel}) */
+    QParams dividing() {
+        return new QParams(spec, axis, scale, invScale, zeroPoint, rangeMin, rangeMax, true);
     }
 
     /** @return true if every zero point is 0 */

@@ -367,64 +367,6 @@ public final class QuantSpec implements Serializable {
         return scaleRule;
     }
 
-    // ------------------------------------------------------------------------------------------------ 0.1 getters
-
-    /**
-     * @return the averaging constant of a moving-average observer
-     * @deprecated the observer holds it: {@code ((MovingAverageObserver) getObserver()).getAveragingConstant()}
-     */
-    @Deprecated
-    public double getAveragingConstant() {
-        return observer.settings().getAveragingConstant();
-    }
-
-    /**
-     * @return the freezeAfter of a stateful observer, 0 otherwise
-     * @deprecated the observer holds it: {@code ((MinMaxObserver) getObserver()).getFreezeAfter()}
-     */
-    @Deprecated
-    public int getFreezeAfter() {
-        return observer.settings().getFreezeAfter();
-    }
-
-    /**
-     * @return the lower end of a FIXED range, 0 otherwise
-     * @deprecated the observer holds it: {@code ((FixedRange) getObserver()).getMin()}
-     */
-    @Deprecated
-    public double getFixedMin() {
-        double v = observer.settings().getFixedMin();
-        return Double.isNaN(v) ? 0.0 : v;
-    }
-
-    /**
-     * @return the upper end of a FIXED range, 0 otherwise
-     * @deprecated the observer holds it: {@code ((FixedRange) getObserver()).getMax()}
-     */
-    @Deprecated
-    public double getFixedMax() {
-        double v = observer.settings().getFixedMax();
-        return Double.isNaN(v) ? 0.0 : v;
-    }
-
-    /**
-     * @return the paper's constant c, or 0 for the min-max scale
-     * @deprecated the scale rule holds it: {@code ((PaperScale) getScaleRule()).getConstant()}
-     */
-    @Deprecated
-    public double getPaperConstant() {
-        return scaleRule instanceof PaperScale p ? p.getConstant() : 0.0;
-    }
-
-    /**
-     * @return true for the paper's scale rule
-     * @deprecated {@code getScaleRule() instanceof PaperScale}
-     */
-    @Deprecated
-    public boolean isPaperScale() {
-        return scaleRule instanceof PaperScale;
-    }
-
     @Override
     public boolean equals(Object o) {
         if (this == o) {

@@ -66,6 +66,24 @@ public abstract sealed class ScaleRule implements Serializable permits MinMaxSca
         return new QParams(spec, axis, s, inv, z, min.clone(), max.clone(), axis >= 0 && dividesPerChannel(spec));
     }
 
+    /**
+     * Per-tensor parameters for one range that a per-channel quantizer applies to every channel (e.g. the FIXED range
+     * of a {@link FakeQuantActivation}, which does not know the channel count): one scale and zero point, and the
+     * arithmetic of the per-channel forward pass ({@link QParams#isDivide()}), so that applying them computes exactly
+     * what the forward pass computes. For a per-tensor spec these are {@link #qparams} with axis -1.
+     *
+     * @param spec  the spec
+     * @param min   the lower end
+     * @param max   the upper end
+     * @param where for error messages
+     * @return the parameters (axis -1)
+     * @throws NonFiniteValuesException if a range end is NaN or infinite
+     */
+    public final QParams qparamsForEveryChannel(QuantSpec spec, float min, float max, String where) {
+        QParams qp = qparams(spec, new float[]{min}, new float[]{max}, -1, where);
+        return spec.isPerChannel() && dividesPerChannel(spec) ? qp.dividing() : qp;
+    }
+
     /** Writes channel {@code i}'s scale, reciprocal and zero point for the finite range {@code [lo, hi]}. */
     abstract void channel(QuantSpec spec, float lo, float hi, int i, float[] s, float[] inv, int[] z);
 
@@ -74,7 +92,7 @@ public abstract sealed class ScaleRule implements Serializable permits MinMaxSca
      * @return true if per-channel forward passes divide by {@code s} (PyTorch's per-channel kernel) rather than
      *         multiply by {@code 1/s}
      */
-    abstract boolean dividesPerChannel(QuantSpec spec);
+    public abstract boolean dividesPerChannel(QuantSpec spec);
 
     /**
      * Checks that this rule fits the rest of the spec.

@@ -11,6 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.updater.LossProbeListener;
+import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import io.github.sadam4j.updater.LossProbeListener;
-import io.github.sadam4j.updater.Regularizations;
-import io.github.sadam4j.updater.SAdam;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -146,7 +147,7 @@ class KerasImportTest {
             net.fit(d);
         }
         assertTrue(net.score(d) < 0.6 * before, before + " -> " + net.score(d));
-        assertEquals(3, SAdam.lastEstimates(net).get(0).d().length, "k = 3 probes per step");
+        assertEquals(3, SAdamProbes.lastEstimates(net).get(0).d().length, "k = 3 probes per step");
         assertInstanceOf(LossProbeListener.class, net.getListeners().iterator().next());
         // the imported network itself is untouched
         assertClose(expected, keras.output(x)[0], 1e-5);
@@ -220,7 +221,7 @@ class KerasImportTest {
 
         MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder()
                 .updater(SAdam.builder().learningRate(0.01).probes(2).build()).build().prepare(keras);
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         List<Long> lengths = new ArrayList<>();
         probes.setDirectionSource((it, g, i, t) -> {
             lengths.add(t.length());

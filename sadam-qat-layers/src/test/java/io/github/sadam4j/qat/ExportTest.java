@@ -332,6 +332,39 @@ class ExportTest {
     }
 
     @Test
+    void aFixedPerChannelActivationReportsTheArithmeticOfItsForwardPass() {
+        // An activation function does not know the channel count: its FIXED range is reported per tensor, and a
+        // per-channel spec keeps the per-channel kernel's x / s (not x * (1/s)). Inputs a few ulps around the grid's
+        // midpoints [(k + 1/2) s] are where the two can round differently.
+        QuantSpec perChannel = QuantSpec.builder().bits(6).perChannel(QuantSpec.AUTO_AXIS).fixedRange(-2, 2).build();
+        QuantSpec perTensor = QuantSpec.builder().bits(6).fixedRange(-2, 2).build();
+        float s = perTensor.qparams(new float[]{-2f}, new float[]{2f}, -1, "test").getScale()[0];
+        float[] v = new float[63 * 9];
+        for (int k = -32; k <= 30; k++) {
+            for (int d = -4; d <= 4; d++) {
+                float x = (k + 0.5f) * s;
+                for (int u = 0; u < Math.abs(d); u++) {
+                    x = d < 0 ? Math.nextDown(x) : Math.nextUp(x);
+                }
+                v[(k + 32) * 9 + d + 4] = x;
+            }
+        }
+        INDArray x = Nd4j.createFromArray(v).reshape(189, 3);
+        for (QuantSpec spec : List.of(perChannel, perTensor)) {
+            FakeQuantActivation fa = new FakeQuantActivation(spec);
+            NetworkQuantizers.Activation a = NetworkQuantizers.activation(0, "fq", fa);
+            assertEquals(spec.isPerChannel(), a.staticQParams().isDivide());
+            assertEquals(-1, a.staticQParams().getAxis());
+            INDArray forward = fa.getActivation(x.dup(), false);
+            assertEquals(forward, FakeQuantizer.fakeQuantize(x, a.staticQParams()), spec.toString());
+        }
+        INDArray multiplied = FakeQuantizer.fakeQuantize(x, perChannel.qparams(new float[]{-2f}, new float[]{2f}, -1,
+                "test"));
+        assertFalse(multiplied.equals(new FakeQuantActivation(perChannel).getActivation(x.dup(), false)),
+                "these inputs tell x / s from x * (1/s)");
+    }
+
+    @Test
     void floatLayersAreExportedAsFloats() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).list()
                 .layer(new DenseLayer.Builder().nIn(3).nOut(4).build())

@@ -12,6 +12,7 @@ import io.github.sadam4j.qat.layers.ObserverStateCommit;
 import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.qat.observer.TensorRanges;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
@@ -322,7 +323,7 @@ class FakeQuantLayerTest {
                 .setInputType(InputType.feedForward(4)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         float[] min = {0f};
         float[] max = {0f};
         for (int it = 0; it < 5; it++) {
@@ -334,7 +335,7 @@ class FakeQuantLayerTest {
             max = r[1];
             net.fit(ds);
         }
-        assertTrue(!SAdam.lastEstimates(net).isEmpty(), "S-Adam probes ran");
+        assertTrue(!SAdamProbes.lastEstimates(net).isEmpty(), "S-Adam probes ran");
         Map<String, INDArray> p = net.getLayer(0).paramTable();
         assertEquals(min[0], p.get("min").getFloat(0), 1e-6f * Math.abs(min[0]));
         assertEquals(max[0], p.get("max").getFloat(0), 1e-6f * Math.abs(max[0]));

@@ -14,6 +14,7 @@ import io.github.sadam4j.qat.layers.FakeQuantParamInitializer;
 import io.github.sadam4j.qat.layers.ObserverStateCommit;
 import io.github.sadam4j.qat.observer.MovingAverageObserver;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -152,7 +153,7 @@ class ObserverStateTest {
         double c = 0.1;
         MultiLayerNetwork net = net(QuantSpec.activations(8).toBuilder().averagingConstant(c).build(),
                 SAdam.builder().learningRate(0.01).probes(3).sigma(0.01).lambda(2).build());
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         List<float[]> seenByListeners = new ArrayList<>();
         net.addListeners(new BaseTrainingListener() {
             @Override
@@ -174,7 +175,7 @@ class ObserverStateTest {
             assertArrayEquals(expected, state(net, 0), "bit for bit after step " + it);
             assertArrayEquals(new float[3], observerUpdate(net, 0), "update vector, step " + it);
         }
-        assertFalse(SAdam.lastEstimates(net).isEmpty(), "the probes ran");
+        assertFalse(SAdamProbes.lastEstimates(net).isEmpty(), "the probes ran");
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.presets.PaperNets;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
@@ -77,7 +78,7 @@ class PaperNetsTest {
         assertEquals(f.params(), q.params(), "same initial weights (the quantizers have no parameters)");
         double bound = 1 / Math.sqrt(9);
         assertTrue(f.getLayer(0).getParam("W").amaxNumber().doubleValue() <= bound, "PyTorch-style U(+-1/sqrt(fanIn))");
-        SAdam.attach(q);
+        SAdamProbes.attach(q);
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, 16, 1, 28, 28).subi(0.5).divi(0.5);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 16, 10);
@@ -93,6 +94,6 @@ class PaperNetsTest {
         }
         assertTrue(q.score() < first, "the quantized network trains: " + first + " -> " + q.score());
         assertEquals(10, q.output(x).size(1));
-        assertTrue(!SAdam.lastEstimates(q).isEmpty());
+        assertTrue(!SAdamProbes.lastEstimates(q).isEmpty());
     }
 }

@@ -73,13 +73,31 @@ class QatTransformTest {
     @Test
     void theTwinKeepsSAdamsProbes() {
         MultiLayerNetwork net = floatCnn(1, new io.github.sadam4j.updater.SAdam(0.01));
-        io.github.sadam4j.updater.LossProbeListener probes = io.github.sadam4j.updater.SAdam.attach(net);
+        io.github.sadam4j.updater.LossProbeListener probes = io.github.sadam4j.updater.SAdamProbes.attach(net);
         net.addListeners(new org.deeplearning4j.optimize.listeners.ScoreIterationListener(10));
         MultiLayerNetwork twin = QatTransform.apply(net, QatPolicy.builder().weights(QuantSpec.weights(4)).build());
         assertEquals(List.of(probes), List.copyOf(twin.getListeners()), "the probes, not the other listeners");
         twin.fit(data(8, 2));
         assertEquals(io.github.sadam4j.updater.Estimator.LOSS_PROBES,
-                io.github.sadam4j.updater.SAdam.lastEstimates(twin).get(0).estimator());
+                io.github.sadam4j.updater.SAdamProbes.lastEstimates(twin).get(0).estimator());
+    }
+
+    @Test
+    void theTwinKeepsTheStepGuardAndItsLayersSeeIt() {
+        MultiLayerNetwork net = floatCnn(1, new org.nd4j.linalg.learning.config.Adam(0.01));
+        io.github.sadam4j.updater.StepGuard guard = io.github.sadam4j.updater.StepGuard.attach(net);
+        MultiLayerNetwork twin = QatTransform.apply(net, QatPolicy.builder().weights(QuantSpec.weights(4))
+                .activations(QuantSpec.activations(8)).build());
+        assertEquals(List.of(guard), List.copyOf(twin.getListeners()));
+        for (org.deeplearning4j.nn.api.Layer l : twin.getLayers()) {
+            assertTrue(io.github.sadam4j.updater.StepVeto.handledBy(l.getListeners()), "layer " + l.getIndex());
+        }
+        DataSet bad = data(8, 3);
+        bad.getFeatures().putScalar(0, Float.NaN);
+        twin.fit(data(8, 2));
+        twin.fit(bad);   // a FakeQuantLayer of the twin vetoes it: skipped, not thrown
+        assertEquals(1, guard.skippedSteps(twin));
+        assertEquals(1, twin.getIterationCount());
     }
 
     @Test
@@ -192,7 +210,7 @@ class QatTransformTest {
                         .updater(io.github.sadam4j.updater.SAdam.builder().learningRate(1e-3).probes(2).build())
                         .build())
                 .build();
-        io.github.sadam4j.updater.SAdam.attach(tuned);
+        io.github.sadam4j.updater.SAdamProbes.attach(tuned);
         DataSet ds = data(16, 2);
         assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(carried), tuned.getLayer(0).params().reshape(3),
                 "observer state carried over");

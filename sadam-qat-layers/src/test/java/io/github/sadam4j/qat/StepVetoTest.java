@@ -44,7 +44,7 @@ class StepVetoTest {
 
     private static void assertVetoWithoutHandler(Runnable fit, String layer) {
         NonFiniteValuesException e = assertThrows(NonFiniteValuesException.class, fit::run);
-        for (String part : List.of(layer, "NaN or infinite", "StepVeto.Handler", "SAdam.attach",
+        for (String part : List.of(layer, "NaN or infinite", "StepVeto.Handler", "SAdamProbes.attach",
                 "io.github.sadam4j.updater.StepGuard")) {
             assertTrue(e.getMessage().contains(part), part + " in: " + e.getMessage());
         }

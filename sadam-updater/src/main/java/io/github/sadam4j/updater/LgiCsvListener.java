@@ -8,8 +8,9 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 /**
  * A training listener that writes, after every iteration, the LGI estimates of every S-Adam group or block of the
- * network (from the loss probes or the LINEARIZED fallback alike) to a CSV file; see {@link LgiCsvWriter} for the
- * columns. Close it when training ends.
+ * network ({@link SAdamProbes#lastEstimates(Model)}: probed, reused by the probe interval, skipped, from the loss
+ * probes or {@link Estimator#LINEARIZED} alike) to a CSV file; see {@link LgiCsvWriter} for the columns. Close it when
+ * training ends.
  */
 public final class LgiCsvListener extends BaseTrainingListener implements Closeable {
     private final LgiCsvWriter writer;

@@ -12,8 +12,10 @@ import java.util.function.Consumer;
 
 /**
  * Writes {@link LgiEstimate}s as CSV, one row per estimate, flushed per row so an interrupted run keeps what it
- * logged. Columns: {@code iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,skipped,probe_ms,d_1..d_k}
- * (loss0 is L0, empty when no probe loss was evaluated).
+ * logged. Columns: {@code iteration,epoch,group,estimator,loss0,rho,alpha,nonfinite,skipped,probe_ms,d_1..d_k,reused}
+ * (loss0 is L0, empty when no probe loss was evaluated; {@code estimator} the one that produced the damping;
+ * {@code reused} true when the step reused the damping of the latest probing step, {@link SAdam#getProbeInterval()}
+ * above 1, and then the D columns are empty). {@code reused} came last, after the columns of earlier versions.
  */
 public final class LgiCsvWriter implements Consumer<LgiEstimate>, Closeable {
     private final BufferedWriter out;
@@ -35,6 +37,7 @@ public final class LgiCsvWriter implements Consumer<LgiEstimate>, Closeable {
         for (int i = 1; i <= probes; i++) {
             header.append(",d_").append(i);
         }
+        header.append(",reused");
         write(header.toString());
     }
 
@@ -54,6 +57,7 @@ public final class LgiCsvWriter implements Consumer<LgiEstimate>, Closeable {
                 row.append(num(d[i]));
             }
         }
+        row.append(',').append(e.reused());
         write(row.toString());
     }
 

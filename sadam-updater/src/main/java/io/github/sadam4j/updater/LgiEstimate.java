@@ -34,28 +34,6 @@ public record LgiEstimate(int iteration, int epoch, int group, Estimator estimat
         d = d.clone();
     }
 
-    /**
-     * An estimate made at its own step (not reused).
-     *
-     * @param iteration  iteration
-     * @param epoch      epoch
-     * @param group      group index
-     * @param estimator  estimator
-     * @param baseLoss   L0
-     * @param d          D_1..D_k
-     * @param rho        rho
-     * @param alpha      alpha
-     * @param nonFinite  a probe loss was not finite
-     * @param skipped    the step was skipped
-     * @param probeNanos probe time
-     * @deprecated use the canonical constructor, which says whether the damping was reused
-     */
-    @Deprecated
-    public LgiEstimate(int iteration, int epoch, int group, Estimator estimator, double baseLoss, double[] d,
-                       double rho, double alpha, boolean nonFinite, boolean skipped, long probeNanos) {
-        this(iteration, epoch, group, estimator, baseLoss, d, rho, alpha, nonFinite, skipped, probeNanos, false);
-    }
-
     /** @return a copy of D_1..D_k */
     @Override
     public double[] d() {

@@ -2,11 +2,11 @@ package io.github.sadam4j.updater;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.sadam4j.updater.dl4j.NetworkListeners;
 import io.github.sadam4j.updater.dl4j.Regularizations;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
-import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -66,7 +66,6 @@ public final class LossProbeListener extends BaseTrainingListener implements Ste
     private transient Cache<Model, NetworkProbes> models;
     private transient List<Consumer<LgiEstimate>> observers;
     private transient volatile DirectionSource injected;
-    private transient volatile WeakReference<Model> attached;
 
     LossProbeListener() {
         initTransient();
@@ -75,7 +74,6 @@ public final class LossProbeListener extends BaseTrainingListener implements Ste
     private void initTransient() {
         models = Caffeine.newBuilder().weakKeys().build();
         observers = new CopyOnWriteArrayList<>();
-        attached = new WeakReference<>(null);
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
@@ -112,9 +110,8 @@ public final class LossProbeListener extends BaseTrainingListener implements Ste
                     + "regularization per layer.", duplicates, Regularizations.class.getName());
         }
         if (added) {
-            model.addListeners(probes);
+            NetworkListeners.add(model, probes);   // also where an earlier setListeners hid later ones from the layers
         }
-        probes.attached = new WeakReference<>(model);
         state.epochStart(net);
         return probes;
     }
@@ -177,38 +174,6 @@ public final class LossProbeListener extends BaseTrainingListener implements Ste
         for (Consumer<LgiEstimate> o : observers) {
             o.accept(estimate);
         }
-    }
-
-    /**
-     * @param model a network
-     * @return the estimates of its latest update
-     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}: the updaters are the one source of the estimates
-     */
-    @Deprecated
-    public List<LgiEstimate> lastEstimates(Model model) {
-        return SAdamProbes.lastEstimates(Objects.requireNonNull(model, "model"));
-    }
-
-    /**
-     * The estimates of the latest update of the network this listener was attached to with
-     * {@link SAdamProbes#attach(Model)}, or of the only network it has probed.
-     *
-     * @return the estimates, one per probe group
-     * @throws IllegalStateException if the listener serves several networks
-     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}
-     */
-    @Deprecated
-    public List<LgiEstimate> lastEstimates() {
-        Model m = attached.get();
-        if (m == null) {
-            var all = models.asMap().keySet();
-            if (all.size() > 1) {
-                throw new IllegalStateException("This S-Adam probe listener serves " + all.size() + " networks: ask "
-                        + "for one with SAdamProbes.lastEstimates(model)");
-            }
-            m = all.isEmpty() ? null : all.iterator().next();
-        }
-        return m == null ? List.of() : SAdamProbes.lastEstimates(m);
     }
 
     /**

@@ -126,7 +126,7 @@ final class ProbeGroup {
         boolean finite = Lgi.allFinite(baseLoss) && Lgi.allFinite(d);
         double rho = finite ? Lgi.rho(d, config.getLgiEpsilon(), config.getRhoCap()) : config.getRhoCap();
         return new LgiEstimate(iteration, epoch, index, Estimator.LOSS_PROBES, baseLoss, d, rho,
-                Lgi.alpha(rho, config.getLambda()), !finite, false, probeNanos);
+                Lgi.alpha(rho, config.getLambda()), !finite, false, probeNanos, false);
     }
 
     /**

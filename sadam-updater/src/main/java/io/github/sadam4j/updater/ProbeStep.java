@@ -64,7 +64,9 @@ final class ProbeStep {
             if (!g.config().usesLossProbes()) {
                 continue;   // LINEARIZED or no damping needed: the updaters estimate on their own
             }
-            if (g.config().probesAt(iteration)) {
+            // on the step key, not DL4J's iteration count: where that count does not advance (Spark's
+            // SharedTrainingMaster) the interval holds all the same; the updaters follow what they are offered
+            if (g.config().probesAt(step)) {
                 probing.add(g);
             } else {
                 g.offerReuse(iteration, true);

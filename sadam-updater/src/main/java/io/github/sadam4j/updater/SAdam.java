@@ -3,10 +3,8 @@ package io.github.sadam4j.updater;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -253,7 +251,7 @@ public final class SAdam implements IUpdater {
      * and the updater alike): the first step and every {@code interval}-th step; the steps between reuse the damping
      * of the latest such step (docs/algorithm.md, section "Lazy probing").
      *
-     * @param step     the step number, 1 for the first update (DL4J's iteration count + 1)
+     * @param step     the step number, 1 for the first update (the step key + 1, see {@link #probesAt(int)})
      * @param interval the probe interval, &gt;= 1
      * @return {@code step == 1 || step % interval == 0}
      */
@@ -262,11 +260,13 @@ public final class SAdam implements IUpdater {
     }
 
     /**
-     * @param iteration DL4J's iteration count at the step (0 for the first update)
+     * @param stepKey the step, counted from 0 for the first update: DL4J's iteration count for the updater's own
+     *                {@link Estimator#LINEARIZED} estimate; the probe listener's step key, which is DL4J's iteration
+     *                count wherever that advances and keeps advancing where it does not (Spark's SharedTrainingMaster)
      * @return whether that step estimates a fresh damping under this configuration's probe interval
      */
-    public boolean probesAt(int iteration) {
-        return isProbingStep((long) iteration + 1, s.probeInterval);
+    public boolean probesAt(int stepKey) {
+        return isProbingStep((long) stepKey + 1, s.probeInterval);
     }
 
     /** @return true when the updater state also holds the damping to reuse (a probe interval above 1) */
@@ -624,57 +624,5 @@ public final class SAdam implements IUpdater {
         public SAdam build() {
             return new SAdam(s);
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Deprecated: the runtime face moved to SAdamProbes (kept until the other modules have moved)
-
-    /**
-     * @return a new probe listener
-     * @deprecated use {@link SAdamProbes#listener()}
-     */
-    @Deprecated
-    public static LossProbeListener probes() {
-        return SAdamProbes.listener();
-    }
-
-    /**
-     * @param model the network
-     * @return its probe listener
-     * @deprecated use {@link SAdamProbes#attach(Model)}
-     */
-    @Deprecated
-    public static LossProbeListener attach(Model model) {
-        return SAdamProbes.attach(model);
-    }
-
-    /**
-     * @param sameDiff the graph
-     * @return its probe listener
-     * @deprecated use {@link SAdamProbes#attach(SameDiff)}
-     */
-    @Deprecated
-    public static SameDiffLossProbes attach(SameDiff sameDiff) {
-        return SAdamProbes.attach(sameDiff);
-    }
-
-    /**
-     * @param model the network
-     * @return the estimates of its latest update
-     * @deprecated use {@link SAdamProbes#lastEstimates(Model)}
-     */
-    @Deprecated
-    public static List<LgiEstimate> lastEstimates(Model model) {
-        return SAdamProbes.lastEstimates(model);
-    }
-
-    /**
-     * @param model the network
-     * @return its skipped steps
-     * @deprecated use {@link SAdamProbes#counts(Model)}{@code .skipped()}
-     */
-    @Deprecated
-    public static long skippedSteps(Model model) {
-        return SAdamProbes.counts(model).skipped();
     }
 }

@@ -34,8 +34,10 @@ public final class SAdamProbes {
      * A new probe listener that is not bound to any network: it probes whichever {@link MultiLayerNetwork} or
      * {@link ComputationGraph} calls it, keeping each network's state apart, and it is {@link java.io.Serializable}.
      * Use it where DL4J hands listeners to copies of your network: {@code parallelWrapper.setListeners(...)},
-     * {@code sparkNet.setListeners(...)}, {@code earlyStoppingTrainer.setListener(...)}, or
-     * {@code net.addListeners(...)}.
+     * {@code sparkNet.setListeners(...)}, {@code earlyStoppingTrainer.setListener(...)}, or in a list given to
+     * {@code net.setListeners(...)} (for one network, prefer {@link #attach(Model)}: DL4J 1.0.0-M2.1's
+     * {@code MultiLayerNetwork.addListeners} after an earlier {@code setListeners} does not reach the layers, see
+     * {@link io.github.sadam4j.updater.dl4j.NetworkListeners}).
      *
      * @return a new listener
      */
@@ -46,8 +48,10 @@ public final class SAdamProbes {
     /**
      * Switches on the {@link Estimator#LOSS_PROBES} estimator for every S-Adam parameter of a
      * {@link MultiLayerNetwork} or {@link ComputationGraph}: checks that the network can be probed, then adds a
-     * {@link LossProbeListener} with {@code addListeners}, keeping the existing listeners. Idempotent: when the
-     * network already has a probe listener, that one is returned.
+     * {@link LossProbeListener}, keeping the existing listeners, so that the layers see it too (also after an earlier
+     * {@code setListeners(...)}, which DL4J's own {@code addListeners} does not repair:
+     * {@link io.github.sadam4j.updater.dl4j.NetworkListeners}). Idempotent: when the network already has a probe
+     * listener, that one is returned.
      *
      * <p>Listeners are not part of a network's configuration or its saved file: DL4J drops them on
      * {@code ModelSerializer.restore...}, {@code net.clone()}, {@code TransferLearning}, {@code setListeners(...)},

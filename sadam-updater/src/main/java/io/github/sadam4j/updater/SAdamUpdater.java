@@ -294,7 +294,7 @@ public final class SAdamUpdater implements GradientUpdater<SAdam> {
                     + "was skipped (m, v and the parameters of its block unchanged; {} such update(s) of this block so "
                     + "far). Without S-Adam's probe listener or a StepGuard only S-Adam's own blocks are protected: "
                     + "weight decay, other updaters and the iteration count still move. SAdamProbes.attach(net) (or "
-                    + "net.addListeners(new StepGuard())) skips the whole step. Logged at the 1st, 10th, 100th, ... "
+                    + "StepGuard.attach(net)) skips the whole step. Logged at the 1st, 10th, 100th, ... "
                     + "such update.", where, iteration, nonFiniteRefusals);
         }
         return LgiEstimate.skippedStep(iteration, epoch, -1, estimator, Double.NaN);

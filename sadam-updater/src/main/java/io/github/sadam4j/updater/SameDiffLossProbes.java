@@ -83,16 +83,6 @@ public final class SameDiffLossProbes extends BaseListener {
         observers.add(Objects.requireNonNull(observer, "observer"));
     }
 
-    /**
-     * @return the estimates of the most recent update (read from the updaters)
-     * @deprecated use {@link SAdamProbes#lastEstimates(SameDiff)}
-     */
-    @Deprecated
-    public List<LgiEstimate> lastEstimates() {
-        LgiEstimate e = group == null ? null : group.lastEstimate();
-        return e == null ? List.of() : List.of(e);
-    }
-
     @Override
     public boolean isActive(Operation operation) {
         return operation == Operation.TRAINING;

@@ -260,6 +260,24 @@ class LazyProbingTest {
     }
 
     @Test
+    void theIntervalHoldsWhereDl4jsIterationCountDoesNotAdvance() {
+        // Spark's SharedTrainingMaster restarts the iteration count per internal run (0 on a cluster): here it is set
+        // back to 0 before every step. The listener decides on its step key, which advances; the updater follows.
+        MultiLayerNetwork net = Nets.mlp(conf(N), true);
+        SAdamProbes.attach(net);
+        List<Boolean> reused = new ArrayList<>();
+        for (DataSet d : batches(7)) {
+            net.setIterationCount(0);
+            net.fit(d);
+            LgiEstimate e = SAdamProbes.lastEstimates(net).get(0);
+            assertEquals(0, e.iteration());
+            reused.add(e.reused());
+        }
+        assertEquals(List.of(false, true, false, true, true, false, true), reused, "probing at steps 1, 3, 6");
+        assertEquals(new StepCounts(7, 3, 4, 0, 0), SAdamProbes.counts(net));
+    }
+
+    @Test
     void aSkippedProbingStepProbesAgainOnTheNextMinibatch() {
         List<DataSet> data = batches(6);
         List<DataSet> withPoison = new ArrayList<>(data);

@@ -49,7 +49,6 @@ class ProbeComponentTest {
         for (int i = 0; i < 3; i++) {
             net.fit(Nets.classification(16, i));
             assertSame(Estimator.LOSS_PROBES, SAdamProbes.lastEstimates(net).get(0).estimator());
-            assertEquals(SAdamProbes.lastEstimates(net), shipped.lastEstimates(net));
         }
     }
 
@@ -100,7 +99,6 @@ class ProbeComponentTest {
         }
         assertEquals(1, shared.layoutsBuilt(a), "no network rebuilds another's layout");
         assertEquals(1, shared.layoutsBuilt(b));
-        assertThrows(IllegalStateException.class, shared::lastEstimates, "ambiguous with two networks");
     }
 
     @Test

@@ -6,7 +6,7 @@ import io.github.sadam4j.examples.qat.QatNetworks;
 import io.github.sadam4j.examples.qat.QatOptimizer;
 import io.github.sadam4j.examples.qat.QatSettings;
 import io.github.sadam4j.updater.LgiEstimate;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -146,7 +146,7 @@ public final class BenchRunner {
                 MultiLayerNetwork net = nets.get(i);
                 for (int s = 0; s < plan.stepsPerRound(); s++) {
                     steps[i][r][s] = step(net, batches, cursor, i);
-                    probes[i][r][s] = SAdam.lastEstimates(net).stream().mapToLong(LgiEstimate::probeNanos).sum();
+                    probes[i][r][s] = SAdamProbes.lastEstimates(net).stream().mapToLong(LgiEstimate::probeNanos).sum();
                     onStep.accept(plan.variants().get(i));
                 }
             }
@@ -174,7 +174,7 @@ public final class BenchRunner {
                 s.seeds().get(0)));
         net.init();
         if (v.optimizer() == QatOptimizer.SADAM) {
-            SAdam.attach(net).probeThreads(probeThreads);
+            SAdamProbes.attach(net).probeThreads(probeThreads);
         }
         return net;
     }

@@ -1,8 +1,9 @@
 package io.github.sadam4j.examples.bench;
 
-import java.util.concurrent.TimeUnit;
 import io.github.sadam4j.updater.LossProbeListener;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -99,7 +100,7 @@ public class ProbeOverheadBenchmark {
         }
         net = new MultiLayerNetwork(conf);
         net.init();
-        probes = SAdam.attach(net);
+        probes = SAdamProbes.attach(net);
         batch = new DataSet(x, y);
         net.setInput(x);
         net.setLabels(y);
@@ -109,7 +110,7 @@ public class ProbeOverheadBenchmark {
     @Benchmark
     public double probes() {
         probes.onGradientCalculation(net);
-        return probes.lastEstimates().get(0).rho();
+        return SAdamProbes.lastEstimates(net).get(0).rho();
     }
 
     @Benchmark

@@ -76,7 +76,7 @@ public class UpdaterBenchmark {
     public INDArray sadam() {
         int it = iteration++;
         sadam.offerEstimate(new LgiEstimate(it, 0, 0, Estimator.LOSS_PROBES, 1.0, new double[]{0.3, -0.2}, 0.7,
-                0.2465969639416065, false, false, 0L));
+                0.2465969639416065, false, false, 0L, false));
         sadam.applyUpdater(work, it, 0);
         return work;
     }

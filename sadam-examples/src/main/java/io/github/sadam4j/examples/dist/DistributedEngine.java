@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 /**
  * What DL4J's distributed engines of the {@code parallel} and {@code spark} commands share: the record of every worker
  * step, and at the end the per-worker report ({@code workers.csv}, the data; {@code workers.md}, its view, also printed
- * after the summary): how many workers trained each run out of those configured, and how many steps of each used the
- * loss probes, with a WARNING line for every S-Adam worker with a step that did not.
+ * after the summary): how many workers trained each run out of those configured, and per worker how many steps used
+ * each estimator, reused a damping, went without the probes or were skipped ({@link ProbeTally}), with a WARNING line
+ * for every S-Adam worker with a step without the probes and for every run with skipped steps.
  */
 public abstract class DistributedEngine implements Engine {
     /** Per run, in order: the steps its workers reported. */
@@ -67,19 +68,22 @@ public abstract class DistributedEngine implements Engine {
         handedByRun.merge(run.name(), batches, Long::sum);
     }
 
-    /** @return per run, per worker, how many steps of each kind ({@link ProbeTally}) */
-    public synchronized Map<String, Map<String, Map<String, Long>>> tally() {
-        Map<String, Map<String, Map<String, Long>>> out = new LinkedHashMap<>();
-        stepsByRun.forEach((run, steps) -> out.put(run, WorkerStepRecorder.tally(steps)));
+    /** @return per run, per worker, its steps added up ({@link ProbeTally.Tally}) */
+    public synchronized Map<String, Map<String, ProbeTally.Tally>> tally() {
+        Map<String, Map<String, ProbeTally.Tally>> out = new LinkedHashMap<>();
+        stepsByRun.forEach((run, steps) -> out.put(run, WorkerStepRecorder.tallies(steps)));
         return out;
     }
 
+    /** Columns of {@code workers.csv}: one row per run and worker. */
+    public static final List<String> WORKER_COLUMNS = List.of("run", "worker", "steps", "steps_by_estimator",
+            "steps_reused", "steps_without_probes", "steps_skipped");
+
     @Override
     public void report(Path dir, List<QatRun> runs, PrintWriter out) throws IOException {
-        try (CsvWriter csv = new CsvWriter(dir.resolve("workers.csv"), List.of("run", "worker", "estimator",
-                "steps"))) {
-            tally().forEach((run, byWorker) -> byWorker.forEach((worker, kinds) -> kinds.forEach((kind, n) ->
-                    csv.row(run, worker, kind, n))));
+        try (CsvWriter csv = new CsvWriter(dir.resolve("workers.csv"), WORKER_COLUMNS)) {
+            tally().forEach((run, byWorker) -> byWorker.forEach((worker, t) -> csv.row(run, worker, t.steps(),
+                    kinds(t, " "), t.reused(), t.withoutProbes(), t.skipped())));
         }
         String md = report(runs.stream().filter(r -> r.optimizer() == QatOptimizer.SADAM).map(QatRun::name)
                 .toList());
@@ -87,32 +91,52 @@ public abstract class DistributedEngine implements Engine {
         out.println(md);
     }
 
+    /** @return "kind=n" for every kind of step, joined */
+    private static String kinds(ProbeTally.Tally t, String separator) {
+        return t.byKind().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(separator));
+    }
+
     /**
      * @param sadamRuns names of the runs trained with S-Adam
-     * @return the per-worker table in Markdown: how many of the configured workers trained each run, a loud line for
-     *         every S-Adam worker with a step that did not probe the loss, and the minibatches each run trained of
-     *         those it was given
+     * @return the per-worker table in Markdown: how many of the configured workers trained each run, per worker its
+     *         steps by estimator, the S-Adam steps that reused a damping (probe interval) or went without the probes
+     *         their configuration asks for, the skipped steps (any optimizer), a loud line for every S-Adam worker
+     *         with a step without the probes and for every run with skipped steps, and the minibatches each run
+     *         trained of those it was given
      */
     public String report(List<String> sadamRuns) {
         StringBuilder sb = new StringBuilder("## Steps per worker and estimator\n\n")
-                .append("| run | worker | steps | LOSS_PROBES | other |\n| --- | --- | ---: | ---: | --- |\n");
+                .append("| run | worker | steps | LOSS_PROBES | reused | without probes | skipped | other |\n")
+                .append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
         StringBuilder alarms = new StringBuilder();
+        StringBuilder skips = new StringBuilder();
         StringBuilder trained = new StringBuilder();
-        Map<String, Map<String, Map<String, Long>>> reported = tally();
+        Map<String, Map<String, ProbeTally.Tally>> reported = tally();
         reported.forEach((run, byWorker) -> {
-            byWorker.forEach((worker, kinds) -> {
-                long total = kinds.values().stream().mapToLong(Long::longValue).sum();
-                long probed = kinds.getOrDefault(ProbeTally.PROBED, 0L);
-                String other = kinds.entrySet().stream().filter(e -> !e.getKey().equals(ProbeTally.PROBED))
+            long skipped = 0;
+            for (Map.Entry<String, ProbeTally.Tally> w : byWorker.entrySet()) {
+                String worker = w.getKey();
+                ProbeTally.Tally t = w.getValue();
+                String other = t.byKind().entrySet().stream()
+                        .filter(e -> !e.getKey().equals(ProbeTally.PROBED) && !e.getKey().equals(ProbeTally.SKIPPED))
                         .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
-                sb.append("| ").append(run).append(" | ").append(worker).append(" | ").append(total).append(" | ")
-                        .append(probed).append(" | ").append(other).append(" |\n");
-                if (sadamRuns.contains(run) && !ProbeTally.everyStepProbed(kinds)) {
+                sb.append("| ").append(run).append(" | ").append(worker).append(" | ").append(t.steps())
+                        .append(" | ").append(t.byKind().getOrDefault(ProbeTally.PROBED, 0L))
+                        .append(" | ").append(t.reused()).append(" | ").append(t.withoutProbes())
+                        .append(" | ").append(t.skipped()).append(" | ").append(other).append(" |\n");
+                if (sadamRuns.contains(run) && !t.everyStepProbed()) {
                     alarms.append("WARNING: ").append(run).append(", ").append(worker).append(": ")
-                            .append(ProbeTally.withoutProbes(kinds)).append(" of ").append(total)
+                            .append(t.withoutProbes()).append(" of ").append(t.steps())
                             .append(" S-Adam steps did NOT use the loss probes (").append(other).append(")\n");
                 }
-            });
+                skipped += t.skipped();
+            }
+            if (skipped > 0) {
+                skips.append("WARNING: ").append(run).append(": ").append(skipped).append(" step(s) skipped (their "
+                        + "minibatch loss or gradient was NaN or infinite, or a layer vetoed them): nothing of them "
+                        + "reached the parameters\n");
+            }
             trained.append(byWorker.size() < workers ? "WARNING: " : "").append(run).append(": ")
                     .append(byWorker.size()).append(" of the ").append(workers).append(" configured worker(s) trained")
                     .append(" (").append(String.join(", ", byWorker.keySet())).append(")")
@@ -127,6 +151,9 @@ public abstract class DistributedEngine implements Engine {
             sb.append('\n').append(alarms);
         } else if (!sadamRuns.isEmpty()) {
             sb.append("\nEvery S-Adam step of every worker used the loss probes.\n");
+        }
+        if (!skips.isEmpty()) {
+            sb.append('\n').append(skips);
         }
         sb.append('\n').append(trained);
         synchronized (this) {

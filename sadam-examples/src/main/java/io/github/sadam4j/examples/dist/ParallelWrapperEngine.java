@@ -1,7 +1,7 @@
 package io.github.sadam4j.examples.dist;
 
 import io.github.sadam4j.examples.qat.QatRun;
-import io.github.sadam4j.updater.ParallelWrapperFits;
+import io.github.sadam4j.updater.dl4j.ParallelWrapperFits;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

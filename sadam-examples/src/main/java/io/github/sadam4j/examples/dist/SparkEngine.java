@@ -7,7 +7,8 @@ import io.github.sadam4j.onednn.OneDnn;
 import io.github.sadam4j.qat.ObserverStates;
 import io.github.sadam4j.qat.spark.ObserverSync;
 import io.github.sadam4j.qat.spark.PerJvmPortSupplier;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import io.github.sadam4j.updater.StepGuard;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -32,9 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code spark} command's engine: fits a run's epochs on Spark with one of DL4J's own training masters: the
  * epoch's minibatches become an RDD, the network a {@link SparkDl4jMultiLayer}, and the workers get S-Adam's probes
- * ({@link SAdam#probes()}), a {@link WorkerStepRecorder} (their steps come back to the driver through the library's
- * {@code SparkCollector} and feed the run's record, plots, probe time and progress) and, under gradient sharing with
- * QAT observers, the library's {@link ObserverSync}.
+ * ({@link SAdamProbes#listener()}; a {@link StepGuard} for the baselines), a {@link WorkerStepRecorder} (their steps
+ * come back to the driver through the library's {@code SparkCollector} and feed the run's record, plots, probe time
+ * and progress) and, under gradient sharing with QAT observers, the library's {@link ObserverSync}.
  */
 public final class SparkEngine extends DistributedEngine {
     /** DL4J's two Spark training masters. */
@@ -122,9 +123,8 @@ public final class SparkEngine extends DistributedEngine {
                 ObserverSync observers = master == Master.SHARING && !ObserverStates.of(n).layers().isEmpty()
                         ? new ObserverSync(ctx) : null;
                 List<TrainingListener> listeners = new ArrayList<>();
-                if (run.optimizer() == QatOptimizer.SADAM) {
-                    listeners.add(SAdam.probes());
-                }
+                // S-Adam's probe listener guards its steps; the baselines get the library's StepGuard
+                listeners.add(run.optimizer() == QatOptimizer.SADAM ? SAdamProbes.listener() : new StepGuard());
                 listeners.add(OneDnn.clearWeightNoiseCache());
                 listeners.add(new WorkerStepRecorder(steps, master == Master.AVERAGING
                         ? WorkerStepRecorder.WorkerNaming.PROBE_WORKER : WorkerStepRecorder.WorkerNaming.SPARK_EXECUTOR));

@@ -59,16 +59,26 @@ public final class WorkerStepRecorder extends BaseTrainingListener implements Se
 
     /**
      * @param steps recorded steps
-     * @return per worker, how many steps of each kind ({@link ProbeTally}: the estimator, "none" for optimizers
-     *         without one, "skipped")
+     * @return per worker, its steps added up ({@link ProbeTally.Tally})
+     */
+    public static Map<String, ProbeTally.Tally> tallies(List<WorkerStep> steps) {
+        Map<String, List<ProbeTally.Step>> byWorker = new TreeMap<>();
+        for (WorkerStep s : steps) {
+            byWorker.computeIfAbsent(s.worker(), w -> new java.util.ArrayList<>()).add(s.metrics().step());
+        }
+        Map<String, ProbeTally.Tally> out = new TreeMap<>();
+        byWorker.forEach((worker, st) -> out.put(worker, ProbeTally.tally(st)));
+        return out;
+    }
+
+    /**
+     * @param steps recorded steps
+     * @return per worker, how many steps of each kind ({@link ProbeTally.Step#kind()}: the estimator, "none" for
+     *         optimizers without one, "skipped")
      */
     public static Map<String, Map<String, Long>> tally(List<WorkerStep> steps) {
-        Map<String, List<String>> kinds = new TreeMap<>();
-        for (WorkerStep s : steps) {
-            kinds.computeIfAbsent(s.worker(), w -> new java.util.ArrayList<>()).add(s.metrics().step().kind());
-        }
         Map<String, Map<String, Long>> out = new TreeMap<>();
-        kinds.forEach((worker, k) -> out.put(worker, ProbeTally.count(k)));
+        tallies(steps).forEach((worker, t) -> out.put(worker, t.byKind()));
         return out;
     }
 }

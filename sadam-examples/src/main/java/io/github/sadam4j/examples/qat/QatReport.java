@@ -67,7 +67,7 @@ public final class QatReport {
     public static final List<String> RUN_COLUMNS = List.of("run", "optimizer", "lr", "seed", "epochs",
             "test_acc_pct", "best_acc_pct", "best_epoch", "acc_drop_pts", "final_train_loss", "loss_osc",
             "sec_per_epoch", "probe_share", "mean_rho", "mean_alpha", "matched_alpha", "iterations", "workers",
-            "steps_without_probes", "status");
+            "steps_without_probes", "steps_reused", "steps_skipped", "status");
     /** Columns of {@code epochs.csv}. */
     public static final List<String> EPOCH_COLUMNS = List.of("run", "optimizer", "lr", "seed", "epoch",
             "test_acc_pct", "train_loss", "train_seconds", "eval_seconds");

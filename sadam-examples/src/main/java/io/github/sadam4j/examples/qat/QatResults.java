@@ -209,9 +209,12 @@ public final class QatResults {
             m.put("matched_alpha", r.matchedAlpha());
             m.put("iterations", r.iterationsDone());
             m.put("workers", r.workers());
-            Map<String, Long> kinds = r.stepKinds();
-            m.put("steps_by_estimator", kinds);
-            m.put("steps_without_probes", r.optimizer() == QatOptimizer.SADAM ? ProbeTally.withoutProbes(kinds) : null);
+            ProbeTally.Tally steps = r.steps();
+            boolean sadam = r.optimizer() == QatOptimizer.SADAM;
+            m.put("steps_by_estimator", steps.byKind());
+            m.put("steps_without_probes", sadam ? steps.withoutProbes() : null);
+            m.put("steps_reused", sadam ? steps.reused() : null);
+            m.put("steps_skipped", steps.skipped());
             m.put("status", r.status().label());
             m.put("iterations_csv", r.name() + ".csv");
             List<Map<String, Object>> epochs = new ArrayList<>();
@@ -330,8 +333,8 @@ public final class QatResults {
             return its;
         }
         List<String> header = List.of(lines.get(0).split(",", -1));
-        int[] col = new int[8];
-        String[] names = {"iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms", "skipped", "estimator"};
+        String[] names = MetricsListener.CSV_HEADER.toArray(new String[0]);
+        int[] col = new int[names.length];
         for (int i = 0; i < names.length; i++) {
             col[i] = header.indexOf(names[i]);
             if (col[i] < 0 && i < 6) {
@@ -350,9 +353,14 @@ public final class QatResults {
             String estimator = col[7] < 0 || c[col[7]].isEmpty() ? null : c[col[7]];
             its.add(new RunRecord.Iteration(Long.parseLong(c[col[0]]), Integer.parseInt(c[col[1]]),
                     csvNumber(c[col[2]]), csvNumber(c[col[3]]), csvNumber(c[col[4]]), csvNumber(c[col[5]]),
-                    estimator, col[6] >= 0 && Boolean.parseBoolean(c[col[6]])));
+                    estimator, flag(c, col[6]), flag(c, col[8]), flag(c, col[9])));
         }
         return its;
+    }
+
+    /** A boolean cell, false when the column is absent (CSVs written before it existed). */
+    private static boolean flag(String[] cells, int col) {
+        return col >= 0 && Boolean.parseBoolean(cells[col]);
     }
 
     private static double csvNumber(String cell) {

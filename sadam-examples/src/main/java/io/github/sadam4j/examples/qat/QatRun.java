@@ -6,7 +6,6 @@ import io.github.sadam4j.examples.report.Status;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -259,12 +258,12 @@ public final class QatRun {
     }
 
     /**
-     * @return how many steps of each kind the run took ({@link ProbeTally}: {@code LOSS_PROBES}, {@code LINEARIZED},
-     *         {@code skipped}, {@code none} for optimizers without an estimator)
+     * @return the run's steps added up ({@link ProbeTally}): per kind ({@code LOSS_PROBES}, {@code LINEARIZED},
+     *         {@code skipped}, {@code none} for optimizers without an estimator), reused dampings, steps without the
+     *         probes, skipped steps
      */
-    public Map<String, Long> stepKinds() {
-        return ProbeTally.count(record.iterations().stream().map(i -> ProbeTally.kind(i.estimator(), i.skipped()))
-                .toList());
+    public ProbeTally.Tally steps() {
+        return ProbeTally.tallyOf(record.iterations());
     }
 
     /** @return iterations done */

@@ -9,7 +9,8 @@ import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.Status;
 import io.github.sadam4j.onednn.OneDnn;
 import io.github.sadam4j.updater.LossProbeListener;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import io.github.sadam4j.updater.StepGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -24,9 +25,11 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
  * Trains and evaluates one {@link QatRun}: builds the network ({@link QatNetworks}), or restores it from the run's
- * checkpoint when resuming, attaches S-Adam's loss probes when the optimizer is S-Adam, records every iteration with a
- * {@link MetricsListener} (CSV row, progress, probe time), and after every epoch evaluates the whole test split in
- * evaluation mode (no dropout) and, when checkpoints are on, writes the run's checkpoint ({@link Checkpoints}).
+ * checkpoint when resuming, attaches S-Adam's loss probes when the optimizer is S-Adam and the library's
+ * {@link StepGuard} otherwise (a non-finite or vetoed step is skipped and counted for every optimizer), records every
+ * iteration with a {@link MetricsListener} (CSV row, progress, probe time), and after every epoch evaluates the whole
+ * test split in evaluation mode (no dropout) and, when checkpoints are on, writes the run's checkpoint
+ * ({@link Checkpoints}).
  *
  * <p>Data order: epoch e visits the training images in the seeded permutation of pass e
  * ({@link FashionMnistIterator#shuffled}, seed = run seed), so every optimizer of a seed sees the same minibatches in
@@ -165,8 +168,12 @@ public final class QatTrainer {
         } else {
             net = resumeFrom.net();
         }
+        // after a restore too: listeners are not saved. S-Adam's probe listener guards its steps; the baselines get
+        // the same guard: a non-finite or vetoed step is skipped and counted, never reaches the parameters
         if (run.optimizer() == QatOptimizer.SADAM) {
-            SAdam.attach(net).probeThreads(probeThreads);   // after a restore too: the probes are not saved
+            SAdamProbes.attach(net).probeThreads(probeThreads);
+        } else {
+            StepGuard.attach(net);
         }
         // DL4J M2.1's oneDNN helper path keeps the quantized conv weights of a step for the next one (OneDnn)
         net.addListeners(OneDnn.clearWeightNoiseCache());

@@ -15,15 +15,16 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
  *
  * <p>The loss is the data loss: DL4J's score minus its regularisation terms (weight decay, L1/L2), taken when the
  * gradient is computed (before the update), so runs with and without weight decay are comparable and the value equals
- * S-Adam's L0. rho, alpha, the estimator and whether S-Adam skipped the step come from {@link ProbeTally} (empty cells
+ * S-Adam's L0. Whether the step was skipped, and for S-Adam rho, alpha, the estimator, whether the damping was reused
+ * (probe interval) and whether the step went without the probes it asks for, come from {@link ProbeTally} (empty cells
  * for other optimizers). Numbering: DL4J's iteration count at the step, from 0; a skipped step keeps its number and the
  * next minibatch gets the same one (the library's convention), and the row says {@code skipped=true}. Add it with
- * {@code net.addListeners(...)} after {@code SAdam.attach(net)}.
+ * {@code net.addListeners(...)} after {@code SAdamProbes.attach(net)} (or a {@code StepGuard}).
  */
 public final class MetricsListener extends BaseTrainingListener {
     /** Columns of the per-iteration CSV. */
     public static final List<String> CSV_HEADER = List.of("iteration", "epoch", "loss", "rho", "alpha", "elapsed_ms",
-            "skipped", "estimator");
+            "skipped", "estimator", "reused", "without_probes");
 
     private final RunRecord record;
     private final CsvWriter csv;
@@ -82,7 +83,7 @@ public final class MetricsListener extends BaseTrainingListener {
     public static void writeRow(CsvWriter csv, RunRecord.Iteration it) {
         // a skipped step's loss is non-finite: written as NaN / Infinity, not as an empty (absent) cell
         csv.row(it.iteration(), it.epoch(), it.skipped() ? Double.toString(it.loss()) : it.loss(), it.rho(),
-                it.alpha(), Math.round(it.elapsedMs()), it.skipped(), it.estimator());
+                it.alpha(), Math.round(it.elapsedMs()), it.skipped(), it.estimator(), it.reused(), it.withoutProbes());
     }
 
     @Override
@@ -107,7 +108,7 @@ public final class MetricsListener extends BaseTrainingListener {
         double elapsedMs = elapsedOffsetMs + (System.nanoTime() - startNanos) / 1e6;
         ProbeTally.Step s = m.step();
         RunRecord.Iteration it = new RunRecord.Iteration(step, epoch, m.loss(), s.rho(), s.alpha(), elapsedMs,
-                s.estimator(), s.skipped());
+                s.estimator(), s.skipped(), s.reused(), s.withoutProbes());
         record.add(it);
         probeNanos += s.probeNanos();
         if (csv != null) {

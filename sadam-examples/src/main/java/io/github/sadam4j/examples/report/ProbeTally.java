@@ -1,25 +1,32 @@
 package io.github.sadam4j.examples.report;
 
 import io.github.sadam4j.updater.LgiEstimate;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import io.github.sadam4j.updater.StepCounts;
+import io.github.sadam4j.updater.StepGuard;
+import java.lang.ref.WeakReference;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
 
 /**
- * The CLI's one answer to "did every S-Adam step probe the loss?": what a step used, read right after it, and the
- * counts over steps (per run in {@code results.json}, per worker in the distributed commands' {@code workers.csv}).
- *
- * <p>Today it reads S-Adam's estimates of the step just taken ({@link SAdam#lastEstimates}). The library is gaining
- * {@code SAdamProbes.counts(model)} / {@code everyStepProbed(model)}; this class is the one place the CLI switches to
- * them.
+ * The CLI's one answer to "did every S-Adam step probe the loss?", asked of the library: what a step did is what the
+ * network's S-Adam updaters counted for it ({@link SAdamProbes#counts(Model)}: probed, reused a damping, went without
+ * the probes it asks for, skipped) and, for other optimizers, what its {@link StepGuard} skipped; the estimator, rho,
+ * alpha and probe time come from {@link SAdamProbes#lastEstimates(Model)}. Steps are recorded one by one ({@link Step},
+ * per run in the per-iteration CSV and {@code results.json}, per worker in the distributed commands'
+ * {@code workers.csv} and {@code workers.md}) and added up with {@link Tally}, whose
+ * {@link Tally#everyStepProbed()} is the library's rule ({@link StepCounts#everyStepProbed()}).
  */
 public final class ProbeTally {
     /** A step that probed the loss. */
     public static final String PROBED = "LOSS_PROBES";
-    /** A step S-Adam skipped (non-finite loss or gradient): nothing changed. */
+    /** A step that was skipped (non-finite loss or gradient, or a layer's veto): nothing changed. */
     public static final String SKIPPED = "skipped";
     /** A step of an optimizer without an estimator (AdamW, Adam, Prox-SGD). */
     public static final String NONE = "none";
@@ -28,16 +35,20 @@ public final class ProbeTally {
     }
 
     /**
-     * What the step just taken used, with its S-Adam figures.
+     * What one step did.
      *
-     * @param estimator  S-Adam's estimator ({@code LOSS_PROBES}, {@code LINEARIZED}), null for other optimizers
-     * @param skipped    true when S-Adam skipped the step
-     * @param rho        mean rho over S-Adam's groups, NaN for other optimizers and skipped steps
-     * @param alpha      mean alpha over the groups, NaN for other optimizers and skipped steps
-     * @param probeNanos time the step's probes took (all groups), 0 without probes
+     * @param estimator     S-Adam's estimator ({@code LOSS_PROBES}, {@code LINEARIZED}, {@code NONE}), null for other
+     *                      optimizers
+     * @param skipped       true when the step was skipped (by S-Adam's step guard or a {@link StepGuard})
+     * @param reused        true when S-Adam reused the damping of its latest probing step (probe interval above 1)
+     * @param withoutProbes true when S-Adam's configuration asks for the loss probes and the step went without them
+     *                      (the {@code LINEARIZED} fallback of {@code MissingProbes.WARN})
+     * @param rho           mean rho over S-Adam's groups, NaN for other optimizers and skipped steps
+     * @param alpha         mean alpha over the groups, NaN for other optimizers and skipped steps
+     * @param probeNanos    time the step's probes took (all groups), 0 without probes
      */
-    public record Step(String estimator, boolean skipped, double rho, double alpha, long probeNanos)
-            implements java.io.Serializable {
+    public record Step(String estimator, boolean skipped, boolean reused, boolean withoutProbes, double rho,
+                       double alpha, long probeNanos) implements java.io.Serializable {
         /** @return the step's kind: {@link #SKIPPED}, {@link #NONE} or the estimator's name */
         public String kind() {
             return ProbeTally.kind(estimator, skipped);
@@ -45,24 +56,79 @@ public final class ProbeTally {
     }
 
     /**
-     * @param model a network, at {@code iterationDone}
-     * @return what its step used
+     * Reads what each step of a network did, right after it. Each training thread remembers what its network had
+     * counted after the previous step (the counts are per network instance, so a new instance, e.g. a restored or
+     * replicated network, starts from zero). Several training threads (ParallelWrapper workers) may share one reader.
+     * Serializable for Spark: a deserialized copy starts afresh.
      */
-    public static Step lastStep(Model model) {
-        List<LgiEstimate> estimates = SAdam.lastEstimates(model);
-        if (estimates.isEmpty()) {
-            return new Step(null, false, Double.NaN, Double.NaN, 0);
+    public static final class Reader implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private transient volatile ThreadLocal<Seen> seen;
+
+        /** What a network had counted when it was last read. */
+        private record Seen(WeakReference<Model> model, StepCounts sadam, long guardSkipped) {
         }
-        boolean skipped = estimates.stream().anyMatch(LgiEstimate::skipped);
-        return new Step(estimates.get(0).estimator().name(), skipped,
-                skipped ? Double.NaN : estimates.stream().mapToDouble(LgiEstimate::rho).average().orElse(Double.NaN),
-                skipped ? Double.NaN : estimates.stream().mapToDouble(LgiEstimate::alpha).average().orElse(Double.NaN),
-                estimates.stream().mapToLong(LgiEstimate::probeNanos).sum());
+
+        /**
+         * @param model a network, at {@code iterationDone}
+         * @return what its step did
+         */
+        public Step afterStep(Model model) {
+            ThreadLocal<Seen> perThread = perThread();
+            Seen before = perThread.get();
+            boolean same = before != null && before.model().get() == model;
+            StepCounts sadam = SAdamProbes.counts(model);
+            long guardSkipped = guardSkipped(model);
+            perThread.set(new Seen(new WeakReference<>(model), sadam, guardSkipped));
+            StepCounts was = same ? before.sadam() : StepCounts.NONE;
+            long guardWas = same ? before.guardSkipped() : 0;
+            boolean skipped = sadam.skipped() > was.skipped() || guardSkipped > guardWas;
+            boolean sadamStep = skipped || sadam.updates() > was.updates();
+            List<LgiEstimate> estimates = sadamStep ? SAdamProbes.lastEstimates(model) : List.of();
+            if (estimates.isEmpty()) {
+                return new Step(null, skipped, false, false, Double.NaN, Double.NaN, 0);
+            }
+            return new Step(estimates.get(0).estimator().name(), skipped, sadam.reused() > was.reused(),
+                    sadam.withoutProbes() > was.withoutProbes(),
+                    skipped ? Double.NaN : estimates.stream().mapToDouble(LgiEstimate::rho).average()
+                            .orElse(Double.NaN),
+                    skipped ? Double.NaN : estimates.stream().mapToDouble(LgiEstimate::alpha).average()
+                            .orElse(Double.NaN),
+                    estimates.stream().mapToLong(LgiEstimate::probeNanos).sum());
+        }
+
+        private ThreadLocal<Seen> perThread() {
+            ThreadLocal<Seen> s = seen;
+            if (s == null) {
+                synchronized (this) {
+                    if (seen == null) {
+                        seen = new ThreadLocal<>();
+                    }
+                    s = seen;
+                }
+            }
+            return s;
+        }
+    }
+
+    /** @return the steps the network's {@link StepGuard}s skipped (0 without one; S-Adam's guard counts in S-Adam) */
+    private static long guardSkipped(Model model) {
+        Collection<TrainingListener> listeners = model instanceof MultiLayerNetwork n ? n.getListeners()
+                : model instanceof ComputationGraph g ? g.getListeners() : null;
+        long n = 0;
+        if (listeners != null) {
+            for (TrainingListener l : listeners) {
+                if (l instanceof StepGuard guard) {
+                    n += guard.skippedSteps(model);
+                }
+            }
+        }
+        return n;
     }
 
     /**
      * @param estimator S-Adam's estimator name, or null for other optimizers
-     * @param skipped   whether S-Adam skipped the step
+     * @param skipped   whether the step was skipped
      * @return {@link #SKIPPED}, {@link #NONE} or the estimator's name
      */
     public static String kind(String estimator, boolean skipped) {
@@ -70,30 +136,67 @@ public final class ProbeTally {
     }
 
     /**
-     * @param kinds the kinds of some steps
-     * @return how many steps of each kind, sorted by kind
+     * The steps of a run or a worker, added up.
+     *
+     * @param steps         steps recorded
+     * @param byKind        how many steps of each kind ({@link Step#kind()}), sorted by kind
+     * @param reused        S-Adam steps that reused the damping of a probing step (probe interval)
+     * @param withoutProbes S-Adam steps that went without the loss probes their configuration asks for
+     * @param skipped       steps skipped (non-finite loss or gradient, or a layer's veto), of any optimizer
      */
-    public static Map<String, Long> count(Collection<String> kinds) {
-        Map<String, Long> out = new TreeMap<>();
-        kinds.forEach(k -> out.merge(k, 1L, Long::sum));
-        return out;
+    public record Tally(long steps, Map<String, Long> byKind, long reused, long withoutProbes, long skipped) {
+        /** Defensive copy. */
+        public Tally {
+            byKind = java.util.Collections.unmodifiableMap(new TreeMap<>(byKind));
+        }
+
+        /**
+         * @return true when no S-Adam step went without the loss probes its configuration asks for (the library's
+         *         rule, {@link StepCounts#everyStepProbed()}: reused steps count as probed)
+         */
+        public boolean everyStepProbed() {
+            return withoutProbes == 0;
+        }
+
+        /**
+         * @param kind     a step's kind
+         * @param skipped  whether it was skipped
+         * @param reused   whether it reused a damping
+         * @param noProbes whether it went without the probes it asks for
+         * @return this tally with one more step
+         */
+        Tally plus(String kind, boolean skipped, boolean reused, boolean noProbes) {
+            Map<String, Long> k = new TreeMap<>(byKind);
+            k.merge(kind, 1L, Long::sum);
+            return new Tally(steps + 1, k, this.reused + (reused ? 1 : 0), withoutProbes + (noProbes ? 1 : 0),
+                    this.skipped + (skipped ? 1 : 0));
+        }
+    }
+
+    /** No steps. */
+    public static final Tally EMPTY = new Tally(0, Map.of(), 0, 0, 0);
+
+    /**
+     * @param steps steps of one run or worker
+     * @return their tally
+     */
+    public static Tally tally(Collection<Step> steps) {
+        Tally t = EMPTY;
+        for (Step s : steps) {
+            t = t.plus(s.kind(), s.skipped(), s.reused(), s.withoutProbes());
+        }
+        return t;
     }
 
     /**
-     * @param counts steps per kind
-     * @return the steps that neither probed the loss nor were skipped (the {@code LINEARIZED} fallback, or no
-     *         estimator at all)
+     * @param iterations the recorded steps of a run
+     * @return their tally
      */
-    public static long withoutProbes(Map<String, Long> counts) {
-        return counts.entrySet().stream().filter(e -> !e.getKey().equals(PROBED) && !e.getKey().equals(SKIPPED))
-                .mapToLong(Map.Entry::getValue).sum();
-    }
-
-    /**
-     * @param counts steps per kind of an S-Adam run or worker
-     * @return true when every step probed the loss (skipped steps aside)
-     */
-    public static boolean everyStepProbed(Map<String, Long> counts) {
-        return withoutProbes(counts) == 0;
+    public static Tally tallyOf(Collection<RunRecord.Iteration> iterations) {
+        Tally t = EMPTY;
+        for (RunRecord.Iteration i : iterations) {
+            t = t.plus(kind(i.estimator(), i.skipped()), i.skipped(), i.reused(), i.withoutProbes());
+        }
+        return t;
     }
 }

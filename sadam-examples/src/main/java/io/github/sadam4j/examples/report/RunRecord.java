@@ -16,21 +16,23 @@ public final class RunRecord {
      * iteration count at that step, from 0; a step S-Adam skipped (non-finite loss or gradient) does not advance it,
      * so the next minibatch has the same number.
      *
-     * @param iteration the iteration, as DL4J counts it (from 0)
-     * @param epoch     the epoch (from 0)
-     * @param loss      the minibatch data loss (without regularisation terms); non-finite for a skipped step
-     * @param rho       S-Adam's rho (mean over its parameter groups), NaN for other optimizers and skipped steps
-     * @param alpha     S-Adam's damping exp(-lambda rho) (mean over groups), NaN for other optimizers
-     * @param elapsedMs wall-clock milliseconds since the run started
-     * @param estimator S-Adam's estimator of the step ({@code LOSS_PROBES}, {@code LINEARIZED}), null for other
-     *                  optimizers
-     * @param skipped   true when S-Adam skipped the step (nothing changed: parameters, optimizer state, count)
+     * @param iteration     the iteration, as DL4J counts it (from 0)
+     * @param epoch         the epoch (from 0)
+     * @param loss          the minibatch data loss (without regularisation terms); non-finite for a skipped step
+     * @param rho           S-Adam's rho (mean over its parameter groups), NaN for other optimizers and skipped steps
+     * @param alpha         S-Adam's damping exp(-lambda rho) (mean over groups), NaN for other optimizers
+     * @param elapsedMs     wall-clock milliseconds since the run started
+     * @param estimator     S-Adam's estimator of the step ({@code LOSS_PROBES}, {@code LINEARIZED}), null for other
+     *                      optimizers
+     * @param skipped       true when the step was skipped (nothing changed: parameters, optimizer state, count)
+     * @param reused        true when S-Adam reused the damping of its latest probing step (probe interval)
+     * @param withoutProbes true when S-Adam went without the loss probes its configuration asks for
      */
     public record Iteration(long iteration, int epoch, double loss, double rho, double alpha, double elapsedMs,
-                            String estimator, boolean skipped) {
+                            String estimator, boolean skipped, boolean reused, boolean withoutProbes) {
         /** A step of an optimizer without an estimator, or an S-Adam step whose estimator is not recorded. */
         public Iteration(long iteration, int epoch, double loss, double rho, double alpha, double elapsedMs) {
-            this(iteration, epoch, loss, rho, alpha, elapsedMs, null, false);
+            this(iteration, epoch, loss, rho, alpha, elapsedMs, null, false, false, false);
         }
     }
 

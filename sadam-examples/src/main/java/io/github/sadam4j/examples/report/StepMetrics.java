@@ -6,8 +6,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * What the examples record of one training step, read from the network right after it: the data loss (DL4J's score
- * minus the regularization terms, taken at gradient time) and what S-Adam did ({@link ProbeTally.Step}: estimator,
- * skipped, rho and alpha as means over its groups, probe time; empty for other optimizers).
+ * minus the regularization terms, taken at gradient time) and what the step did ({@link ProbeTally.Step}: skipped,
+ * and for S-Adam its estimator, reused damping or missing probes, rho and alpha as means over its groups, probe time).
  *
  * @param loss minibatch data loss (non-finite for a step S-Adam skipped)
  * @param step what S-Adam did in the step
@@ -23,7 +23,7 @@ public record StepMetrics(double loss, ProbeTally.Step step) implements java.io.
         return step.alpha();
     }
 
-    /** @return true when S-Adam skipped the step (non-finite loss or gradient) */
+    /** @return true when the step was skipped (non-finite loss or gradient, or a layer's veto) */
     public boolean skipped() {
         return step.skipped();
     }
@@ -36,6 +36,7 @@ public record StepMetrics(double loss, ProbeTally.Step step) implements java.io.
     public static final class Reader implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         private transient volatile ThreadLocal<Double> regularization;
+        private final ProbeTally.Reader steps = new ProbeTally.Reader();
 
         /** @param model a network, at {@code onGradientCalculation} */
         public void atGradient(Model model) {
@@ -47,7 +48,7 @@ public record StepMetrics(double loss, ProbeTally.Step step) implements java.io.
          * @return the step's metrics
          */
         public StepMetrics afterStep(Model model) {
-            return of(model, perThread().get());
+            return new StepMetrics(model.score() - perThread().get(), steps.afterStep(model));
         }
 
         private ThreadLocal<Double> perThread() {
@@ -76,14 +77,5 @@ public record StepMetrics(double loss, ProbeTally.Step step) implements java.io.
             return cg.calcRegularizationScore(true);
         }
         return 0.0;
-    }
-
-    /**
-     * @param model          a network, at {@code iterationDone}
-     * @param regularization its {@link #regularization(Model)} at gradient time
-     * @return the step's metrics
-     */
-    private static StepMetrics of(Model model, double regularization) {
-        return new StepMetrics(model.score() - regularization, ProbeTally.lastStep(model));
     }
 }

@@ -1,7 +1,7 @@
 package io.github.sadam4j.examples.toy;
 
 import io.github.sadam4j.updater.LgiEstimate;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import io.github.sadam4j.updater.SameDiffLossProbes;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -50,7 +50,7 @@ public final class ToyRunner {
         sd.setTrainingConfig(optimizer.configure(settings).dataSetFeatureMapping("in").markLabelsUnused().build());
         AtomicReference<LgiEstimate> estimate = new AtomicReference<>();
         if (optimizer == ToyOptimizer.SADAM) {
-            SameDiffLossProbes probes = SAdam.attach(sd);
+            SameDiffLossProbes probes = SAdamProbes.attach(sd);
             probes.addObserver(estimate::set);
         }
         createGradientsQuietly(sd);

@@ -64,9 +64,9 @@ class DistributedCommandsTest {
         }
     }
 
-    @Test
-    void aWorkerThatDidNotTrainIsReportedWithTheEnginesReason() {
-        DistributedEngine engine = new DistributedEngine(2) {
+    /** An engine that trains nothing: its report of the steps handed to {@code recordSteps}. */
+    private static DistributedEngine reportOnly(int workers) {
+        return new DistributedEngine(workers) {
             @Override
             public String describe() {
                 return "test engine";
@@ -82,9 +82,17 @@ class DistributedCommandsTest {
                 return "the reason";
             }
         };
+    }
+
+    @Test
+    void aWorkerThatDidNotTrainIsReportedWithTheEnginesReason() {
+        DistributedEngine engine = reportOnly(2);
         QatRun run = new QatRun(QatOptimizer.SADAM, 0.005, 42, "sadam", "sadam-seed42", 1, Double.NaN);
-        StepMetrics probed = new StepMetrics(1.0, new ProbeTally.Step("LOSS_PROBES", false, 0.8, 0.2, 5_000_000));
-        StepMetrics linearized = new StepMetrics(1.0, new ProbeTally.Step("LINEARIZED", false, 0.8, 0.2, 0));
+        StepMetrics probed = new StepMetrics(1.0, new ProbeTally.Step("LOSS_PROBES", false, false, false, 0.8, 0.2,
+                5_000_000));
+        // the LINEARIZED fallback of MissingProbes.WARN: the updaters counted it as a step without the probes
+        StepMetrics linearized = new StepMetrics(1.0, new ProbeTally.Step("LINEARIZED", false, false, true, 0.8, 0.2,
+                0));
         engine.recordSteps(run, List.of(new WorkerStep("executor driver, worker 0", 0, 0, probed),
                 new WorkerStep("executor driver, worker 0", 1, 0, linearized)));
         assertEquals(1, run.workers());
@@ -93,5 +101,32 @@ class DistributedCommandsTest {
                 + "loss probes (LINEARIZED 1)"), md);
         assertTrue(md.contains("WARNING: sadam-seed42: 1 of the 2 configured worker(s) trained (executor driver, "
                 + "worker 0); the reason"), md);
+    }
+
+    @Test
+    void theReportCountsReusedDampingsStepsWithoutProbesAndSkippedSteps() {
+        DistributedEngine engine = reportOnly(1);
+        QatRun sadam = new QatRun(QatOptimizer.SADAM, 0.005, 42, "sadam", "sadam-seed42", 1, Double.NaN);
+        StepMetrics probed = new StepMetrics(1.0, new ProbeTally.Step("LOSS_PROBES", false, false, false, 0.8, 0.2,
+                1));
+        StepMetrics reused = new StepMetrics(1.0, new ProbeTally.Step("LOSS_PROBES", false, true, false, 0.8, 0.2,
+                0));
+        StepMetrics skipped = new StepMetrics(Double.NaN, new ProbeTally.Step("LOSS_PROBES", true, false, false,
+                Double.NaN, Double.NaN, 0));
+        engine.recordSteps(sadam, List.of(new WorkerStep("w0", 0, 0, probed), new WorkerStep("w0", 1, 0, reused),
+                new WorkerStep("w0", 1, 0, skipped), new WorkerStep("w0", 1, 0, reused)));
+        QatRun adamw = new QatRun(QatOptimizer.ADAMW, 0.005, 42, "adamw", "adamw-seed42", 1, Double.NaN);
+        StepMetrics plain = new StepMetrics(1.0, new ProbeTally.Step(null, false, false, false, Double.NaN,
+                Double.NaN, 0));
+        StepMetrics guarded = new StepMetrics(Double.NaN, new ProbeTally.Step(null, true, false, false, Double.NaN,
+                Double.NaN, 0));
+        engine.recordSteps(adamw, List.of(new WorkerStep("w0", 0, 0, guarded), new WorkerStep("w0", 0, 0, plain)));
+        String md = engine.report(List.of("sadam-seed42"));
+        assertTrue(md.contains("| sadam-seed42 | w0 | 4 | 3 | 2 | 0 | 1 |  |"), md);
+        assertTrue(md.contains("| adamw-seed42 | w0 | 2 | 0 | 0 | 0 | 1 | none 1 |"), md);
+        assertTrue(md.contains("Every S-Adam step of every worker used the loss probes."), "reused steps count as "
+                + "probed, skipped ones are not steps without probes: " + md);
+        assertTrue(md.contains("WARNING: sadam-seed42: 1 step(s) skipped"), md);
+        assertTrue(md.contains("WARNING: adamw-seed42: 1 step(s) skipped"), md);
     }
 }

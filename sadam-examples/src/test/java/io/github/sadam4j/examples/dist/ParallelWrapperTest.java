@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.updater.LossProbeListener;
-import io.github.sadam4j.updater.ParallelWrapperFits;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
+import io.github.sadam4j.updater.dl4j.ParallelWrapperFits;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +60,7 @@ class ParallelWrapperTest {
         double before = net.score(DistNets.merged(data));
         LocalStepSink steps = new LocalStepSink();
         Spy spy = new Spy();
-        LossProbeListener probes = SAdam.probes();
+        LossProbeListener probes = SAdamProbes.listener();
         try (ParallelWrapper pw = wrapper(net)) {
             pw.setListeners(probes, new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER), spy);
             ParallelWrapperFits.keepingUpdater(net, () -> pw.fit(new ExistingDataSetIterator(data)));
@@ -101,7 +101,7 @@ class ParallelWrapperTest {
     void probesAttachedBeforeBuildTravelToTheWorkersAndQatObserversAverage() throws Exception {
         MultiLayerNetwork net = DistNets.init(DistNets.qatMlp());
         // listeners added before build(): ParallelWrapper moves the network's listeners to its workers
-        SAdam.attach(net);
+        SAdamProbes.attach(net);
         LocalStepSink steps = new LocalStepSink();
         net.addListeners(new WorkerStepRecorder(steps, WorkerStepRecorder.WorkerNaming.PROBE_WORKER));
         List<DataSet> data = DistNets.batches(16, 32, 2);

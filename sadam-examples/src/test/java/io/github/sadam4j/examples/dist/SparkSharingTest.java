@@ -3,8 +3,10 @@ package io.github.sadam4j.examples.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sadam4j.examples.report.ProbeTally;
 import io.github.sadam4j.qat.spark.ObserverSync;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.List;
@@ -12,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.spark.api.TrainingMaster;
@@ -70,7 +74,7 @@ class SparkSharingTest {
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, sharing());
         SparkStepSink steps = new SparkStepSink(sc);
         ObserverSync observers = new ObserverSync(sc);
-        sparkNet.setListeners(SAdam.probes(), new WorkerStepRecorder(steps,
+        sparkNet.setListeners(SAdamProbes.listener(), new WorkerStepRecorder(steps,
                 WorkerStepRecorder.WorkerNaming.SPARK_EXECUTOR), observers.listener());
         for (int fit = 0; fit < 2; fit++) {
             sparkNet.fit(sc.parallelize(data, 2));
@@ -86,5 +90,32 @@ class SparkSharingTest {
         observers.applyTo(driver);
         assertTrue(observers.snapshots() >= 32, "a snapshot after every step: " + observers.snapshots());
         SparkTrainingTest.assertObserversSane(driver, data);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void lazyProbingKeepsItsIntervalUnderGradientSharing() {
+        // SharedTrainingMaster does not advance DL4J's iteration count; the probe listener decides on its step key
+        MultiLayerConfiguration conf = DistNets.mlp();
+        SAdam lazy = DistNets.sadam().toBuilder().probeInterval(2).build();
+        conf.getConfs().forEach(c -> {
+            if (c.getLayer() instanceof BaseLayer b) {
+                b.setIUpdater(lazy);
+            }
+        });
+        MultiLayerNetwork net = DistNets.init(conf);
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, sharing());
+        SparkStepSink steps = new SparkStepSink(sc);
+        sparkNet.setListeners(SAdamProbes.listener(), new WorkerStepRecorder(steps,
+                WorkerStepRecorder.WorkerNaming.SPARK_EXECUTOR));
+        sparkNet.fit(sc.parallelize(DistNets.batches(12, 32, 8), 2));
+        Map<String, ProbeTally.Tally> tallies = WorkerStepRecorder.tallies(steps.steps());
+        ProbeTally.Tally t = tallies.get("executor driver");
+        assertEquals(12, t.steps(), tallies.toString());
+        assertEquals(Map.of("LOSS_PROBES", 12L), t.byKind(), "every step used the probes' damping");
+        assertTrue(t.everyStepProbed());
+        // probing at steps 1, 2, 4, ..., 12 of the executor's network: 7 probed, 5 reused (at least some reused
+        // however DL4J splits the job into internal runs; without the step key every step probed)
+        assertTrue(t.reused() >= 4 && t.reused() <= 6, "reused steps: " + t);
     }
 }

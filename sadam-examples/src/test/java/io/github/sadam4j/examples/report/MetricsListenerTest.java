@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sadam4j.updater.LgiEstimate;
 import io.github.sadam4j.updater.LossProbeListener;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,7 +60,7 @@ class MetricsListenerTest {
     @Test
     void recordsSAdamDataLossRhoAlphaAndWritesCsvAndProgress() throws IOException {
         MultiLayerNetwork net = net(SAdam.builder().learningRate(0.01).probes(3).lambda(2).seed(5).build());
-        LossProbeListener probes = SAdam.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net);
         List<LgiEstimate> estimates = new ArrayList<>();
         probes.addObserver(estimates::add);
         RunRecord record = new RunRecord("sadam", "sadam", 0.01);
@@ -90,8 +91,10 @@ class MetricsListenerTest {
         assertTrue(net.calcRegularizationScore(true) > 1e-4, "the test needs a visible regularisation term");
         List<String> lines = Files.readAllLines(csvFile);
         assertEquals(6, lines.size());
-        assertEquals("iteration,epoch,loss,rho,alpha,elapsed_ms,skipped,estimator", lines.get(0));
-        assertTrue(lines.get(1).endsWith(",false,LOSS_PROBES"), "the step's estimator and skipped flag: " + lines.get(1));
+        assertEquals("iteration,epoch,loss,rho,alpha,elapsed_ms,skipped,estimator,reused,without_probes",
+                lines.get(0));
+        assertTrue(lines.get(1).endsWith(",false,LOSS_PROBES,false,false"), "the step's estimator and flags: "
+                + lines.get(1));
         assertTrue(lines.get(1).startsWith("0,0," + its.get(0).loss() + "," + its.get(0).rho() + ","), lines.get(1));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("rho "), "progress shows loss and rho");
         assertTrue(record.hasRho());
@@ -115,7 +118,7 @@ class MetricsListenerTest {
         }
         RunRecord.Iteration it = record.iterations().get(0);
         assertTrue(Double.isNaN(it.rho()) && Double.isNaN(it.alpha()));
-        assertTrue(Files.readAllLines(csvFile).get(1).matches("0,0,[0-9.E-]+,,,\\d+,false,"),
+        assertTrue(Files.readAllLines(csvFile).get(1).matches("0,0,[0-9.E-]+,,,\\d+,false,,false,false"),
                 Files.readAllLines(csvFile).get(1));
         assertEquals("loss 0.5000 acc 81.25%", MetricsListener.status(0.5, Double.NaN, 0.8125));
         assertEquals("loss 0.5000 rho 0.700", MetricsListener.status(0.5, 0.7, Double.NaN));

@@ -10,7 +10,6 @@ import io.github.sadam4j.qat.WeightQuantizer;
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -79,8 +78,9 @@ public final class NetworkQuantizers {
     }
 
     /**
-     * @param layer a runtime layer (unwrapped)
-     * @return its weight quantizer if it is a BaseLayer with one, else null
+     * @param layer a runtime layer (unwrapped from frozen wrappers)
+     * @return its weight quantizer if it is a BaseLayer with one, else null (not the quantizers inside Bidirectional
+     *         or LastTimeStep wrappers, see above)
      */
     static WeightQuantizer weightQuantizer(Layer layer) {
         return layer.conf().getLayer() instanceof BaseLayer b && b.getWeightNoise() instanceof WeightQuantizer wq
@@ -96,20 +96,36 @@ public final class NetworkQuantizers {
         Layer[] layers = QatLayers.layersOf(model);
         for (int i = 0; i < layers.length; i++) {
             Layer l = QatLayers.unwrapFrozen(layers[i]);
-            WeightQuantizer wq = weightQuantizer(l);
-            if (wq == null) {
-                continue;
-            }
-            String name = l.conf().getLayer().getLayerName();
-            for (Map.Entry<String, INDArray> e : l.paramTable().entrySet()) {
-                if (WeightQuantizer.quantizes(l.conf().getLayer(), e.getKey())) {
-                    QParams qp = wq.qparams(l, e.getKey(), e.getValue(), "weight '" + e.getKey() + "' of layer "
-                            + name);
-                    out.add(new Weight(i, name, l, e.getKey(), e.getValue(), wq.getSpec(), qp));
+            for (String key : l.paramTable().keySet()) {
+                Weight w = weight(i, l, key);
+                if (w != null) {
+                    out.add(w);
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * One weight of one layer, when a {@link WeightQuantizer} quantizes it ({@link WeightQuantizer#quantizes}).
+     *
+     * @param layerIndex the layer's index or position (for the record)
+     * @param layer      the runtime layer (a frozen wrapper is unwrapped)
+     * @param key        the parameter key
+     * @return the quantized weight, or null when the parameter is used as it is (no weight quantizer, or not a
+     *         parameter it quantizes)
+     */
+    public static Weight weight(int layerIndex, Layer layer, String key) {
+        Layer l = QatLayers.unwrapFrozen(layer);
+        WeightQuantizer wq = weightQuantizer(l);
+        org.deeplearning4j.nn.conf.layers.Layer lc = l.conf().getLayer();
+        if (wq == null || !WeightQuantizer.quantizes(lc, key)) {
+            return null;
+        }
+        String name = lc.getLayerName();
+        INDArray value = l.getParam(key);
+        QParams qp = wq.qparams(l, key, value, "weight '" + key + "' of layer " + name);
+        return new Weight(layerIndex, name, l, key, value, wq.getSpec(), qp);
     }
 
     /**
@@ -122,21 +138,51 @@ public final class NetworkQuantizers {
         Layer[] layers = QatLayers.layersOf(model);
         for (int i = 0; i < layers.length; i++) {
             Layer l = QatLayers.unwrapFrozen(layers[i]);
-            org.deeplearning4j.nn.conf.layers.Layer lc = l.conf().getLayer();
-            String name = lc.getLayerName();
             if (l instanceof FakeQuantLayerImpl f) {
-                FakeQuantLayer c = (FakeQuantLayer) lc;
-                Float count = c.getSpec().getObserver().isStateful() ? f.observerState().count() : null;
-                out.add(new Activation(i, name, "layer", c.getSpec(), c.isFakeQuantEnabled(), f.inferenceQParams(),
-                        c.getResolvedAxis(), count));
+                out.add(activation(i, f));
             }
-            IActivation act = lc instanceof BaseLayer b ? b.getActivationFn()
-                    : lc instanceof ActivationLayer al ? al.getActivationFn() : null;
-            if (act instanceof FakeQuantActivation fa) {
-                out.add(new Activation(i, name, "activation", fa.getSpec(), true, fa.inferenceQParams(name),
-                        fa.getChannelAxis(), null));
+            if (activationFunction(l) instanceof FakeQuantActivation fa) {
+                out.add(activation(i, l.conf().getLayer().getLayerName(), fa));
             }
         }
         return out;
+    }
+
+    /**
+     * @param layer a runtime layer (unwrapped)
+     * @return its activation function (a BaseLayer's or an ActivationLayer's), or null
+     */
+    public static IActivation activationFunction(Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer lc = layer.conf().getLayer();
+        return lc instanceof BaseLayer b ? b.getActivationFn()
+                : lc instanceof ActivationLayer al ? al.getActivationFn() : null;
+    }
+
+    /**
+     * The activation quantizer of a {@link FakeQuantLayer} ({@code location = "layer"}).
+     *
+     * @param layerIndex the layer's index or position (for the record)
+     * @param layer      the runtime layer
+     * @return what it computes at inference
+     * @throws IllegalStateException if its observer has no data yet or an invalid state
+     */
+    public static Activation activation(int layerIndex, FakeQuantLayerImpl layer) {
+        FakeQuantLayer c = layer.layerConf();
+        Float count = c.getSpec().getObserver().isStateful() ? layer.observerState().count() : null;
+        return new Activation(layerIndex, c.getLayerName(), "layer", c.getSpec(), c.isFakeQuantEnabled(),
+                layer.inferenceQParams(), c.getResolvedAxis(), count);
+    }
+
+    /**
+     * The activation quantizer of a layer's {@link FakeQuantActivation} ({@code location = "activation"}).
+     *
+     * @param layerIndex the layer's index or position (for the record)
+     * @param layerName  the layer's name (for the record and messages)
+     * @param fn         the activation function
+     * @return what it computes at inference (after its inner activation)
+     */
+    public static Activation activation(int layerIndex, String layerName, FakeQuantActivation fn) {
+        return new Activation(layerIndex, layerName, "activation", fn.getSpec(), true, fn.inferenceQParams(layerName),
+                fn.getChannelAxis(), null);
     }
 }

@@ -103,9 +103,10 @@ public class FakeQuantLayerImpl extends StateParamsLayer<FakeQuantLayer> impleme
         if (!StepVeto.handledBy(getListeners())) {
             throw new NonFiniteValuesException(vetoReason + ", and no training listener of this network handles a "
                     + "vetoed step (StepVeto.Handler), so the step must not go ahead. Attach one that skips such steps: "
-                    + "S-Adam's probe listener (SAdam.attach(network)) or io.github.sadam4j.updater.StepGuard. "
-                    + "(DL4J 1.0.0-M2.1's MultiLayerNetwork.addListeners does not reach the layers after an earlier "
-                    + "setListeners call: pass the whole list to setListeners.)");
+                    + "S-Adam's probe listener (SAdamProbes.attach(network)) or "
+                    + "io.github.sadam4j.updater.StepGuard.attach(network), which reach the layers. (DL4J 1.0.0-M2.1's "
+                    + "MultiLayerNetwork.addListeners after an earlier setListeners call does not reach them: pass the "
+                    + "whole list to setListeners instead.)");
         }
         if (!loggedVeto) {
             loggedVeto = true;

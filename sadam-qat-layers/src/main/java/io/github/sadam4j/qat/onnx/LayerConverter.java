@@ -5,6 +5,7 @@ import static io.github.sadam4j.qat.onnx.OnnxGraph.ints;
 
 import io.github.sadam4j.qat.FakeQuantActivation;
 import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
 import io.github.sadam4j.qat.layers.QatConvolution1DLayer;
 import io.github.sadam4j.qat.onnx.QuantizerReadout.WeightCodes;
@@ -96,7 +97,7 @@ final class LayerConverter {
      * @return its output
      */
     String layer(Layer runtime, String x, String where, String name) {
-        Layer rt = unwrap(runtime);
+        Layer rt = QatLayers.unwrapFrozen(runtime);
         org.deeplearning4j.nn.conf.layers.Layer c = rt.conf().getLayer();
         String what = where + " (" + c.getClass().getSimpleName() + ")";
         if (c instanceof BaseLayer b && b.getWeightNoise() != null && !QuantizerReadout.hasWeightQuantizer(rt)) {
@@ -111,7 +112,7 @@ final class LayerConverter {
             return dense(rt, x, what, name);
         }
         if (type == LossLayer.class) {
-            return activation(((LossLayer) c).getActivationFn(), x, what, name);
+            return activation(rt, ((LossLayer) c).getActivationFn(), x, what, name);
         }
         if (CONV1D.contains(type)) {
             return conv1d(rt, x, what, name);
@@ -126,7 +127,7 @@ final class LayerConverter {
             return batchNorm(rt, x, what, name);
         }
         if (type == ActivationLayer.class) {
-            return activation(((ActivationLayer) c).getActivationFn(), x, what, name);
+            return activation(rt, ((ActivationLayer) c).getActivationFn(), x, what, name);
         }
         if (type == DropoutLayer.class) {
             return x; // dropout does nothing at inference
@@ -150,7 +151,7 @@ final class LayerConverter {
      * @throws OnnxExportException if its type is not supported
      */
     static void checkSupported(Layer runtime, String where) {
-        Layer rt = unwrap(runtime);
+        Layer rt = QatLayers.unwrapFrozen(runtime);
         Class<?> type = rt.conf().getLayer().getClass();
         if (!(rt instanceof FakeQuantLayerImpl) && !DENSE.contains(type) && !CONV1D.contains(type)
                 && !CONV2D.contains(type) && !Set.of(LossLayer.class, SubsamplingLayer.class,
@@ -160,25 +161,8 @@ final class LayerConverter {
         }
     }
 
-    /**
-     * @param layer a runtime layer
-     * @return the layer inside a FrozenLayer / FrozenLayerWithBackprop, or the layer
-     */
-    static Layer unwrap(Layer layer) {
-        Layer l = layer;
-        while (true) {
-            if (l instanceof org.deeplearning4j.nn.layers.FrozenLayer f) {
-                l = f.getInsideLayer();
-            } else if (l instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop f) {
-                l = f.getInsideLayer();
-            } else {
-                return l;
-            }
-        }
-    }
-
-    private String weight(Layer rt, String key, String name, String what) {
-        WeightCodes wc = QuantizerReadout.weightCodes(rt, key, "ONNX export of " + what + "." + key);
+    private String weight(Layer rt, String key, String name) {
+        WeightCodes wc = QuantizerReadout.weightCodes(rt, key);
         if (wc != null) {
             return quant.weight(wc, name + "_" + key);
         }
@@ -210,12 +194,12 @@ final class LayerConverter {
                     + "does not support");
         }
         requireRank(x, 2, what, "feed-forward input [N, nIn]");
-        List<String> in = new ArrayList<>(List.of(x, weight(rt, DefaultParamInitializer.WEIGHT_KEY, name, what)));
+        List<String> in = new ArrayList<>(List.of(x, weight(rt, DefaultParamInitializer.WEIGHT_KEY, name)));
         if (rt.paramTable().containsKey(DefaultParamInitializer.BIAS_KEY)) {
             in.add(bias(rt, DefaultParamInitializer.BIAS_KEY, name));
         }
         String y = g.withRank(g.node("Gemm", name + "_gemm", in), 2);
-        return activation(((BaseLayer) c).getActivationFn(), y, what, name);
+        return activation(rt, ((BaseLayer) c).getActivationFn(), y, what, name);
     }
 
     private String conv2d(Layer rt, String x, String what, String name) {
@@ -223,7 +207,7 @@ final class LayerConverter {
         requireRank(x, 4, what, "image input");
         boolean nhwc = c.getCnn2dDataFormat() == CNN2DFormat.NHWC;
         String in = nhwc ? g.transpose(x, 0, 3, 1, 2) : x;
-        List<String> inputs = new ArrayList<>(List.of(in, weight(rt, "W", name, what)));
+        List<String> inputs = new ArrayList<>(List.of(in, weight(rt, "W", name)));
         if (c.hasBias()) {
             inputs.add(bias(rt, "b", name));
         }
@@ -240,7 +224,7 @@ final class LayerConverter {
         if (nhwc) {
             y = g.transpose(y, 0, 2, 3, 1);
         }
-        return activation(c.getActivationFn(), y, what, name);
+        return activation(rt, c.getActivationFn(), y, what, name);
     }
 
     private String conv1d(Layer rt, String x, String what, String name) {
@@ -255,7 +239,7 @@ final class LayerConverter {
         long k = c.getKernelSize()[0];
         long nIn = c.getNIn();
         long nOut = c.getNOut();
-        String w = weight(rt, "W", name, what);
+        String w = weight(rt, "W", name);
         String asRead = g.withRank(g.node("Reshape", name + "_W_as_read", List.of(w, g.int64s(name + "_W_read_shape",
                 k, nIn, nOut))), 3);
         String wOnnx = g.transpose(asRead, 2, 1, 0);
@@ -282,7 +266,7 @@ final class LayerConverter {
         if (nwc) {
             y = g.transpose(y, 0, 2, 1);
         }
-        return activation(c.getActivationFn(), y, what, name);
+        return activation(rt, c.getActivationFn(), y, what, name);
     }
 
     private static boolean dilated(int[] dilation) {
@@ -462,16 +446,17 @@ final class LayerConverter {
     // ------------------------------------------------------------------------------------------------ activations
 
     /**
+     * @param rt    the runtime layer the activation function belongs to
      * @param fn    a DL4J activation function (null = identity)
      * @param x     its input
      * @param what  for errors
      * @param name  name base
      * @return its output
      */
-    String activation(IActivation fn, String x, String what, String name) {
+    String activation(Layer rt, IActivation fn, String x, String what, String name) {
         if (fn instanceof FakeQuantActivation fq) {
-            String a = activation(fq.getInner(), x, what, name);
-            return quant.activation(a, QuantizerReadout.of(fq), name + "_fq");
+            String a = activation(rt, fq.getInner(), x, what, name);
+            return quant.activation(a, QuantizerReadout.of(rt, fq), name + "_fq");
         }
         if (fn == null || fn instanceof ActivationIdentity) {
             return x;

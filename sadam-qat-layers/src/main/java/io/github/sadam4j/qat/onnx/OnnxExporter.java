@@ -5,6 +5,7 @@ import static io.github.sadam4j.qat.onnx.OnnxGraph.ints;
 
 import io.github.sadam4j.keras.ImageInputAdapter;
 import io.github.sadam4j.qat.FakeQuantLayer;
+import io.github.sadam4j.qat.layers.WeightLayers;
 import io.github.sadam4j.qat.onnx.proto.OnnxProto.ModelProto;
 import io.github.sadam4j.qat.onnx.proto.OnnxProto.OperatorSetIdProto;
 import io.github.sadam4j.qat.onnx.proto.OnnxProto.StringStringEntryProto;
@@ -41,8 +42,6 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -467,14 +466,9 @@ public final class OnnxExporter {
         return null;
     }
 
+    /** @return the layer that computes inside a wrapper configuration (frozen, LastTimeStep, ...), or the layer */
     private static Layer unwrap(Layer l) {
-        if (l instanceof FrozenLayer f) {
-            return unwrap(f.getLayer());
-        }
-        if (l instanceof BaseWrapperLayer w) {
-            return unwrap(w.getUnderlying());
-        }
-        return l;
+        return WeightLayers.computing(l).get(0);
     }
 
     /**

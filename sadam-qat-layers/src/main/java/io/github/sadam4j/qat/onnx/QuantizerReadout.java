@@ -1,30 +1,31 @@
 package io.github.sadam4j.qat.onnx;
 
 import io.github.sadam4j.qat.FakeQuantActivation;
-import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.FakeQuantizer;
+import io.github.sadam4j.qat.PaperScale;
 import io.github.sadam4j.qat.QParams;
+import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantScheme;
 import io.github.sadam4j.qat.QuantSpec;
-import io.github.sadam4j.qat.RangeSource;
-import io.github.sadam4j.qat.WeightQuantizer;
+import io.github.sadam4j.qat.export.NetworkQuantizers;
 import io.github.sadam4j.qat.layers.FakeQuantLayerImpl;
+import io.github.sadam4j.qat.observer.MeanAbsRange;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The one place where the ONNX export asks a QAT quantizer what it computes at inference. Everything else in this
- * package works on the neutral descriptions returned here ({@link WeightCodes}, {@link ActivationQuant}), so that a
- * redesign of the quantizers' API changes this class only.
+ * The one place where the ONNX export asks a QAT quantizer what it computes at inference, through
+ * {@link NetworkQuantizers} (the list every exporter reads: which weights are quantized and with which parameters,
+ * each activation quantizer's static parameters or scale rule). Everything else in this package works on the neutral
+ * descriptions returned here ({@link WeightCodes}, {@link ActivationQuant}): this class only translates a quantizer's
+ * answer into the form of the ONNX graph (which formula computes a dynamic scale in the graph), it derives no range,
+ * scale or choice of quantized parameters of its own.
  *
- * <p>QAT accessors called (and nothing else of the quantizers): {@link BaseLayer#getWeightNoise()},
- * {@link WeightQuantizer#getSpec()}, {@link WeightQuantizer#qparams(Layer, String, INDArray, String)},
- * {@link FakeQuantizer#quantize(INDArray, QParams)}, {@link FakeQuantizer#qparams(QuantSpec, float[], float[], int,
- * String)}, {@link FakeQuantLayerImpl#layerConf()}, {@link FakeQuantLayerImpl#inferenceQParams()},
- * {@link FakeQuantLayer#getSpec()}, {@link FakeQuantLayer#isFakeQuantEnabled()},
- * {@link FakeQuantLayer#getResolvedAxis()}, {@link FakeQuantActivation#getSpec()}, the {@link QParams} getters,
- * the {@link QuantSpec} getters and {@link QuantSpec#PAPER_EPSILON}, {@link FakeQuantizer#SCALE_EPS}.
+ * <p>QAT accessors called: {@link QatLayers#weightQuantizerOf}, {@link NetworkQuantizers#weight},
+ * {@link NetworkQuantizers#activation(int, FakeQuantLayerImpl)},
+ * {@link NetworkQuantizers#activation(int, String, FakeQuantActivation)}, {@link FakeQuantizer#quantize(
+ * org.nd4j.linalg.api.ndarray.INDArray, QParams)}, the {@link QParams} getters, {@link QuantSpec#getObserver()},
+ * {@link QuantSpec#getScaleRule()}, {@link io.github.sadam4j.qat.ScaleRule#dividesPerChannel},
+ * {@link PaperScale#getConstant()}, {@link PaperScale#getEpsilon()}, {@link FakeQuantizer#SCALE_EPS}.
  */
 final class QuantizerReadout {
     private QuantizerReadout() {
@@ -54,35 +55,26 @@ final class QuantizerReadout {
      * @return true if the layer has a weight quantizer
      */
     static boolean hasWeightQuantizer(Layer layer) {
-        return weightQuantizer(layer) != null;
+        return QatLayers.weightQuantizerOf(layer.conf().getLayer()) != null;
     }
 
     /**
-     * What the layer computes with for a weight parameter: its integer codes when the layer reads it through a
-     * weight quantizer (as DL4J does for the parameters its {@code ParamInitializer} calls weights), else null (the
-     * parameter is used as it is).
+     * What the layer computes with for a weight parameter: its integer codes when the layer's weight quantizer
+     * quantizes it, else null (the parameter is used as it is).
      *
      * @param layer the runtime layer (not a wrapper)
      * @param key   the parameter key
-     * @param where for error messages
      * @return the codes, or null for a float parameter
      */
-    static WeightCodes weightCodes(Layer layer, String key, String where) {
-        WeightQuantizer wq = weightQuantizer(layer);
-        org.deeplearning4j.nn.conf.layers.Layer lc = layer.conf().getLayer();
-        if (wq == null || !lc.initializer().isWeightParam(lc, key)) {
+    static WeightCodes weightCodes(Layer layer, String key) {
+        NetworkQuantizers.Weight w = NetworkQuantizers.weight(layer.getIndex(), layer, key);
+        if (w == null) {
             return null;
         }
-        INDArray w = layer.getParam(key);
-        QParams qp = wq.qparams(layer, key, w, where);
-        int[] q = FakeQuantizer.quantize(w, qp);
-        return new WeightCodes(q, w.shape(), qp.getScale(), qp.getZeroPoint(), qp.getAxis(), qp.qmin(), qp.qmax(),
-                wq.getSpec().getBits());
-    }
-
-    private static WeightQuantizer weightQuantizer(Layer layer) {
-        return layer.conf().getLayer() instanceof BaseLayer b && b.getWeightNoise() instanceof WeightQuantizer wq
-                ? wq : null;
+        QParams qp = w.qparams();
+        int[] q = FakeQuantizer.quantize(w.value(), qp);
+        return new WeightCodes(q, w.value().shape(), qp.getScale(), qp.getZeroPoint(), qp.getAxis(), qp.qmin(),
+                qp.qmax(), w.spec().getBits());
     }
 
     // ------------------------------------------------------------------------------------------------ activations
@@ -161,54 +153,48 @@ final class QuantizerReadout {
      * @throws IllegalStateException if its observer has no data or an invalid state
      */
     static ActivationQuant of(FakeQuantLayerImpl layer) {
-        FakeQuantLayer c = layer.layerConf();
-        QuantSpec spec = c.getSpec();
-        if (!c.isFakeQuantEnabled()) {
-            return new Identity();
-        }
-        if (spec.getRange() == RangeSource.CURRENT || spec.getRange() == RangeSource.MEAN_ABS) {
-            return dynamic(spec, c.getResolvedAxis());
-        }
-        return fromQParams(layer.inferenceQParams(), spec);
+        return of(NetworkQuantizers.activation(layer.getIndex(), layer));
     }
 
     /**
-     * @param act a quantizing activation function
+     * @param layer the runtime layer whose activation function it is
+     * @param act   a quantizing activation function
      * @return what its quantizer computes at inference (after its inner activation)
      */
-    static ActivationQuant of(FakeQuantActivation act) {
-        QuantSpec spec = act.getSpec();
-        int axis = !spec.isPerChannel() ? -1 : spec.getChannelAxis() == QuantSpec.AUTO_AXIS ? 1 : spec.getChannelAxis();
-        if (spec.getRange() == RangeSource.FIXED) {
-            // every channel has the same fixed range: one scale; a per-channel spec still divides (its kernel)
-            QParams qp = FakeQuantizer.qparams(spec, new float[]{(float) spec.getFixedMin()},
-                    new float[]{(float) spec.getFixedMax()}, spec.isPerChannel() ? 0 : -1, "FakeQuantActivation");
-            Static s = fromQParams(qp, spec);
-            return new Static(s.qmin(), s.qmax(), s.scale(), s.invScale(), s.zeroPoint(), -1, s.divide(), s.binary());
+    static ActivationQuant of(Layer layer, FakeQuantActivation act) {
+        return of(NetworkQuantizers.activation(layer.getIndex(), layer.conf().getLayer().getLayerName(), act));
+    }
+
+    private static ActivationQuant of(NetworkQuantizers.Activation a) {
+        if (!a.enabled()) {
+            return new Identity();
         }
-        return dynamic(spec, axis);
-    }
-
-    private static Static fromQParams(QParams qp, QuantSpec spec) {
+        if (a.isDynamic()) {
+            return dynamic(a.spec(), a.axis());
+        }
+        QParams qp = a.staticQParams();
         return new Static(qp.qmin(), qp.qmax(), qp.getScale(), qp.getInvScale(), qp.getZeroPoint(), qp.getAxis(),
-                qp.isDivide(), spec.isBinary());
+                qp.isDivide(), a.spec().isBinary());
     }
 
+    /** The ONNX formula of a range taken from each batch, from the spec's observer and scale rule. */
     private static Dynamic dynamic(QuantSpec spec, int axis) {
         Formula f;
+        float paperConstant = 0f;
+        float paperEpsilon = 0f;
         if (spec.isBinary()) {
-            f = spec.getRange() == RangeSource.MEAN_ABS ? Formula.BINARY_MEAN_ABS : Formula.BINARY_MAX_ABS;
-        } else if (spec.isPaperScale()) {
+            f = spec.getObserver() instanceof MeanAbsRange ? Formula.BINARY_MEAN_ABS : Formula.BINARY_MAX_ABS;
+        } else if (spec.getScaleRule() instanceof PaperScale p) {
             f = Formula.PAPER;
+            paperConstant = (float) p.getConstant();
+            paperEpsilon = (float) p.getEpsilon();
         } else if (spec.getScheme() == QuantScheme.SYMMETRIC) {
             f = Formula.SYMMETRIC;
         } else {
             f = Formula.ASYMMETRIC;
         }
-        // whether the forward pass divides by the scale or multiplies by its reciprocal is FakeQuantizer's rule: ask it
-        boolean divide = FakeQuantizer.qparams(spec, new float[]{-1f}, new float[]{1f}, axis >= 0 ? 0 : -1,
-                "FakeQuantizer kernel").isDivide();
-        return new Dynamic(f, spec.qmin(), spec.qmax(), (float) spec.getPaperConstant(),
-                (float) QuantSpec.PAPER_EPSILON, FakeQuantizer.SCALE_EPS, axis, divide);
+        boolean divide = axis >= 0 && spec.getScaleRule().dividesPerChannel(spec);
+        return new Dynamic(f, spec.qmin(), spec.qmax(), paperConstant, paperEpsilon, FakeQuantizer.SCALE_EPS, axis,
+                divide);
     }
 }

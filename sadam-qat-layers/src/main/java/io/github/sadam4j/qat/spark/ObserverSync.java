@@ -22,7 +22,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
  *
  * <pre>{@code
  * ObserverSync observers = new ObserverSync(sc);
- * sparkNet.setListeners(SAdam.probes(), observers.listener());
+ * sparkNet.setListeners(SAdamProbes.listener(), observers.listener());
  * sparkNet.fit(trainRdd);
  * observers.applyTo(sparkNet.getNetwork());
  * }</pre>

@@ -11,7 +11,7 @@
  *         .controllerAddress(driverHost).networkMask("10.0.0.0/16").build();
  * SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, new SharedTrainingMaster.Builder(vc, ...).build());
  * ObserverSync observers = new ObserverSync(sc);
- * sparkNet.setListeners(observers.listener());          // with SAdam.probes() when training with S-Adam
+ * sparkNet.setListeners(observers.listener());          // with SAdamProbes.listener() when training with S-Adam
  * sparkNet.fit(trainRdd);
  * observers.applyTo(sparkNet.getNetwork());            // the average of the executors' latest states, checked
  * }</pre>

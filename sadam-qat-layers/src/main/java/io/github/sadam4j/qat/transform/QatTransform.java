@@ -3,7 +3,9 @@ package io.github.sadam4j.qat.transform;
 import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantSpec;
-import io.github.sadam4j.updater.LossProbeListener;
+import io.github.sadam4j.qat.layers.WeightLayers;
+import io.github.sadam4j.updater.StepVeto;
+import io.github.sadam4j.updater.dl4j.NetworkListeners;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -34,9 +36,7 @@ import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -105,7 +105,8 @@ public final class QatTransform {
     /**
      * The QAT twin of a (trained) network, with every parameter of the original copied.
      *
-     * S-Adam's probe listener, when the original has one, is carried over (DL4J drops listeners on a new network);
+     * S-Adam's probe listener and a StepGuard, when the original has them, are carried over (DL4J drops listeners on
+     * a new network);
      * other listeners stay with the original.
      *
      * @param net    an initialised network (not modified)
@@ -120,15 +121,18 @@ public final class QatTransform {
         for (int i = 0; i < src.getnLayers(); i++) {
             copyParams(src.getLayer(i), out.getLayer(r.newIndex[i]));
         }
-        carryProbes(net.getListeners(), out);
+        carryStepHandlers(net.getListeners(), out);
         return out;
     }
 
-    /** Adds the original's S-Adam probe listener (if any) to the twin: it keeps each network's state apart. */
-    private static void carryProbes(java.util.Collection<TrainingListener> original,
-                                    org.deeplearning4j.nn.api.Model twin) {
+    /**
+     * Adds the original's step handlers (S-Adam's probe listener, a StepGuard) to the twin, so that its layers see them
+     * (a vetoed step is skipped on the twin too); each keeps every network's state apart.
+     */
+    private static void carryStepHandlers(java.util.Collection<TrainingListener> original,
+                                          org.deeplearning4j.nn.api.Model twin) {
         if (original != null) {
-            original.stream().filter(l -> l instanceof LossProbeListener).forEach(twin::addListeners);
+            original.stream().filter(l -> l instanceof StepVeto.Handler).forEach(l -> NetworkListeners.add(twin, l));
         }
     }
 
@@ -306,7 +310,7 @@ public final class QatTransform {
     /**
      * The QAT twin of a (trained) graph, with every parameter of the original copied (by vertex name).
      *
-     * S-Adam's probe listener, when the original has one, is carried over.
+     * S-Adam's probe listener and a StepGuard, when the original has them, are carried over.
      *
      * @param graph  an initialised graph (not modified)
      * @param policy the policy
@@ -320,7 +324,7 @@ public final class QatTransform {
             String name = l.conf().getLayer().getLayerName();
             copyParams(l, out.getLayer(name));
         }
-        carryProbes(graph.getListeners(), out);
+        carryStepHandlers(graph.getListeners(), out);
         return out;
     }
 
@@ -466,17 +470,9 @@ public final class QatTransform {
         return b.spec(spec).build();
     }
 
+    /** @return the (first) layer that computes inside a wrapper: Bidirectional's forward one, a frozen layer's, ... */
     private static org.deeplearning4j.nn.conf.layers.Layer inner(org.deeplearning4j.nn.conf.layers.Layer l) {
-        if (l instanceof Bidirectional b) {
-            return b.getFwd();
-        }
-        if (l instanceof BaseWrapperLayer w) {
-            return inner(w.getUnderlying());
-        }
-        if (l instanceof FrozenLayer f) {
-            return inner(f.getLayer());
-        }
-        return l;
+        return WeightLayers.computing(l).get(0);
     }
 
     private static long inputChannels(org.deeplearning4j.nn.conf.layers.Layer l) {

@@ -10,6 +10,7 @@ import io.github.sadam4j.qat.WeightQuantizer;
 import io.github.sadam4j.qat.export.QatExporter;
 import io.github.sadam4j.qat.export.QatModelLoader;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ public final class LegacyFixtureGenerator {
 
         MultiLayerNetwork sadam = new MultiLayerNetwork(mlnConf(new SAdam(0.01)));
         sadam.init();
-        SAdam.attach(sadam);
+        SAdamProbes.attach(sadam);
         train(sadam, 3);
         ((FakeQuantLayer) sadam.getLayer(2).conf().getLayer()).setObserverEnabled(false);
         write(dir, "mln-sadam", sadam, true);
@@ -83,7 +84,7 @@ public final class LegacyFixtureGenerator {
 
         ComputationGraph graph = new ComputationGraph(graphConf());
         graph.init();
-        SAdam.attach(graph);
+        SAdamProbes.attach(graph);
         train(graph, 3);
         write(dir, "graph-sadam", graph, true);
 
@@ -198,7 +199,7 @@ public final class LegacyFixtureGenerator {
         Model restored = net instanceof MultiLayerNetwork ? ModelSerializer.restoreMultiLayerNetwork(zip, true)
                 : ModelSerializer.restoreComputationGraph(zip, true);
         if (sadam) {
-            SAdam.attach(restored);
+            SAdamProbes.attach(restored);
         }
         if (restored instanceof MultiLayerNetwork n) {
             n.fit(next);

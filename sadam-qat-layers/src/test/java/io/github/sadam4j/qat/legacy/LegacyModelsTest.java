@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sadam4j.qat.FakeQuantLayer;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.export.QatModelLoader;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -122,8 +122,8 @@ class LegacyModelsTest {
             ModelSerializer.writeModel(net, resaved, true);
             Model again = net instanceof MultiLayerNetwork ? ModelSerializer.restoreMultiLayerNetwork(resaved, true)
                     : ModelSerializer.restoreComputationGraph(resaved, true);
-            SAdam.attach(net);
-            SAdam.attach(again);
+            SAdamProbes.attach(net);
+            SAdamProbes.attach(again);
             for (int i = 0; i < 2; i++) {
                 fit(net, next(name));
                 fit(again, next(name));

@@ -79,6 +79,7 @@ class LayerOnnxTest {
     }
 
     private static MultiLayerNetwork net(MultiLayerConfiguration conf) {
+        QatLayers.verify(conf); // the weight quantizers set by hand get their clipped STE
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();
         return n;
@@ -449,6 +450,7 @@ class LayerOnnxTest {
                     .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(288).nOut(3)
                             .activation(Activation.SOFTMAX).build(), "flat")
                     .setOutputs("out").setInputTypes(InputType.convolutional(6, 6, 2)).build();
+            QatLayers.verify(conf);
             ComputationGraph g = new ComputationGraph(conf);
             g.init();
             INDArray x = gaussian(11, 4, 2, 6, 6);

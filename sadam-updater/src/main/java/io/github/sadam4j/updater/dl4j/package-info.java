@@ -19,6 +19,11 @@
  *   <tr><td>{@link io.github.sadam4j.updater.dl4j.GraphLabels}</td>
  *   <td>{@code ComputationGraph} has no public getter for the labels it trains on (the probes score the same
  *   minibatch again)</td></tr>
+ *   <tr><td>{@link io.github.sadam4j.updater.dl4j.NetworkListeners}</td>
+ *   <td>{@code MultiLayerNetwork.addListeners} after an earlier {@code setListeners(...)} does not reach the layers
+ *   (they keep the collection {@code setListeners} gave them), so a layer that looks for a step handler
+ *   ({@code StepVeto}) does not see S-Adam's probe listener or a {@code StepGuard} added later; used by
+ *   {@code SAdamProbes.attach} and {@code StepGuard.attach}</td></tr>
  *   <tr><td>{@link io.github.sadam4j.updater.dl4j.SameDiffTraining}</td>
  *   <td>SameDiff keeps {@code initializeTraining} and {@code toPlaceholderMap} private (the probes run before the
  *   training pass)</td></tr>
