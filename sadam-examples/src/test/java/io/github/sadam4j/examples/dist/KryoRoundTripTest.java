@@ -6,6 +6,7 @@ import io.github.sadam4j.examples.qat.QatNetworks;
 import io.github.sadam4j.examples.qat.QatOptimizer;
 import io.github.sadam4j.examples.qat.QatSettings;
 import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.spark.SparkConf;
@@ -44,7 +45,7 @@ class KryoRoundTripTest {
         }
         SAdam s = SAdam.builder().probes(3).build();
         assertEquals(s, roundTrip(s));
-        assertEquals(SAdam.probes().probeThreads(2).getProbeThreads(), roundTrip(SAdam.probes().probeThreads(2))
+        assertEquals(SAdamProbes.listener().probeThreads(2).getProbeThreads(), roundTrip(SAdamProbes.listener().probeThreads(2))
                 .getProbeThreads());
     }
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.spark.ObserverSync;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.List;
@@ -70,7 +70,7 @@ class SparkSharingTest {
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, sharing());
         SparkStepSink steps = new SparkStepSink(sc);
         ObserverSync observers = new ObserverSync(sc);
-        sparkNet.setListeners(SAdam.probes(), new WorkerStepRecorder(steps,
+        sparkNet.setListeners(SAdamProbes.listener(), new WorkerStepRecorder(steps,
                 WorkerStepRecorder.WorkerNaming.SPARK_EXECUTOR), observers.listener());
         for (int fit = 0; fit < 2; fit++) {
             sparkNet.fit(sc.parallelize(data, 2));

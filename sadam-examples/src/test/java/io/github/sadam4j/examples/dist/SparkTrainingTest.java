@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.qat.QatLayers;
-import io.github.sadam4j.updater.SAdam;
+import io.github.sadam4j.updater.SAdamProbes;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +27,7 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * S-Adam and the QAT layers on DL4J's own Spark training masters, Spark local[2] in this JVM: with
- * {@code sparkNet.setListeners(SAdam.probes())} every worker probes the loss at every step; the S-Adam configuration
+ * {@code sparkNet.setListeners(SAdamProbes.listener())} every worker probes the loss at every step; the S-Adam configuration
  * and updater state survive the trip; QAT observers come back sane and the driver's network evaluates without
  * recalibration. Parameter averaging with Java serialization here; Kryo in {@link SparkKryoTest}; gradient sharing in
  * {@link SparkSharingTest}.
@@ -66,7 +66,7 @@ class SparkTrainingTest {
     static Map<String, Map<String, Long>> fit(SparkDl4jMultiLayer sparkNet, JavaRDD<DataSet> rdd, int fits,
                                                WorkerStepRecorder.WorkerNaming naming) {
         SparkStepSink steps = new SparkStepSink(new JavaSparkContext(rdd.context()));
-        sparkNet.setListeners(SAdam.probes(), new WorkerStepRecorder(steps, naming));
+        sparkNet.setListeners(SAdamProbes.listener(), new WorkerStepRecorder(steps, naming));
         for (int i = 0; i < fits; i++) {
             sparkNet.fit(rdd);
         }
@@ -108,7 +108,7 @@ class SparkTrainingTest {
         List<DataSet> data = DistNets.batches(16, 32, 4);
         SparkComputationGraph sparkNet = new SparkComputationGraph(sc, cg, averaging());
         SparkStepSink steps = new SparkStepSink(sc);
-        sparkNet.setListeners(SAdam.probes(), new WorkerStepRecorder(steps,
+        sparkNet.setListeners(SAdamProbes.listener(), new WorkerStepRecorder(steps,
                 WorkerStepRecorder.WorkerNaming.PROBE_WORKER));
         sparkNet.fit(sc.parallelize(data, 2));
         Map<String, Map<String, Long>> tally = WorkerStepRecorder.tally(steps.steps());
