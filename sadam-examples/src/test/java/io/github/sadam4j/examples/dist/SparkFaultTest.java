@@ -130,13 +130,8 @@ class SparkFaultTest {
         assertEquals(2, engine.maxTaskAttempts());
         try (engine) {
             MultiLayerNetwork net = DistNets.init(DistNets.qatMlp());
-            List<DataSet> data = DistNets.batches(18, 32, 10);
-            QatRun run = new QatRun(QatOptimizer.SADAM, 0.01, 42, "sadam", "sadam-seed42", 1, Double.NaN);
-            engine.fit(run, net, new ExistingDataSetIterator(data));
-            assertTrue(INJECTED.get());
             StringWriter out = new StringWriter();
-            engine.report(tmp, List.of(run), new PrintWriter(out, true));
-            String md = Files.readString(tmp.resolve("workers.md"));
+            String md = fitOneEpochAndReport(engine, net, 18, tmp, out);
             assertTrue(md.contains("WARNING: sadam-seed42: 1 task attempt(s) failed (Spark runs a task up to 2 "
                     + "time(s) here)"), md);
             assertTrue(md.contains("\n- stage ") && md.contains(", partition 1, attempt 0: ")
@@ -147,6 +142,20 @@ class SparkFaultTest {
             assertEquals(List.of(), QatLayers.observerProblems(net), "the run's own network: observers sane");
             assertOptimizerStateSane(net);
         }
+    }
+
+    /**
+     * Fits one epoch of an S-Adam run on the engine (its failure injected), then writes the engine's report.
+     *
+     * @return workers.md
+     */
+    private static String fitOneEpochAndReport(SparkEngine engine, MultiLayerNetwork net, int batches, Path dir,
+                                               StringWriter out) throws Exception {
+        QatRun run = new QatRun(QatOptimizer.SADAM, 0.01, 42, "sadam", "sadam-seed42", 1, Double.NaN);
+        engine.fit(run, net, new ExistingDataSetIterator(DistNets.batches(batches, 32, 10)));
+        assertTrue(INJECTED.get(), "the failure was injected");
+        engine.report(dir, List.of(run), new PrintWriter(out, true));
+        return Files.readString(dir.resolve("workers.md"));
     }
 
     /** Throws before the 5th step's update (at the gradient), once per test. */
@@ -174,13 +183,7 @@ class SparkFaultTest {
                 SparkEngine.Master.SHARING, 1, 1, 32).withWorkerListener(new FailBeforeUpdateOnce());
         try (engine) {
             MultiLayerNetwork net = DistNets.init(DistNets.qatMlp());
-            List<DataSet> data = DistNets.batches(16, 32, 11);
-            QatRun run = new QatRun(QatOptimizer.SADAM, 0.01, 42, "sadam", "sadam-seed42", 1, Double.NaN);
-            engine.fit(run, net, new ExistingDataSetIterator(data));
-            assertTrue(INJECTED.get());
-            StringWriter out = new StringWriter();
-            engine.report(tmp, List.of(run), new PrintWriter(out, true));
-            String md = Files.readString(tmp.resolve("workers.md"));
+            String md = fitOneEpochAndReport(engine, net, 16, tmp, new StringWriter());
             assertTrue(md.contains("WARNING: sadam-seed42: the engine trained 15 of the 16 minibatches it was given "
                     + "(DL4J's gradient sharing skips a minibatch whose step threw"), md);
             assertTrue(md.contains("sadam-seed42: no task attempt failed (Spark runs a task up to 2 time(s) here)"),
