@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,12 +31,36 @@ public final class CliProcess implements AutoCloseable {
      * @throws IOException if it cannot start
      */
     public static CliProcess start(Path console, String... args) throws IOException {
+        return start(console, Map.of(), args);
+    }
+
+    /**
+     * @param console     file that receives stdout and stderr
+     * @param environment environment variables to set for the child (on top of this JVM's)
+     * @param args        the CLI arguments (command first)
+     * @return the started process
+     * @throws IOException if it cannot start
+     */
+    public static CliProcess start(Path console, Map<String, String> environment, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", classPath, SadamCli.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
-        return new CliProcess(p, console);
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile());
+        builder.environment().putAll(environment);
+        return new CliProcess(builder.start(), console);
+    }
+
+    /**
+     * Waits for the process to end.
+     *
+     * @param timeoutSeconds how long at most
+     * @return its exit code
+     */
+    public int await(int timeoutSeconds) throws InterruptedException, IOException {
+        assertTrue(process.waitFor(timeoutSeconds, TimeUnit.SECONDS), "ended within " + timeoutSeconds + " s: "
+                + console());
+        return process.exitValue();
     }
 
     /**

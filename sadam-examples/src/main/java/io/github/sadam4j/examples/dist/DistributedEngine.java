@@ -26,6 +26,8 @@ public abstract class DistributedEngine implements Engine {
     private final Map<String, List<WorkerStep>> stepsByRun = new LinkedHashMap<>();
     /** Per run: the minibatches handed to the engine (where the engine does not read them itself). */
     private final Map<String, Long> handedByRun = new LinkedHashMap<>();
+    /** Per run: the failed task attempts the engine retried (engines that retry tasks: Spark). */
+    private final Map<String, List<String>> failedAttemptsByRun = new LinkedHashMap<>();
     private final int workers;
 
     /** @param workers the configured workers, &gt;= 1 */
@@ -66,6 +68,24 @@ public abstract class DistributedEngine implements Engine {
      */
     protected synchronized void recordHanded(QatRun run, long batches) {
         handedByRun.merge(run.name(), batches, Long::sum);
+    }
+
+    /**
+     * @param run      a run
+     * @param failures task attempts that failed while the engine trained it (each "where: error"), possibly none
+     */
+    protected synchronized void recordFailedAttempts(QatRun run, List<String> failures) {
+        failedAttemptsByRun.computeIfAbsent(run.name(), k -> new java.util.ArrayList<>()).addAll(failures);
+    }
+
+    /** @return why this engine may train fewer minibatches than it was given (an engine that records them) */
+    protected String fewerStepsReason() {
+        return "";
+    }
+
+    /** @return how this engine retries a failed task, for the report (an engine that records failed attempts) */
+    protected String retryPolicy() {
+        return "";
     }
 
     /** @return per run, per worker, its steps added up ({@link ProbeTally.Tally}) */
@@ -161,8 +181,17 @@ public abstract class DistributedEngine implements Engine {
                 long steps = stepsByRun.getOrDefault(run, List.of()).size();
                 sb.append(steps < handed ? "WARNING: " : "").append(run).append(": the engine trained ")
                         .append(steps).append(" of the ").append(handed).append(" minibatches it was given")
-                        .append(steps < handed ? " (DL4J's parameter averaging drops a last, incomplete averaging "
-                                + "round)" : "").append('\n');
+                        .append(steps < handed ? " (" + fewerStepsReason() + ")" : "").append('\n');
+            });
+            failedAttemptsByRun.forEach((run, failures) -> {
+                if (failures.isEmpty()) {
+                    sb.append(run).append(": no task attempt failed (").append(retryPolicy()).append(")\n");
+                } else {
+                    sb.append("WARNING: ").append(run).append(": ").append(failures.size()).append(" task attempt(s) ")
+                            .append("failed (").append(retryPolicy()).append("); a run that completed trained every "
+                                    + "partition once, its failed attempts' work dropped:\n");
+                    failures.forEach(f -> sb.append("- ").append(f).append('\n'));
+                }
             });
         }
         return sb.toString();

@@ -12,9 +12,12 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * The {@code parallel} command's engine: fits a run's epochs on DL4J's {@link ParallelWrapper} (parameter averaging,
  * updater state averaged too). The wrapper is built once per run, from the network with its listeners attached
  * (S-Adam's probes among them): {@code build()} moves them to every worker. Each epoch is one {@code fit}, through
- * the library's {@link ParallelWrapperFits#keepingUpdater} (DL4J M2.1 drops the network's optimizer state after a
- * {@code ParallelWrapper.fit}, in a race), so Adam's (and S-Adam's) moments carry over from one epoch to the next as
- * they do in {@code net.fit}.
+ * the library's {@link ParallelWrapperFits#fit}: Adam's (and S-Adam's) moments carry over from one epoch to the next
+ * as they do in {@code net.fit} (DL4J M2.1 drops the network's optimizer state after a {@code ParallelWrapper.fit},
+ * in a race), and a worker that fails stops the epoch with a
+ * {@link io.github.sadam4j.updater.dl4j.WorkerFailedException} naming the worker and its minibatch, the network
+ * restored to its state before the epoch (DL4J would leave it mid-averaging, or hang on an {@link Error}); the run
+ * then fails with that message.
  */
 public final class ParallelWrapperEngine extends DistributedEngine {
     private final int averagingFrequency;
@@ -56,7 +59,7 @@ public final class ParallelWrapperEngine extends DistributedEngine {
                 return new Wrapped(pw, steps);
             });
         }
-        ParallelWrapperFits.keepingUpdater(net, () -> w.wrapper().fit(epoch));
+        ParallelWrapperFits.fit(w.wrapper(), epoch);
         recordSteps(run, w.steps().steps());
     }
 

@@ -52,7 +52,9 @@ public final class SparkEngine extends DistributedEngine {
     private final int averagingFrequency;
     private final int batchSize;
     private final Map<MultiLayerNetwork, Job> jobs = new IdentityHashMap<>();
+    private final List<TrainingListener> extraWorkerListeners = new ArrayList<>();
     private JavaSparkContext sc;
+    private SparkTaskFailures taskFailures;
 
     private record Job(SparkDl4jMultiLayer sparkNet, SparkStepSink steps, ObserverSync observers) {
     }
@@ -89,16 +91,63 @@ public final class SparkEngine extends DistributedEngine {
     private synchronized JavaSparkContext context() {
         if (sc == null) {
             sc = new JavaSparkContext(conf);
+            taskFailures = SparkTaskFailures.attach(sc);
         }
         return sc;
     }
 
-    private boolean local() {
-        return conf.get("spark.master").startsWith("local");
+    /**
+     * Gives every worker one more training listener (after S-Adam's probes and the step recorder's), for the runs
+     * that start after this call: how the tests inject a failing task.
+     *
+     * @param listener a serializable listener
+     * @return this engine
+     */
+    synchronized SparkEngine withWorkerListener(TrainingListener listener) {
+        extraWorkerListeners.add(listener);
+        return this;
+    }
+
+    /**
+     * @return the task attempts Spark makes at most ({@code spark.task.maxFailures}; in local mode the F of
+     *         {@code local[N,F]}, 1 for {@code local[N]})
+     */
+    int maxTaskAttempts() {
+        String master = conf.get("spark.master");
+        java.util.regex.Matcher local = java.util.regex.Pattern.compile("local\\[\\s*[^,\\]]+\\s*(?:,\\s*(\\d+)\\s*)?]")
+                .matcher(master);
+        if (local.matches()) {
+            return local.group(1) == null ? 1 : Integer.parseInt(local.group(1));
+        }
+        return master.equals("local") ? 1 : conf.getInt("spark.task.maxFailures", 4);
+    }
+
+    @Override
+    protected String fewerStepsReason() {
+        return master == Master.AVERAGING ? "DL4J's parameter averaging drops a last, incomplete averaging round"
+                : "DL4J's gradient sharing skips a minibatch whose step threw: it logs the exception as a WARN "
+                + "('Exception encountered during fit operation') and goes on, the task does not fail";
+    }
+
+    @Override
+    protected String retryPolicy() {
+        int attempts = maxTaskAttempts();
+        return "Spark runs a task up to " + attempts + " time(s) here" + (attempts > 1 ? ""
+                : conf.get("spark.master").startsWith("local") ? ": local mode retries nothing unless the master is "
+                + "local[N,F], F attempts" : ": spark.task.maxFailures = 1");
+    }
+
+    /**
+     * @return true where DL4J's default RDD training approach (Export: the minibatches to files first) works: its own
+     *         test, a master {@code local} or {@code local[N]}; not {@code local[N,F]} (which retries failed tasks),
+     *         nor a cluster, where DL4J refuses a {@code file:} file system
+     */
+    private boolean exportSupported() {
+        return conf.get("spark.master").matches("local(\\[(\\d+|\\*)])?");
     }
 
     private TrainingMaster<?, ?> trainingMaster() {
-        RDDTrainingApproach approach = local() ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct;
+        RDDTrainingApproach approach = exportSupported() ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct;
         if (master == Master.AVERAGING) {
             return new ParameterAveragingTrainingMaster.Builder(batchSize).batchSizePerWorker(batchSize)
                     .averagingFrequency(averagingFrequency).workerPrefetchNumBatches(2).saveUpdater(true)
@@ -131,6 +180,7 @@ public final class SparkEngine extends DistributedEngine {
                 if (observers != null) {
                     listeners.add(observers.listener());
                 }
+                listeners.addAll(extraWorkerListeners);
                 sparkNet.setListeners(listeners);
                 return new Job(sparkNet, steps, observers);
             });
@@ -144,8 +194,14 @@ public final class SparkEngine extends DistributedEngine {
         }
         int before = job.steps().steps().size();
         recordHanded(run, batches.size());
-        job.sparkNet().fit(ctx.parallelize(batches, master == Master.AVERAGING ? workers()
-                : Math.max(1, ctx.defaultParallelism())));
+        int failuresBefore = taskFailures.failures().size();
+        try {
+            job.sparkNet().fit(ctx.parallelize(batches, master == Master.AVERAGING ? workers()
+                    : Math.max(1, ctx.defaultParallelism())));
+        } finally {
+            List<String> failures = taskFailures.failures();
+            recordFailedAttempts(run, failures.subList(failuresBefore, failures.size()));
+        }
         if (job.observers() != null) {
             job.observers().applyTo(net);
         }

@@ -21,6 +21,7 @@ import io.github.sadam4j.examples.data.FashionMnistLocator;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProgressBar;
+import io.github.sadam4j.examples.report.RunEnvironment;
 import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.RunSession;
 import io.github.sadam4j.examples.report.SummaryTable;
@@ -210,6 +211,8 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         int steps = d.batches(batch, seed, 0).size();
         RunRecord record = new RunRecord("keras-retrain", "sadam", lr);
         ProgressBar bar = ProgressBar.create("keras-retrain", (long) steps * epochs, output.progress());
+        // what decides the digits, under the summary's title (keras-retrain sets no ND4J threads)
+        String machine = RunEnvironment.summaryLine(RunEnvironment.current("ND4J's default", "automatic"));
         RunSession session = RunSession.start("keras-retrain");
         try (session; CsvWriter csv = MetricsListener.openCsv(dir.resolve("iterations.csv"))) {
             session.onFinish(s -> bar.close());
@@ -217,7 +220,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                 try {
                     SummaryTable table = table(rows);
                     table.write(dir.resolve("summary.csv"), dir.resolve("summary.md"), "# keras-retrain "
-                            + model.getFileName() + " (" + s.label() + ")\n\n" + d.description);
+                            + model.getFileName() + " (" + s.label() + ")\n\n" + d.description + "\n\n" + machine);
                     out.println(table.toMarkdown());
                     out.println("Keras retraining (" + s.label() + "): " + dir);
                     out.flush();

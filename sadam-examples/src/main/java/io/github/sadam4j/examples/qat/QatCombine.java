@@ -1,6 +1,7 @@
 package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.examples.cli.OutputOptions;
+import io.github.sadam4j.examples.report.RunEnvironment;
 import io.github.sadam4j.examples.report.Status;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -9,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -16,6 +19,8 @@ import picocli.CommandLine;
  * processes), recomputed from their records ({@code results.json} and the per-run CSVs) into a new folder.
  */
 final class QatCombine {
+    private static final Logger LOG = LoggerFactory.getLogger(QatCombine.class);
+
     private QatCombine() {
     }
 
@@ -60,6 +65,23 @@ final class QatCombine {
         settingsOut.put("combined_from", from);
         Map<String, Object> environmentOut = new LinkedHashMap<>();
         first.environment().fields().forEachRemaining(e -> environmentOut.put(e.getKey(), e.getValue()));
+        List<String> differing = new ArrayList<>();
+        for (int i = 1; i < read.size(); i++) {
+            List<String> d = RunEnvironment.differences(QatReport.environment(first.record()),
+                    QatReport.environment(read.get(i).record()));
+            if (!d.isEmpty()) {
+                differing.add(folders.get(0) + " vs " + folders.get(i) + ": " + String.join("; ", d));
+            }
+        }
+        if (!differing.isEmpty()) {
+            // numbers from different machines or settings agree in their statistics, not to the digit
+            LOG.warn("The combined folders ran where the digits are decided differently ({}); the environment "
+                    + "recorded is the first folder's", String.join(" | ", differing));
+            environmentOut.put("combined_environments_differ", differing);
+            description += "\n\nThe folders ran in environments that change the float rounding ("
+                    + String.join(" | ", differing) + "): their runs are comparable statistically, not to the digit "
+                    + "(docs/results.md, \"Reproducibility\").";
+        }
         QatReport report = new QatReport(dir, first.mode(), description, first.chartPrefix(), settingsOut,
                 environmentOut, first.command());
         // complete only if every folder's session completed and every run in them did

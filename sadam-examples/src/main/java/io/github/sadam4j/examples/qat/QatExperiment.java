@@ -5,10 +5,10 @@ import io.github.sadam4j.examples.data.FashionMnistIterator;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProgressBar;
+import io.github.sadam4j.examples.report.RunEnvironment;
 import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.RunSession;
 import io.github.sadam4j.examples.report.Status;
-import io.github.sadam4j.onednn.OneDnn;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -94,7 +93,9 @@ public final class QatExperiment {
         QatReport report = new QatReport(dir, plan.sweep() ? QatReport.Mode.SWEEP : QatReport.Mode.COMPARISON,
                 options.describe(plan, ds, stepsPerEpoch), "Fashion-MNIST" + (ds.source().isFullDataset() ? ""
                 : " (embedded subset)") + ", " + (settings.quantized() ? settings.bits() + "-bit QAT" : "float"),
-                settingsMap, environment(), command);
+                settingsMap, RunEnvironment.current(options.threads() == 0 ? "0 (ND4J's default)"
+                        : String.valueOf(options.threads()), probeThreads == 0 ? "automatic" : String.valueOf(
+                        probeThreads)), command);
 
         QatRun[] started = new QatRun[planned.size()]; // by plan index, so that tables keep the plan's order
         Supplier<List<QatRun>> runs = () -> {
@@ -295,21 +296,5 @@ public final class QatExperiment {
     static int probeThreads(int parallel, int threads) {
         int cores = Runtime.getRuntime().availableProcessors();
         return parallel > 1 && parallel * (threads == 0 ? cores : threads) >= cores ? 1 : 0;
-    }
-
-    /** @return where the command runs, for {@code results.json} */
-    static Map<String, Object> environment() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        OneDnn.Status dnn = OneDnn.status();
-        m.put("java", System.getProperty("java.version"));
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
-        m.put("dl4j_helpers", dnn.helpersEnabled() ? "on" : "off");
-        m.put("convolutions", dnn.active() ? "oneDNN" : "DL4J built-in (im2col + gemm)");
-        m.put("native_build", dnn.nativeBuild());
-        m.put("sadam4j", QatExperiment.class.getPackage().getImplementationVersion() == null ? "development build"
-                : QatExperiment.class.getPackage().getImplementationVersion());
-        return m;
     }
 }

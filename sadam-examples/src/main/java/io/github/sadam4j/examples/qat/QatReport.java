@@ -1,6 +1,7 @@
 package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.examples.report.Status;
+import io.github.sadam4j.examples.report.RunEnvironment;
 import io.github.sadam4j.examples.report.SummaryTable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -243,7 +244,8 @@ public final class QatReport {
         }
         String title = "# sadam4j " + command + (mode == Mode.SWEEP ? " (learning-rate sweep)" : "") + ": "
                 + record.path("status").asText();
-        perRun.write(dir.resolve("runs.csv"), dir.resolve("runs.md"), title + ", one row per run\n\n" + description);
+        perRun.write(dir.resolve("runs.csv"), dir.resolve("runs.md"), title + ", one row per run\n\n" + description
+                + machineLine(record));
         SummaryTable.writeAtomically(dir.resolve("epochs.csv"), perEpoch.toCsv());
         SummaryTable table = new SummaryTable(SUMMARY_COLUMNS);
         for (JsonNode g : record.path("summary")) {
@@ -252,12 +254,26 @@ public final class QatReport {
         List<String> lines = new ArrayList<>();
         record.path("comparison").forEach(l -> lines.add(l.asText()));
         String comparison = String.join("\n", lines);
-        String preamble = title + "\n\n" + description + "\n\n" + COLUMN_NOTES;
+        String preamble = title + "\n\n" + description + machineLine(record) + "\n\n" + COLUMN_NOTES;
         String md = preamble + "\n\n" + table.toMarkdown() + (comparison.isEmpty() ? "" : "\n" + comparison + "\n");
         SummaryTable.writeAtomically(dir.resolve("summary.csv"), table.toCsv());
         SummaryTable.writeAtomically(dir.resolve("summary.md"), md);
         SummaryTable.writeAtomically(dir.resolve("settings.txt"), settingsText(record));
         return md;
+    }
+
+    /** @return "\n\n" and the record's machine line (what decides the digits), or "" for a record without one */
+    static String machineLine(JsonNode record) {
+        Map<String, Object> environment = environment(record);
+        return environment.isEmpty() ? "" : "\n\n" + RunEnvironment.summaryLine(environment);
+    }
+
+    /** @return a record's environment as a map (values as the tables show them) */
+    static Map<String, Object> environment(JsonNode record) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        record.path("environment").fields().forEachRemaining(e -> fields.put(e.getKey(),
+                QatResults.cell(e.getValue())));
+        return fields;
     }
 
     /** {@code settings.txt}: the record's settings and environment as key=value lines. */
@@ -266,10 +282,7 @@ public final class QatReport {
                 + " settings (a view of " + QatResults.FILE + ")\n");
         record.path("settings").fields().forEachRemaining(e -> sb.append(e.getKey()).append('=')
                 .append(QatResults.cell(e.getValue()) == null ? "" : QatResults.cell(e.getValue())).append('\n'));
-        sb.append("# environment\n");
-        record.path("environment").fields().forEachRemaining(e -> sb.append(e.getKey()).append('=')
-                .append(QatResults.cell(e.getValue()) == null ? "" : QatResults.cell(e.getValue())).append('\n'));
-        return sb.toString();
+        return sb.append(RunEnvironment.settingsLines(environment(record))).toString();
     }
 
     /** Explanation of the summary columns, put above the table. */

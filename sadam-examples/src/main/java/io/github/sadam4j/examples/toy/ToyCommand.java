@@ -7,6 +7,7 @@ import io.github.sadam4j.examples.cli.Version;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.Plots;
 import io.github.sadam4j.examples.report.ProgressBar;
+import io.github.sadam4j.examples.report.RunEnvironment;
 import io.github.sadam4j.examples.report.RunSession;
 import io.github.sadam4j.examples.report.Status;
 import io.github.sadam4j.examples.report.SummaryTable;
@@ -102,7 +103,11 @@ public final class ToyCommand implements Callable<Integer> {
         ToySettings settings = settings();
         output.validate();
         Path dir = output.prepare("toy");
-        SummaryTable.writeAtomically(dir.resolve("settings.txt"), describe(settings));
+        // the toy sets no ND4J threads; SameDiff's probes run one after another
+        Map<String, Object> environment = RunEnvironment.current("ND4J's default", "none (SameDiff probes in "
+                + "sequence)");
+        SummaryTable.writeAtomically(dir.resolve("settings.txt"), describe(settings)
+                + RunEnvironment.settingsLines(environment));
         List<ToyTrajectory> runs = Collections.synchronizedList(new ArrayList<>());
         long total = (long) functions.size() * optimizers.size() * settings.steps();
         PrintWriter stdout = spec.commandLine().getOut();
@@ -113,7 +118,7 @@ public final class ToyCommand implements Callable<Integer> {
             session.onFinish(s -> bar.close());
             session.onFinish(s -> {
                 try {
-                    stdout.println(writeSummary(dir, List.copyOf(runs), settings, s).toMarkdown());
+                    stdout.println(writeSummary(dir, List.copyOf(runs), settings, s, environment).toMarkdown());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -203,12 +208,13 @@ public final class ToyCommand implements Callable<Integer> {
      * @param dir      result folder
      * @param runs     the runs so far
      * @param settings the settings
-     * @param status   how the session ended
+     * @param status      how the session ended
+     * @param environment where it ran ({@link RunEnvironment#current}): its line goes under the title
      * @return the summary table
      * @throws IOException if writing fails
      */
     static SummaryTable writeSummary(Path dir, List<ToyTrajectory> runs, ToySettings settings,
-                                     Status status) throws IOException {
+                                     Status status, Map<String, ?> environment) throws IOException {
         SummaryTable table = new SummaryTable(List.of("function", "optimizer", "steps", "final_x", "final_y",
                 "final_f", "final_distance", "min_f", "mean_rho", "mean_alpha", "seconds", "status"));
         Map<ToyFunction, List<ToyTrajectory>> byFunction = byFunction(runs);
@@ -227,7 +233,8 @@ public final class ToyCommand implements Callable<Integer> {
                 + "(1, 1); start (" + settings.startX() + ", " + settings.startY() + "); lr " + settings.learningRate()
                 + "; S-Adam k " + settings.probes() + ", sigma " + settings.sigma() + ", lambda " + settings.lambda()
                 + "; weight decay " + settings.weightDecay() + "; Prox-SGD momentum " + settings.momentum() + ", l1 "
-                + settings.l1() + ". rho/alpha are S-Adam's per-step LGI and damping (mean over steps).";
+                + settings.l1() + ". rho/alpha are S-Adam's per-step LGI and damping (mean over steps).\n\n"
+                + RunEnvironment.summaryLine(environment);
         table.write(dir.resolve("summary.csv"), dir.resolve("summary.md"), preamble);
         return table;
     }

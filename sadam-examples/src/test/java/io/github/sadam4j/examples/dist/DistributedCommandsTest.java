@@ -1,6 +1,7 @@
 package io.github.sadam4j.examples.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sadam4j.examples.CliHarness;
@@ -60,6 +61,12 @@ class DistributedCommandsTest {
             assertTrue(md.contains("sadam-seed42: " + workers + " of the 2 configured worker(s) trained"), md);
             assertTrue(md.contains("Every S-Adam step of every worker used the loss probes."), md);
             assertTrue(cli.out().contains(md.trim()), "the per-worker report is printed after the summary");
+            if (command.equals("spark")) {   // the retry policy in force: local[2] retries no failed task
+                assertTrue(md.contains("sadam-seed42: no task attempt failed (Spark runs a task up to 1 time(s) here: "
+                        + "local mode retries nothing unless the master is local[N,F], F attempts)"), md);
+            } else {
+                assertFalse(md.contains("task attempt"), "ParallelWrapper has no tasks: " + md);
+            }
             assertTrue(Files.readString(dir.resolve("summary.md")).startsWith("# sadam4j " + command + ": completed"));
         }
     }

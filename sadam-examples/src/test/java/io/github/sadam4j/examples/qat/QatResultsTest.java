@@ -2,6 +2,7 @@ package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.examples.report.Status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -169,6 +170,30 @@ class QatResultsTest {
                 "different bit widths are a usage error");
         assertThrows(IllegalArgumentException.class,
                 () -> QatResults.combine(List.of(QatResults.read(a), QatResults.read(a))));
+    }
+
+    /** Issue 16: numbers from machines that round differently are comparable statistically, not to the digit. */
+    @Test
+    void combiningFoldersFromDifferentMachinesSaysSo() throws Exception {
+        Path a = folder(tmp.resolve("a"), "2", List.of(run(QatOptimizer.SADAM, 42, 0.005, Double.NaN, 0.70)));
+        Path b = folder(tmp.resolve("b"), "2", List.of(run(QatOptimizer.SADAM, 43, 0.005, Double.NaN, 0.74)));
+        Path json = b.resolve(QatResults.FILE);
+        Files.writeString(json, Files.readString(json).replace("\"java\" : \"17\"",
+                "\"java\" : \"17\", \"onednn_isa\" : \"Intel AVX2\""));
+        Path out = tmp.resolve("combined");
+        picocli.CommandLine cli = SadamCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        assertEquals(0, cli.execute("qat", "--combine", a + "," + b, "-o", out.toString()));
+        String summary = Files.readString(out.resolve("summary.md"));
+        assertTrue(summary.contains("The folders ran in environments that change the float rounding (" + a + " vs "
+                + b + ": onednn_isa: not recorded vs Intel AVX2)"), summary);
+        assertTrue(Files.readString(out.resolve(QatResults.FILE)).contains("\"combined_environments_differ\""));
+
+        Path c = folder(tmp.resolve("c"), "2", List.of(run(QatOptimizer.SADAM, 44, 0.005, Double.NaN, 0.72)));
+        Path same = tmp.resolve("same");
+        assertEquals(0, cli.execute("qat", "--combine", a + "," + c, "-o", same.toString()));
+        assertFalse(Files.readString(same.resolve("summary.md")).contains("change the float rounding"),
+                "one environment: nothing to say");
     }
 
     @Test

@@ -9,9 +9,16 @@
  *   <td>a global non-L1/L2 regularization ({@code .weightDecay(wd)}, {@code .weightDecayBias(wd)},
  *   {@code .regularization(...)}) lands twice in every layer ({@code copyConfigToLayer}, then
  *   {@code LayerValidation.configureBaseLayer}): decoupled weight decay at 2 x wd</td></tr>
- *   <tr><td>{@link io.github.sadam4j.updater.dl4j.ParallelWrapperFits}</td>
+ *   <tr><td>{@link io.github.sadam4j.updater.dl4j.ParallelWrapperFits} ({@code fit}, {@code keepingUpdater})</td>
  *   <td>ParallelWrapper's first worker calls {@code MultiLayerNetwork.clear()} after {@code fit} has returned,
  *   dropping the network's updater (Adam's m and v) in a race</td></tr>
+ *   <tr><td>{@link io.github.sadam4j.updater.dl4j.ParallelWrapperFits#fit} and
+ *   {@link io.github.sadam4j.updater.dl4j.WorkerFailedException}</td>
+ *   <td>a ParallelWrapper worker that throws: {@code fit} rethrows the exception wrapped twice, naming neither worker
+ *   nor step, leaves the network with worker 0's unaveraged steps (its optimizer state cleared if worker 0 failed)
+ *   and the wrapper broken; an {@link Error} hangs {@code fit} for ever. {@code fit} names the worker and its
+ *   minibatch, stops every worker and restores the network (parameters, updater state, iteration and epoch
+ *   counts) to its state before the fit</td></tr>
  *   <tr><td>{@link io.github.sadam4j.updater.dl4j.WeightNoiseCache}</td>
  *   <td>the helper path (oneDNN, cuDNN) of {@code ConvolutionLayer.backpropGradient} returns before clearing the
  *   layer's cached weights-after-weight-noise, so the next training forward pass reuses stale (quantized) weights</td>
