@@ -24,17 +24,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * @param classesAre  what the classes are, e.g. {@code labels}
  * @param images      true for Fashion-MNIST images {@code [N, 1, 28, 28]} (an image adapter maps them to a Keras
  *                    model's input); false for inputs already in the model's layout
+ * @param batchSize   the evaluation batch size (every batch but the last has it; the last may be smaller)
  */
-record CheckInputs(String description, List<INDArray> batches, int[] classes, String classesAre, boolean images) {
+record CheckInputs(String description, List<INDArray> batches, int[] classes, String classesAre, boolean images,
+                   int batchSize) {
 
     /** @return the number of examples */
     int count() {
         return batches.stream().mapToInt(b -> (int) b.size(0)).sum();
-    }
-
-    /** @return the size of the first (full) batch */
-    int batchSize() {
-        return (int) batches.get(0).size(0);
     }
 
     /**
@@ -60,7 +57,7 @@ record CheckInputs(String description, List<INDArray> batches, int[] classes, St
         String desc = String.format(Locale.ROOT, "Fashion-MNIST test split, %d images (%s), [N, 1, 28, 28] scaled "
                 + "(x / 255 - 0.5) / 0.5, in order, batches of %d", classes.length, data.source().describe(),
                 batchSize);
-        return new CheckInputs(desc, batches, classes, "labels", true);
+        return new CheckInputs(desc, batches, classes, "labels", true, batchSize);
     }
 
     /**
@@ -104,6 +101,7 @@ record CheckInputs(String description, List<INDArray> batches, int[] classes, St
         }
         String desc = String.format(Locale.ROOT, "%d inputs recorded with Keras' predictions in %s, %s, batches of "
                 + "%d", n, file, OrtModel.shapeText(x.shape()).replaceFirst("^\\[\\d+", "[N"), batchSize);
-        return new CheckInputs(desc, batches, classes, "the classes of Keras' recorded predictions", false);
+        return new CheckInputs(desc, batches, classes, "the classes of Keras' recorded predictions", false,
+                batchSize);
     }
 }

@@ -51,8 +51,10 @@ import picocli.CommandLine.Parameters;
                     + "dense layers in float32, as DL4J computes them); DL4J with one native thread. Throughput: "
                     + "--warmup-batches untimed, then --timed-batches per variant, interleaved; a figure of a busy "
                     + "machine is not a measurement.",
-            "Exit code 0 when every model passed (all predictions agree, every output within --tolerance), 1 when one "
-                    + "did not or a file is missing or invalid (one 'Error: ...' line), 2 for bad options."},
+            "A model passes when every predicted class agrees with DL4J's (outputs that are not class scores: when "
+                    + "every output is within --tolerance); outputs further apart than --tolerance are counted. Exit "
+                    + "code 0 when every model passed, 1 when one did not or a file is missing or invalid (one "
+                    + "'Error: ...' line), 2 for bad options."},
         footer = {"", "Examples:",
             "  sadam4j qat --optimizers sadam --bits 2 --onnx -o results/qat-2bit",
             "  sadam4j onnx-check results/qat-2bit",
@@ -101,8 +103,9 @@ public final class OnnxCheckCommand implements Callable<Integer> {
     Integer evalBatch;
 
     @Option(names = "--tolerance", paramLabel = "TOL", defaultValue = "1e-5",
-            description = "Largest accepted |ONNX Runtime - DL4J| on any output value (docs/deploy.md says why 1e-5)."
-                    + " Default: ${DEFAULT-VALUE}.")
+            description = "Float tolerance on |ONNX Runtime - DL4J| of any output value: examples beyond it are "
+                    + "counted (docs/deploy.md says why 1e-5, and why an example can differ by one quantization "
+                    + "step). Default: ${DEFAULT-VALUE}.")
     double tolerance;
 
     @Option(names = "--warmup-batches", paramLabel = "N", defaultValue = "3",

@@ -143,7 +143,10 @@ final class OrtModel implements AutoCloseable {
         return batchDependentScales;
     }
 
-    /** @return the input shape as text, {@code N} for symbolic dimensions, e.g. {@code [N, 1, 28, 28]} */
+    /**
+     * @return the input shape as text, {@code N} for a symbolic batch dimension and {@code ?} for other symbolic
+     *         dimensions, e.g. {@code [N, 1, 28, 28]}
+     */
     String inputShapeText() {
         return shapeText(inputShape);
     }
@@ -151,7 +154,7 @@ final class OrtModel implements AutoCloseable {
     static String shapeText(long[] shape) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < shape.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(shape[i] < 0 ? "N" : String.valueOf(shape[i]));
+            sb.append(i == 0 ? "" : ", ").append(shape[i] >= 0 ? String.valueOf(shape[i]) : i == 0 ? "N" : "?");
         }
         return sb.append(']').toString();
     }

@@ -276,9 +276,9 @@ public final class QatExperiment {
     }
 
     /**
-     * {@code qat --onnx}: the run's trained network as {@code <run>.onnx} next to its CSV. The DL4J network it is
-     * compared with ({@code onnx-check}) is the run's last checkpoint, or, with a distributed engine (no checkpoints),
-     * {@code <run>.zip}.
+     * {@code qat --onnx}: the run's trained network as {@code <run>.onnx} next to its CSV, taking Fashion-MNIST images
+     * {@code [N, 1, 28, 28]} (N = any batch size). The DL4J network it is compared with ({@code onnx-check}) is the
+     * run's last checkpoint, or, with a distributed engine (no checkpoints), {@code <run>.zip}.
      */
     private static OnnxArtifact exportOnnx(QatRun run, MultiLayerNetwork net, Path dir, boolean distributed)
             throws IOException {
@@ -287,8 +287,8 @@ public final class QatExperiment {
             model = dir.resolve(run.name() + ".zip");
             ModelSerializer.writeModel(net, model.toFile(), false);
         }
-        return OnnxArtifact.export(net, OnnxExporter.builder().build(), dir.resolve(run.name() + ".onnx"), model,
-                dir);
+        OnnxExporter exporter = OnnxExporter.builder().inputShape(1, FashionMnist.SIDE, FashionMnist.SIDE).build();
+        return OnnxArtifact.export(net, exporter, dir.resolve(run.name() + ".onnx"), model, dir);
     }
 
     /** Deletes the checkpoints a folder holds from an earlier experiment. */

@@ -110,6 +110,14 @@ class OnnxCheckCommandTest {
         assertEquals(5, c.path("quantizers").asInt(), "3 weight quantizers, 2 input quantizers");
         assertEquals(onnxEntry(qat2).path("float_bytes").asLong(), c.path("float_onnx_bytes").asLong());
         assertEquals(3, c.path("throughput").path("images_per_second").size());
+        assertEquals(0, c.path("examples_beyond_tolerance").asInt());
+
+        // the float tolerance counts examples; a classifier passes on its predictions
+        Result exact = check(qat2.toString(), "--dataset", "embedded", "--test-limit", "200", "--tolerance", "0",
+                "--timed-batches", "0");
+        assertEquals(0, exact.code(), exact.out() + exact.err());
+        assertTrue(exact.out().contains("examples beyond 0.00") && exact.out().contains("adamw-seed42: PASSED"),
+                exact.out());
     }
 
     @Test
@@ -228,6 +236,29 @@ class OnnxCheckCommandTest {
         assertTrue(wrong.err().startsWith("Error: ") && wrong.err().strip().lines().count() == 1, wrong.err());
         assertTrue(wrong.err().contains("takes input 'input' of shape [N, 4]; Fashion-MNIST images are "
                 + "[N, 1, 28, 28]"), wrong.err());
+    }
+
+    @Test
+    void kerasRetrainOnnxRefusesANetworkOnnxCannotExpressBeforeTraining() {
+        Random r = new Random(5);
+        Path model = dir.resolve("prelu.h5");
+        new KerasFixtureWriter(sequential(dense("hidden", 6, "linear", ",\"batch_input_shape\":[null,4]"),
+                "{\"class_name\":\"PReLU\",\"config\":{\"name\":\"prelu\",\"alpha_initializer\":{\"class_name\":"
+                        + "\"Zeros\",\"config\":{}},\"shared_axes\":null}}",
+                dense("out", 3, "softmax", "")))
+                .training(trainingConfig("\"categorical_crossentropy\""))
+                .weights("hidden", kernelBias(KerasFixtureWriter.gaussian(r, 0.3, 4, 6),
+                        KerasFixtureWriter.gaussian(r, 0.3, 6)))
+                .weights("prelu", Map.of("alpha", KerasFixtureWriter.gaussian(r, 0.1, 6)))
+                .weights("out", kernelBias(KerasFixtureWriter.gaussian(r, 0.3, 6, 3),
+                        KerasFixtureWriter.gaussian(r, 0.3, 3))).write(model);
+        Path out = dir.resolve("keras-prelu");
+        Result res = CliHarness.execute("keras-retrain", "--model", model.toString(), "--epochs", "1", "--onnx",
+                "--progress", "off", "-o", out.toString());
+        assertEquals(1, res.code(), res.out() + res.err());
+        assertTrue(res.err().startsWith("Error: --onnx: the network cannot be exported to ONNX: ")
+                && res.err().contains("PReLU"), res.err());
+        assertFalse(Files.exists(out.resolve("model.zip")), "nothing was trained");
     }
 
     @Test
