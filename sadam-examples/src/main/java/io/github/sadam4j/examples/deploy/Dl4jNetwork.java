@@ -87,8 +87,10 @@ record Dl4jNetwork(Model network) {
         try {
             return network instanceof MultiLayerNetwork m ? m.output(x) : ((ComputationGraph) network).output(x)[0];
         } catch (RuntimeException e) {
-            throw new CheckFailure("the DL4J network cannot run a batch of shape " + Arrays.toString(x.shape()) + ": "
-                    + e.getMessage(), e);
+            String m = String.valueOf(e.getMessage()).strip();
+            throw new CheckFailure("the DL4J network cannot run a batch of shape " + Arrays.toString(x.shape()) + " ("
+                    + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m) + "); if the ONNX model takes images "
+                    + "through a Keras model's image adapter, give that model with --keras-model", e);
         }
     }
 

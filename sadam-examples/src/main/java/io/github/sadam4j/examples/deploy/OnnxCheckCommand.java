@@ -130,6 +130,10 @@ public final class OnnxCheckCommand implements Callable<Integer> {
         validateOptions(file);
         PrintWriter out = spec.commandLine().getOut();
         try {
+            if (!Files.exists(source)) {
+                throw new CheckFailure(source + " does not exist: give a result folder written with --onnx, or an "
+                        + ".onnx file and --dl4j");
+            }
             List<CheckTarget> targets = file ? List.of(fileTarget()) : CheckTarget.fromFolder(source,
                     runs == null ? List.of() : runs);
             NativeThreads.apply(1);
@@ -165,14 +169,14 @@ public final class OnnxCheckCommand implements Callable<Integer> {
 
     private void validateOptions(boolean file) {
         CommandLine.Model.CommandSpec c = spec;
-        if (file) {
+        if (file && Files.exists(source)) {
             OptionChecks.require(c, runs == null, "--run", runs, "only with a result folder as SOURCE");
             if (dl4j == null) {
                 throw new CommandLine.ParameterException(c.commandLine(), "--dl4j FILE.zip is required with an .onnx "
                         + "file as SOURCE: the DL4J network it was exported from, to compare with (or give a result "
                         + "folder written with --onnx)");
             }
-        } else {
+        } else if (!file) {
             OptionChecks.require(c, dl4j == null, "--dl4j", dl4j, "only with an .onnx file as SOURCE (a result "
                     + "folder names its DL4J networks)");
             OptionChecks.require(c, kerasModel == null, "--keras-model", kerasModel, "only with an .onnx file as "

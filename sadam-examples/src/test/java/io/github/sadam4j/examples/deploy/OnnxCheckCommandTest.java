@@ -134,6 +134,33 @@ class OnnxCheckCommandTest {
         assertFalse(r.out().contains("DL4J QAT"), r.out());
     }
 
+    @Test
+    void aCombinedFolderPointsIntoTheFoldersItsRunsCameFrom() throws Exception {
+        Path seed43 = dir.resolve("qat-2bit-seed43");
+        Result r = CliHarness.execute("qat", "--dataset", "embedded", "--train-limit", "256", "--test-limit", "200",
+                "--optimizers", "adamw", "--bits", "2", "--eval-batch", "50", "--seed", "43", "--onnx", "--progress",
+                "off", "-o", seed43.toString());
+        assertEquals(0, r.code(), r.err());
+        Path combined = dir.resolve("qat-2bit-combined");
+        Result c = CliHarness.execute("qat", "--combine", qat2 + "," + seed43, "-o", combined.toString());
+        assertEquals(0, c.code(), c.err());
+        JsonNode runs = JSON.readTree(combined.resolve("results.json").toFile()).path("runs");
+        assertEquals(2, runs.size());
+        for (JsonNode run : runs) {
+            Path onnx = Path.of(run.path("onnx").path("file").asText());
+            assertTrue(onnx.isAbsolute() && Files.isRegularFile(onnx), run.toString());
+            assertTrue(Files.isRegularFile(Path.of(run.path("onnx").path("dl4j_model").asText())), run.toString());
+        }
+        Result check = check(combined.toString(), "--dataset", "embedded", "--test-limit", "200", "--timed-batches",
+                "0");
+        assertEquals(0, check.code(), check.out() + check.err());
+        assertTrue(check.out().contains("onnx-check: 2 of 2 model(s) passed"), check.out());
+        Result one = check(combined.toString(), "--run", "adamw-seed43", "--dataset", "embedded", "--test-limit",
+                "200", "--timed-batches", "0");
+        assertEquals(0, one.code(), one.out() + one.err());
+        assertTrue(one.out().contains("adamw-seed43: PASSED") && !one.out().contains("adamw-seed42"), one.out());
+    }
+
     /** The paper's 4-bit network, trained two steps from a seed, saved as a model zip and exported. */
     static MultiLayerNetwork paperNet(long seed, Path zip, Path onnx) throws Exception {
         MultiLayerNetwork net = new MultiLayerNetwork(PaperNets.fashionMnist(4, new Adam(0.01), 0, seed));
@@ -274,6 +301,7 @@ class OnnxCheckCommandTest {
         assertEquals(0, plain.code(), plain.err());
         String[][] cases = {
             {dir.resolve("nothing.onnx").toString(), "--dl4j", zip.toString()},
+            {dir.resolve("no-such-folder").toString()},
             {garbage.toString(), "--dl4j", zip.toString()},
             {qat2.resolve("adamw-seed42.onnx").toString(), "--dl4j", dir.resolve("nothing.zip").toString()},
             {qat2.resolve("adamw-seed42.onnx").toString(), "--dl4j", garbage.toString()},
@@ -282,7 +310,8 @@ class OnnxCheckCommandTest {
             {qat2.toString(), "--run", "sadam-seed42"},
             {qat2.toString(), "--data", dir.resolve("no-such-data").toString()},
         };
-        String[] expected = {"nothing.onnx does not exist", "is not an ONNX model ONNX Runtime can load",
+        String[] expected = {"nothing.onnx does not exist", "no-such-folder does not exist: give a result folder",
+            "is not an ONNX model ONNX Runtime can load",
             "nothing.zip does not exist", "is not a readable DL4J model zip", "is not a result folder with ONNX files",
             "records no ONNX file: run qat with --onnx", "has no ONNX file of run(s) [sadam-seed42]",
             "no-such-data does not hold Fashion-MNIST"};
