@@ -1,8 +1,8 @@
 package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.examples.data.FashionMnist;
-import io.github.sadam4j.examples.deploy.OnnxArtifact;
 import io.github.sadam4j.examples.data.FashionMnistIterator;
+import io.github.sadam4j.examples.deploy.OnnxArtifact;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProgressBar;
@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -266,7 +267,7 @@ public final class QatExperiment {
         }
         if (onnx && run.status() == Status.COMPLETED) {
             run.setOnnx(exportOnnx(run, net, report.dir(), distributed));
-            bar.println(String.format(java.util.Locale.ROOT, "%s: wrote %s (%,d bytes; the float network %,d bytes)",
+            bar.println(String.format(Locale.ROOT, "%s: wrote %s (%,d bytes; the float network %,d bytes)",
                     run.name(), run.onnx().file(), run.onnx().bytes(), run.onnx().floatBytes()));
         }
         // the record and tables after every run, so that even a killed process leaves a readable (and combinable)
