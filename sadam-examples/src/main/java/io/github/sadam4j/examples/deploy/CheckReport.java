@@ -65,7 +65,7 @@ final class CheckReport {
         } else {
             Throughput.Result first = r.throughput().get(0);
             line(sb, "Throughput", String.format(Locale.ROOT, "images/s, 1 thread, %d warm-up + %d timed batches "
-                    + "(%d images) per variant, interleaved:", r.warmupBatches(), first.batches(), first.images()));
+                    + "(%,d images) per variant, interleaved:", r.warmupBatches(), first.batches(), first.images()));
             for (Throughput.Result x : r.throughput()) {
                 sb.append(String.format(Locale.ROOT, "    %-22s %,12.0f%n", x.name(), x.imagesPerSecond()));
             }
