@@ -330,7 +330,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
         try {
             return io.github.sadam4j.keras.KerasModelFile.inspect(model).hasVariableInputShape()
                     ? " Give the shape to train with as --input-shape D1,D2,... (Keras layout, without the batch "
-                    + "dimension, e.g. --input-shape 12,12,3)." : "";
+                    + "dimension, e.g. 12,12,3)." : "";
         } catch (RuntimeException notReadable) {
             return "";
         }
