@@ -5,6 +5,7 @@ import io.github.sadam4j.examples.cli.DataCommand;
 import io.github.sadam4j.examples.cli.LibraryLogs;
 import io.github.sadam4j.examples.cli.ShortUsageErrors;
 import io.github.sadam4j.examples.cli.Version;
+import io.github.sadam4j.examples.deploy.OnnxCheckCommand;
 import io.github.sadam4j.examples.dist.ParallelCommand;
 import io.github.sadam4j.examples.dist.SparkCommand;
 import io.github.sadam4j.examples.keras.KerasRetrainCommand;
@@ -23,8 +24,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "S-Adam and quantization-aware training for Deeplearning4j: experiments and benchmarks.",
-        subcommands = {QatCommand.class, ToyCommand.class, KerasRetrainCommand.class, BenchCommand.class,
-                DataCommand.class, ParallelCommand.class, SparkCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QatCommand.class, ToyCommand.class, KerasRetrainCommand.class, OnnxCheckCommand.class,
+                BenchCommand.class, DataCommand.class, ParallelCommand.class, SparkCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SadamCli implements Runnable {
 
     @CommandLine.Spec

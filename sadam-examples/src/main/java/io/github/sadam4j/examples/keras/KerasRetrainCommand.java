@@ -18,6 +18,8 @@ import io.github.sadam4j.examples.cli.Version;
 import io.github.sadam4j.examples.data.DatasetMode;
 import io.github.sadam4j.examples.data.FashionMnist;
 import io.github.sadam4j.examples.data.FashionMnistLocator;
+import io.github.sadam4j.examples.deploy.OnnxArtifact;
+import io.github.sadam4j.examples.deploy.OnnxRecord;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProgressBar;
@@ -29,6 +31,8 @@ import io.github.sadam4j.keras.ImportedKerasModel;
 import io.github.sadam4j.qat.QatLayers;
 import io.github.sadam4j.qat.QuantSpec;
 import io.github.sadam4j.qat.export.QatExporter;
+import io.github.sadam4j.qat.onnx.OnnxExportException;
+import io.github.sadam4j.qat.onnx.OnnxExporter;
 import io.github.sadam4j.qat.transform.QatPolicy;
 import io.github.sadam4j.keras.KerasImport;
 import io.github.sadam4j.keras.KerasImportException;
@@ -133,6 +137,13 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                     + "average range); 0 = weights only. Default: ${DEFAULT-VALUE}.")
     int activationBits;
 
+    @Option(names = "--onnx",
+            description = "Also write the retrained network as model.onnx (ONNX QDQ with --bits, float ONNX without) "
+                    + "and its record onnx.json; with --data fashion-mnist the model takes Fashion-MNIST images "
+                    + "[N, 1, 28, 28] (the image adapter written into the graph). Checked for exportability before "
+                    + "training; run it with 'sadam4j onnx-check <folder>'.")
+    boolean onnx;
+
     @Option(names = "--freeze", paramLabel = "N", defaultValue = "0",
             description = "Freeze the first N layers. Default: ${DEFAULT-VALUE}.")
     int freeze;
@@ -207,6 +218,14 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             before = Evaluation.of(net, d.test, keras);   // what retraining starts from: the quantized twin
             rows.add(before.row("before: its " + bits + "-bit twin (calibrated; not retrained)"));
         }
+        OnnxExporter exporter = onnx ? onnxExporter(d) : null;
+        if (exporter != null) {
+            try {
+                exporter.toModel(net);   // every layer exportable: say so now, not after training
+            } catch (OnnxExportException | IllegalStateException e) {
+                return fail("--onnx: the network cannot be exported to ONNX: " + e.getMessage());
+            }
+        }
         Evaluation[] last = {before};
         int steps = d.batches(batch, seed, 0).size();
         RunRecord record = new RunRecord("keras-retrain", "sadam", lr);
@@ -265,6 +284,13 @@ public final class KerasRetrainCommand implements Callable<Integer> {
                     Path export = dir.resolve("integer-export");
                     QatExporter.export(net, export);
                     out.println("Wrote the integer export (" + bits + "-bit weights) to " + export);
+                }
+                if (exporter != null) {
+                    OnnxArtifact a = OnnxArtifact.export(net, exporter, dir.resolve("model.onnx"), zip, dir);
+                    new OnnxRecord("keras-retrain", a, d.imageAdapter).write(dir);
+                    out.printf(Locale.ROOT, "Wrote the ONNX model (%s) to %s: %,d bytes, the float network %,d "
+                            + "bytes; check it with 'sadam4j onnx-check %s'%n", bits == null ? "float"
+                            : bits + "-bit QDQ", dir.resolve(a.file()), a.bytes(), a.floatBytes(), dir);
                 }
                 session.markCompleted();
             }
@@ -409,6 +435,18 @@ public final class KerasRetrainCommand implements Callable<Integer> {
             return RetrainData.fashionMnist(fm, keras);
         }
         return RetrainData.csv(Path.of(data), keras, labelColumn, skipLines, RetrainData.TEST_FRACTION, seed);
+    }
+
+    /**
+     * The exporter of {@code --onnx}: with image data, the image adapter written in front of the network, so that the
+     * model takes Fashion-MNIST images {@code [N, 1, 28, 28]}; otherwise the network's own input.
+     */
+    private static OnnxExporter onnxExporter(RetrainData d) {
+        OnnxExporter.Builder b = OnnxExporter.builder();
+        if (d.imageAdapter != null) {
+            b.inputAdapter(d.imageAdapter).inputShape(1, FashionMnist.SIDE, FashionMnist.SIDE);
+        }
+        return b.build();
     }
 
     /** Gives the activation quantizers' observers a range (from the training data) before the first evaluation. */

@@ -39,11 +39,18 @@ final class RetrainData {
     final MultiDataSet train;
     final MultiDataSet test;
     final String description;
+    /** The adapter that mapped Fashion-MNIST images to the model's input, or null for data in the model's layout. */
+    final ImageInputAdapter imageAdapter;
 
     private RetrainData(MultiDataSet train, MultiDataSet test, String description) {
+        this(train, test, description, null);
+    }
+
+    private RetrainData(MultiDataSet train, MultiDataSet test, String description, ImageInputAdapter imageAdapter) {
         this.train = train;
         this.test = test;
         this.description = description;
+        this.imageAdapter = imageAdapter;
     }
 
     /** @return the training set split into shuffled minibatches (seeded per epoch) */
@@ -168,7 +175,7 @@ final class RetrainData {
         }
         return new RetrainData(images(data.train(), adapter, model.sparseLabels()),
                 images(data.test(), adapter, model.sparseLabels()), "Fashion-MNIST from " + data.source()
-                + " (" + data.train().count() + " train, " + data.test().count() + " test images)");
+                + " (" + data.train().count() + " train, " + data.test().count() + " test images)", adapter);
     }
 
     private static MultiDataSet images(LabeledImages images, ImageInputAdapter adapter, boolean sparse) {

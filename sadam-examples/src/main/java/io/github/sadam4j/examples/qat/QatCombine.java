@@ -35,7 +35,13 @@ final class QatCombine {
     static int run(List<Path> folders, OutputOptions output, CommandLine.Model.CommandSpec spec) throws IOException {
         List<QatResults.Folder> read = new ArrayList<>();
         for (Path p : folders) {
-            read.add(QatResults.read(p));
+            QatResults.Folder f = QatResults.read(p);
+            for (QatRun r : f.runs()) {
+                if (r.onnx() != null) {
+                    r.setOnnx(r.onnx().resolvedAgainst(p));   // the ONNX files stay where they are
+                }
+            }
+            read.add(f);
         }
         List<QatRun> runs;
         try {

@@ -2,6 +2,7 @@ package io.github.sadam4j.examples.qat;
 
 import io.github.sadam4j.examples.data.FashionMnist;
 import io.github.sadam4j.examples.data.FashionMnistIterator;
+import io.github.sadam4j.examples.deploy.OnnxArtifact;
 import io.github.sadam4j.examples.report.CsvWriter;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProgressBar;
@@ -9,6 +10,7 @@ import io.github.sadam4j.examples.report.RunEnvironment;
 import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.RunSession;
 import io.github.sadam4j.examples.report.Status;
+import io.github.sadam4j.qat.onnx.OnnxExporter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -19,10 +21,13 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -180,7 +185,8 @@ public final class QatExperiment {
                         if (resumed != null) {
                             bar.stepBy((long) resumed.restored().state().epochsDone() * stepsPerEpoch, null);
                         }
-                        return execute(run, resumed, trainer, report, bar, stop, runs);
+                        return execute(run, resumed, trainer, report, bar, stop, runs, options.onnx(),
+                                engine.distributed());
                     }
                 };
                 jobOf.put(p, job);
@@ -241,25 +247,50 @@ public final class QatExperiment {
         });
     }
 
-    /** Trains one run on the calling thread; false when it did not complete (stopped). */
+    /**
+     * Trains one run on the calling thread (and with {@code onnx} exports its network once completed); false when it
+     * did not complete (stopped).
+     */
     private static boolean execute(QatRun run, QatResume.Resumed resumed, QatTrainer trainer, QatReport report,
-                                   ProgressBar bar, BooleanSupplier stop, Supplier<List<QatRun>> runs)
-            throws IOException {
+                                   ProgressBar bar, BooleanSupplier stop, Supplier<List<QatRun>> runs, boolean onnx,
+                                   boolean distributed) throws IOException {
+        MultiLayerNetwork net;
         try (ProgressBar.Lane lane = bar.lane(run.name());
              CsvWriter csv = MetricsListener.openCsv(report.dir().resolve(run.name() + ".csv"))) {
             for (RunRecord.Iteration kept : run.record().iterations()) {
                 MetricsListener.writeRow(csv, kept);   // a resumed run's steps before its checkpoint
             }
-            trainer.train(run, resumed == null ? null : resumed.restored(), csv, lane, stop);
+            net = trainer.train(run, resumed == null ? null : resumed.restored(), csv, lane, stop);
         }
         LOG.debug("{}: {} epochs, final accuracy {}", run.name(), run.epochs().size(), run.finalAccuracy());
         if (stop.getAsBoolean()) {
             return false;
         }
+        if (onnx && run.status() == Status.COMPLETED) {
+            run.setOnnx(exportOnnx(run, net, report.dir(), distributed));
+            bar.println(String.format(Locale.ROOT, "%s: wrote %s (%,d bytes; the float network %,d bytes)",
+                    run.name(), run.onnx().file(), run.onnx().bytes(), run.onnx().floatBytes()));
+        }
         // the record and tables after every run, so that even a killed process leaves a readable (and combinable)
         // folder
         report.writeTables(runs.get(), Status.RUNNING);
         return run.status() == Status.COMPLETED;
+    }
+
+    /**
+     * {@code qat --onnx}: the run's trained network as {@code <run>.onnx} next to its CSV, taking Fashion-MNIST images
+     * {@code [N, 1, 28, 28]} (N = any batch size). The DL4J network it is compared with ({@code onnx-check}) is the
+     * run's last checkpoint, or, with a distributed engine (no checkpoints), {@code <run>.zip}.
+     */
+    private static OnnxArtifact exportOnnx(QatRun run, MultiLayerNetwork net, Path dir, boolean distributed)
+            throws IOException {
+        Path model = Checkpoints.file(dir, run.name());
+        if (distributed) {
+            model = dir.resolve(run.name() + ".zip");
+            ModelSerializer.writeModel(net, model.toFile(), false);
+        }
+        OnnxExporter exporter = OnnxExporter.builder().inputShape(1, FashionMnist.SIDE, FashionMnist.SIDE).build();
+        return OnnxArtifact.export(net, exporter, dir.resolve(run.name() + ".onnx"), model, dir);
     }
 
     /** Deletes the checkpoints a folder holds from an earlier experiment. */

@@ -118,6 +118,12 @@ public final class QatOptions {
                     + " run. The distributed commands train one run at a time. Default: ${DEFAULT-VALUE} (automatic).")
     int parallelRuns;
 
+    @Option(names = "--onnx", description = "Also save each completed run's trained network as <run>.onnx in the "
+            + "result folder (ONNX QDQ: integer weights, the paper's batch-dependent activation scales computed in the "
+            + "graph; with --bits 32 plain float ONNX), recorded in results.json with its size and the float "
+            + "network's. Check it with 'sadam4j onnx-check <folder>'.")
+    boolean onnx;
+
     @Option(names = "--schedule", defaultValue = "constant", paramLabel = "constant|cosine",
             converter = ScheduleConverter.class,
             description = "Learning-rate schedule of every optimizer: constant (the paper's) or cosine (from the "
@@ -148,6 +154,11 @@ public final class QatOptions {
     /** @return {@code --threads} (0 = ND4J's default) */
     public int threads() {
         return threads;
+    }
+
+    /** @return true with {@code --onnx}: every completed run's network is exported as {@code <run>.onnx} */
+    public boolean onnx() {
+        return onnx;
     }
 
     /** @return {@code --parallel-runs} (0 = automatic) */

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.deploy.OnnxArtifact;
 import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.MetricsListener;
 import io.github.sadam4j.examples.report.ProbeTally;
@@ -217,6 +218,9 @@ public final class QatResults {
             m.put("steps_skipped", steps.skipped());
             m.put("status", r.status().label());
             m.put("iterations_csv", r.name() + ".csv");
+            if (r.onnx() != null) {
+                m.put("onnx", r.onnx().toMap());
+            }
             List<Map<String, Object>> epochs = new ArrayList<>();
             for (QatRun.EpochResult e : r.epochs()) {
                 Map<String, Object> em = new LinkedHashMap<>();
@@ -282,6 +286,13 @@ public final class QatResults {
                     r.path("planned_epochs").asInt(), number(r.get("matched_alpha")));
             run.setStatus(Status.fromLabel(r.path("status").asText()));
             run.setWorkers(Math.max(1, r.path("workers").asInt(1)));
+            if (r.has("onnx")) {
+                try {
+                    run.setOnnx(OnnxArtifact.fromJson(r.get("onnx")));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(file + ", run " + r.path("run").asText() + ": " + e.getMessage(), e);
+                }
+            }
             Path csv = dir.resolve(r.path("iterations_csv").asText());
             List<RunRecord.Iteration> its = iterations(csv);
             if (its.isEmpty() && r.path("iterations").asLong() > 0) {

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.examples.deploy.OnnxArtifact;
 import io.github.sadam4j.examples.report.ProbeTally;
 import io.github.sadam4j.examples.report.RunRecord;
 import io.github.sadam4j.examples.report.Status;
@@ -38,6 +39,7 @@ public final class QatRun {
     private Status status = Status.PENDING;
     private double probeSeconds;
     private int workers = 1;
+    private OnnxArtifact onnx;
 
     /**
      * @param optimizer     the optimizer
@@ -83,6 +85,7 @@ public final class QatRun {
         copy.status = status;
         copy.probeSeconds = probeSeconds;
         copy.workers = workers;
+        copy.onnx = onnx;
         return copy;
     }
 
@@ -264,6 +267,16 @@ public final class QatRun {
      */
     public ProbeTally.Tally steps() {
         return ProbeTally.tallyOf(record.iterations());
+    }
+
+    /** @param artifact the ONNX file of the run's trained network ({@code qat --onnx}), or null */
+    public synchronized void setOnnx(OnnxArtifact artifact) {
+        onnx = artifact;
+    }
+
+    /** @return the ONNX file of the run's trained network, or null when none was written */
+    public synchronized OnnxArtifact onnx() {
+        return onnx;
     }
 
     /** @return iterations done */
