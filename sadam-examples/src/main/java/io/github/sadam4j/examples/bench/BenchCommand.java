@@ -63,8 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--variants", split = ",", paramLabel = "NAME",
             defaultValue = "adamw,adam,proxsgd,sadam-k2,sadam-k3,sadam-k8", converter = VariantConverter.class,
-            description = "Optimizers to time, comma-separated: adam, adamw, proxsgd, sadam-k<k>. "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Optimizers to time, comma-separated: adam, adamw, proxsgd, sadam-k<k> (S-Adam with k "
+                    + "probes at every step), sadam-k<k>-n<N> (probes at the first step and every N-th, the damping "
+                    + "reused between; its times are means over probing and reusing steps). Default: "
+                    + "${DEFAULT-VALUE}.")
     List<BenchVariant> variants;
 
     @Option(names = "--warmup", defaultValue = "20", paramLabel = "N",

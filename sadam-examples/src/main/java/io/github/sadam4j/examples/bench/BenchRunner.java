@@ -160,15 +160,13 @@ public final class BenchRunner {
 
     /**
      * @param v        a variant
-     * @param settings     the settings (k is replaced by the variant's)
+     * @param settings     the settings (k and the probe interval are replaced by the variant's)
      * @param probeThreads S-Adam's probe threads (0 = automatic)
      * @return an initialised network, S-Adam's probes attached
      */
     public static MultiLayerNetwork network(BenchVariant v, QatSettings settings, int probeThreads) {
-        QatSettings s = new QatSettings(settings.bits(), settings.epochs(), settings.batchSize(),
-                settings.evalBatchSize(), settings.learningRate(), settings.proxLearningRate(), settings.momentum(),
-                settings.l1(), settings.weightDecay(), v.optimizer() == QatOptimizer.SADAM ? v.probes()
-                : settings.probes(), settings.sigma(), settings.lambda(), settings.seeds(), settings.matchedAlpha());
+        QatSettings s = v.optimizer() == QatOptimizer.SADAM ? settings.withProbes(v.probes(), v.probeInterval())
+                : settings;
         double lr = v.optimizer() == QatOptimizer.PROXSGD ? s.proxLearningRate() : s.learningRate();
         MultiLayerNetwork net = new MultiLayerNetwork(QatNetworks.configuration(v.optimizer(), lr, s,
                 s.seeds().get(0)));

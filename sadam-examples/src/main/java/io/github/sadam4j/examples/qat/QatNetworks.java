@@ -18,7 +18,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  * ({@link PaperNets#fashionMnist(int, IUpdater, double, long)}, or its float twin for 32 bits) with one optimizer.
  *
  * <ul>
- *   <li>{@code sadam}: {@link SAdam} (lr, k, sigma, lambda, probe seed = run seed) plus decoupled weight decay on
+ *   <li>{@code sadam}: {@link SAdam} (lr, k, sigma, lambda, probe interval, probe seed = run seed) plus decoupled weight decay on
  *   weights and biases ({@code WeightDecay(wd, applyLR = true)}, the reference's default 1e-2);</li>
  *   <li>{@code adamw}, {@code adamw-matched}: DL4J {@link Adam} plus the same decoupled weight decay;</li>
  *   <li>{@code adam}: DL4J {@link Adam}, no decay;</li>
@@ -67,7 +67,7 @@ public final class QatNetworks {
         IUpdater updater = switch (optimizer) {
             case SADAM -> {
                 SAdam.Builder b = SAdam.builder().probes(settings.probes()).sigma(settings.sigma())
-                        .lambda(settings.lambda()).seed(seed);
+                        .lambda(settings.lambda()).probeInterval(settings.probeInterval()).seed(seed);
                 yield (schedule == null ? b.learningRate(learningRate) : b.learningRateSchedule(schedule)).build();
             }
             case ADAMW, ADAM, ADAMW_MATCHED -> schedule == null ? new Adam(learningRate) : new Adam(schedule);

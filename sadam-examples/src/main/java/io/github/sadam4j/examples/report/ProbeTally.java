@@ -19,6 +19,8 @@ import org.deeplearning4j.nn.api.Model;
 public final class ProbeTally {
     /** A step that probed the loss. */
     public static final String PROBED = "LOSS_PROBES";
+    /** A step between two probing steps of S-Adam's probe interval: it reused the latest damping, as configured. */
+    public static final String REUSED = "reused";
     /** A step S-Adam skipped (non-finite loss or gradient): nothing changed. */
     public static final String SKIPPED = "skipped";
     /** A step of an optimizer without an estimator (AdamW, Adam, Prox-SGD). */
@@ -35,12 +37,18 @@ public final class ProbeTally {
      * @param rho        mean rho over S-Adam's groups, NaN for other optimizers and skipped steps
      * @param alpha      mean alpha over the groups, NaN for other optimizers and skipped steps
      * @param probeNanos time the step's probes took (all groups), 0 without probes
+     * @param reused     true when the step reused the latest damping (a probe interval above 1) instead of probing
      */
-    public record Step(String estimator, boolean skipped, double rho, double alpha, long probeNanos)
+    public record Step(String estimator, boolean skipped, double rho, double alpha, long probeNanos, boolean reused)
             implements java.io.Serializable {
-        /** @return the step's kind: {@link #SKIPPED}, {@link #NONE} or the estimator's name */
+        /** A step that did not reuse a damping; the parameters as in the record. */
+        public Step(String estimator, boolean skipped, double rho, double alpha, long probeNanos) {
+            this(estimator, skipped, rho, alpha, probeNanos, false);
+        }
+
+        /** @return the step's kind: {@link #SKIPPED}, {@link #REUSED}, {@link #NONE} or the estimator's name */
         public String kind() {
-            return ProbeTally.kind(estimator, skipped);
+            return skipped || !reused ? ProbeTally.kind(estimator, skipped) : REUSED;
         }
     }
 
@@ -57,7 +65,8 @@ public final class ProbeTally {
         return new Step(estimates.get(0).estimator().name(), skipped,
                 skipped ? Double.NaN : estimates.stream().mapToDouble(LgiEstimate::rho).average().orElse(Double.NaN),
                 skipped ? Double.NaN : estimates.stream().mapToDouble(LgiEstimate::alpha).average().orElse(Double.NaN),
-                estimates.stream().mapToLong(LgiEstimate::probeNanos).sum());
+                estimates.stream().mapToLong(LgiEstimate::probeNanos).sum(),
+                estimates.stream().allMatch(LgiEstimate::reused));
     }
 
     /**
@@ -81,17 +90,18 @@ public final class ProbeTally {
 
     /**
      * @param counts steps per kind
-     * @return the steps that neither probed the loss nor were skipped (the {@code LINEARIZED} fallback, or no
-     *         estimator at all)
+     * @return the steps that neither probed the loss, nor reused its damping as the probe interval says, nor were
+     *         skipped (the {@code LINEARIZED} fallback, or no estimator at all)
      */
     public static long withoutProbes(Map<String, Long> counts) {
-        return counts.entrySet().stream().filter(e -> !e.getKey().equals(PROBED) && !e.getKey().equals(SKIPPED))
+        return counts.entrySet().stream().filter(e -> !e.getKey().equals(PROBED) && !e.getKey().equals(SKIPPED)
+                        && !e.getKey().equals(REUSED))
                 .mapToLong(Map.Entry::getValue).sum();
     }
 
     /**
      * @param counts steps per kind of an S-Adam run or worker
-     * @return true when every step probed the loss (skipped steps aside)
+     * @return true when every step probed the loss or reused its damping by the probe interval (skipped steps aside)
      */
     public static boolean everyStepProbed(Map<String, Long> counts) {
         return withoutProbes(counts) == 0;

@@ -66,12 +66,34 @@ class BenchCommandTest {
         assertEquals(new BenchVariant(QatOptimizer.SADAM, 8), BenchVariant.parse("sadam-k8"));
         assertEquals("proxsgd", BenchVariant.parse("ProxSGD").id());
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k0"));
+        assertEquals(new BenchVariant(QatOptimizer.SADAM, 3, 10), BenchVariant.parse("sadam-k3-n10"));
+        assertEquals("sadam-k3-n10", BenchVariant.parse("SADAM-K3-N10").id());
+        assertEquals("sadam-k3", BenchVariant.parse("sadam-k3-n1").id(), "N = 1 is the plain variant");
+        assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k3-n0"));
+        assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k3-n"));
+        assertThrows(IllegalArgumentException.class, () -> new BenchVariant(QatOptimizer.ADAMW, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("adamw-matched"));
         assertEquals(2, cli.run("bench", "--variants", "sgd"));
         assertTrue(cli.err().contains("unknown variant 'sgd'"), cli.err());
         assertEquals(2, cli.run("bench", "--steps", "2", "--rounds", "5"));
         assertTrue(cli.err().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), cli.err());
         assertEquals(2, cli.run("bench", "--bits", "5"));
+    }
+
+    @Test
+    void aProbeIntervalProbesAtTheFirstAndEveryNthStepOnly() throws IOException {
+        Path csv = tmp.resolve("steps.csv");
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw,sadam-k2-n3", "--warmup",
+                "0", "--steps", "6", "--rounds", "1", "--batches", "4", "--no-breakdown", "--csv", csv.toString(),
+                "--progress", "off"), cli.err());
+        assertTrue(cli.out().contains("| sadam-k2-n3 "), cli.out());
+        List<String> sadam = Files.readAllLines(csv).stream().filter(l -> l.startsWith("sadam-k2-n3,")).toList();
+        assertEquals(6, sadam.size());
+        for (int step = 1; step <= 6; step++) {
+            double probeMs = Double.parseDouble(sadam.get(step - 1).split(",")[4]);
+            boolean probing = step == 1 || step % 3 == 0;
+            assertEquals(probing, probeMs > 0, "step " + step + ": " + sadam.get(step - 1));
+        }
     }
 
     @Test
