@@ -93,7 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Learning rate (Prox-SGD: 0.01). Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+    @Option(names = "--threads", defaultValue = "" + NativeThreads.DEFAULT_THREADS, paramLabel = "N",
             description = "Threads per native ND4J operation; 0 = ND4J's default. Default: ${DEFAULT-VALUE}.")
     int threads;
 

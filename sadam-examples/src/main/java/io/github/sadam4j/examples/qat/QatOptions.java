@@ -107,9 +107,10 @@ public final class QatOptions {
             description = "Learning rates of --lr-sweep. Default: ${DEFAULT-VALUE}.")
     List<Double> sweepLrs;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+    @Option(names = "--threads", defaultValue = "" + NativeThreads.DEFAULT_THREADS, paramLabel = "N",
             description = "Threads per native ND4J operation; 0 = ND4J's default (all cores). 1 is fastest for this "
-                    + "small network on a busy 2-core machine (docs/qat.md). Default: ${DEFAULT-VALUE}.")
+                    + "small network: the other cores run runs side by side and S-Adam's probes (docs/benchmarks.md, "
+                    + "\"Threads\"). Default: ${DEFAULT-VALUE}.")
     int threads;
 
     @Option(names = "--parallel-runs", defaultValue = "0", paramLabel = "N",

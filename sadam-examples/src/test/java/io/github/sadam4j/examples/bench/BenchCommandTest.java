@@ -97,6 +97,47 @@ class BenchCommandTest {
     }
 
     @Test
+    void perLayerTimesTheNd4jOpProfileAndTheSpeedupsSwitch() throws IOException {
+        Path ops = tmp.resolve("ops.txt");
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw", "--warmup", "1", "--steps",
+                "3", "--rounds", "1", "--batches", "2", "--no-breakdown", "--layers", "--nd4j-op-profile",
+                ops.toString(), "--speedups", "off", "--progress", "off"), cli.err());
+        String printed = cli.out();
+        assertTrue(printed.contains("DL4J speedups (Dl4jSpeedups): off"), printed);
+        assertTrue(printed.contains("pooling: MKLDNNSubsamplingHelper x2") || printed.contains("DL4J built-in"),
+                printed);
+        assertTrue(printed.contains("## An AdamW step per layer (3 steps after 1 warm-up)"), printed);
+        for (String layer : new String[]{"| fq_in (FakeQuantLayer) ", "| conv1 (ConvolutionLayer) ",
+            "| pool2 (SubsamplingLayer) ", "| dense (OutputLayer) ", "| whole step "}) {
+            assertTrue(printed.contains(layer), layer + " in " + printed);
+        }
+        String profile = Files.readString(ops);
+        assertTrue(profile.startsWith("# ND4J OpProfiler, OPERATIONS mode: 3 AdamW steps"), profile);
+        assertTrue(profile.contains("conv2d_bp") && profile.contains("maxpool2d"), profile);
+
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw", "--warmup", "0", "--steps",
+                "1", "--rounds", "1", "--batches", "1", "--no-breakdown", "--progress", "off"), cli.err());
+        assertTrue(cli.out().contains("DL4J speedups (Dl4jSpeedups): on"), cli.out());
+        assertTrue(cli.out().contains("pooling: MaxPoolingHelper x2"), cli.out());
+    }
+
+    @Test
+    void theResidualNetworkRunsWithItsOwnBatchAndEpoch() {
+        assertEquals(0, cli.run("bench", "--network", "resnet", "--bits", "32", "--variants", "adamw", "--warmup",
+                "0", "--steps", "1", "--rounds", "1", "--batches", "1", "--progress", "off"), cli.err());
+        String printed = cli.out();
+        assertTrue(printed.contains("## Training step of the residual network (float, batch 128)"), printed);
+        assertTrue(printed.contains("s per epoch (391 steps, extrapolated)"), printed);
+        assertTrue(printed.contains("batch norm: "), printed);
+        assertTrue(!printed.contains("## Where an AdamW step goes"), "no breakdown for the residual network");
+        assertEquals(2, cli.run("bench", "--network", "resnet", "--variants", "proxsgd"));
+        assertTrue(cli.err().contains("--variants = proxsgd is invalid"), cli.err());
+        assertEquals(2, cli.run("bench", "--network", "resnet", "--layers"));
+        assertEquals(2, cli.run("bench", "--network", "vgg"));
+        assertTrue(cli.err().contains("unknown network 'vgg'; allowed: qat, resnet"), cli.err());
+    }
+
+    @Test
     void outputFilesAreCheckedBeforeTheDataIsLoaded() {
         // --markdown naming a folder used to fail only after the whole benchmark; the missing --data folder shows
         // that nothing was loaded first
