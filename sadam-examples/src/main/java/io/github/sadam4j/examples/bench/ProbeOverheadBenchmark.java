@@ -60,6 +60,10 @@ public class ProbeOverheadBenchmark {
     @Param({"on"})
     public String dl4jHelpers;
 
+    /** S-Adam's probe threads: 0 = automatic (cores / ND4J threads per operation, at most k), 1 = one after another. */
+    @Param({"0"})
+    public int probeThreads;
+
     private MultiLayerNetwork net;
     private LossProbeListener probes;
     private DataSet batch;
@@ -99,7 +103,7 @@ public class ProbeOverheadBenchmark {
         }
         net = new MultiLayerNetwork(conf);
         net.init();
-        probes = SAdam.attach(net);
+        probes = SAdam.attach(net).probeThreads(probeThreads);
         batch = new DataSet(x, y);
         net.setInput(x);
         net.setLabels(y);
