@@ -63,8 +63,8 @@ public final class SadamCli implements Runnable {
         LibraryLogs.verbose(verbose);
     }
 
-    /** picocli converter of "on"/"off". */
-    static final class OnOff implements CommandLine.ITypeConverter<Boolean> {
+    /** picocli converter of "on"/"off" (also for {@code bench --speedups}). */
+    public static final class OnOff implements CommandLine.ITypeConverter<Boolean> {
         @Override
         public Boolean convert(String value) {
             return switch (value.toLowerCase(java.util.Locale.ROOT)) {

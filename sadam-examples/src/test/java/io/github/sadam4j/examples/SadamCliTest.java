@@ -100,6 +100,27 @@ class SadamCliTest {
             String why = (command.equals("toy") ? SAdamOptions.TOY_HELP : SAdamOptions.RECIPE_HELP);
             assertTrue(help.contains(why), command + " says why: " + help);
             assertTrue(why.contains(v.describe()), "the reason names the values it explains: " + why);
+            assertTrue(help.contains("--probe-interval=N S-Adam: estimate the damping at the first step and every "
+                    + "N-th step"), command + ": " + help);
+            assertTrue(help.contains("1 probes at every step. Default: 1."), command + ": the library's default");
+        }
+    }
+
+    @Test
+    void aProbeIntervalBelowOneIsAUsageErrorInEveryCommand() throws Exception {
+        java.nio.file.Path model = java.nio.file.Files.createTempFile("sadam4j-cli", ".h5");
+        try {
+            String[][] runs = {{"qat", "--dataset", "embedded"}, {"parallel", "--dataset", "embedded"},
+                {"spark", "--dataset", "embedded"}, {"keras-retrain", "--model", model.toString()}, {"toy"}};
+            for (String[] run : runs) {
+                String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(run),
+                        java.util.stream.Stream.of("--probe-interval", "0")).toArray(String[]::new);
+                assertEquals(2, cli.run(args), run[0] + ": " + cli.err());
+                assertTrue(cli.err().startsWith("probe interval = 0 is invalid: allowed >= 1")
+                        || cli.err().startsWith("SAdam probeInterval = 0 is invalid"), run[0] + ": " + cli.err());
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(model);
         }
     }
 

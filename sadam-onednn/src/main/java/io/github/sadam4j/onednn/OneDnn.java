@@ -124,7 +124,9 @@ public final class OneDnn {
                     || inner instanceof BatchNormalization) {
                 String name = l.conf() != null && l.conf().getLayer() != null && l.conf().getLayer().getLayerName()
                         != null ? l.conf().getLayer().getLayerName() : "layer " + l.getIndex();
-                out.put(name + " (" + inner.getClass().getSimpleName() + ")", implementation(inner));
+                String type = inner instanceof ConvolutionLayer ? "ConvolutionLayer"
+                        : inner instanceof SubsamplingLayer ? "SubsamplingLayer" : "BatchNormalization";
+                out.put(name + " (" + type + ")", implementation(inner));
             }
         }
         return out;

@@ -2,6 +2,7 @@ package io.github.sadam4j.updater;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
@@ -27,6 +28,10 @@ public final class GaussianDirections implements DirectionSource {
     /** Values per independently seeded chunk. */
     public static final int CHUNK = 1 << 16;
 
+    /** One chunk's values, per thread (filled and copied out before the next chunk on that thread). */
+    private static final ThreadLocal<float[]> FLOATS = ThreadLocal.withInitial(() -> new float[CHUNK]);
+    private static final ThreadLocal<double[]> DOUBLES = ThreadLocal.withInitial(() -> new double[CHUNK]);
+
     private final long seed;
 
     /** @param seed the base seed */
@@ -47,27 +52,44 @@ public final class GaussianDirections implements DirectionSource {
             int len = (int) Math.min(CHUNK, n - from);
             ZigguratSampler.NormalizedGaussian gauss = ZigguratSampler.NormalizedGaussian.of(generator(base, c));
             if (direct && target.dataType() == DataType.FLOAT) {
-                float[] values = new float[len];
+                // the float32 values, written into the native buffer through a reused scratch array
+                float[] values = FLOATS.get();
                 for (int i = 0; i < len; i++) {
                     values[i] = (float) gauss.sample();
                 }
                 FloatBuffer fb = target.data().asNioFloat();
-                fb.put((int) from, values);
+                fb.put((int) from, values, 0, len);
             } else {
-                double[] values = new double[len];
+                double[] values = DOUBLES.get();
                 for (int i = 0; i < len; i++) {
                     values[i] = gauss.sample();
                 }
                 if (direct) {
                     DoubleBuffer db = target.data().asNioDouble();
-                    db.put((int) from, values);
+                    db.put((int) from, values, 0, len);
                 } else {
                     INDArray flat = target.reshape(n);
                     flat.get(NDArrayIndex.interval(from, from + len))
-                            .assign(Nd4j.createFromArray(values).castTo(target.dataType()));
+                            .assign(Nd4j.createFromArray(Arrays.copyOf(values, len)).castTo(target.dataType()));
                 }
             }
         });
+    }
+
+    /** Two sources are equal when they give the same values: the same seed. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GaussianDirections g && g.seed == seed;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(seed);
+    }
+
+    @Override
+    public String toString() {
+        return "GaussianDirections{seed=" + seed + "}";
     }
 
     private static UniformRandomProvider generator(long base, int chunk) {

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -29,11 +30,15 @@ final class ParallelProbes {
      * @param ds       the directions
      * @param step     the step key
      * @param replay   called with the probe index before each forward pass (reseeds the dropout masks)
+     * @param nextStep for each probe index, its direction at the next probing step, to prepare on a probe thread
+     *                 once a target's probes of this step are done (the master is likely to take probe 0 next
+     *                 time, replica j probe j + 1); null to prepare nothing ahead
      * @return L_1..L_k
      */
     static double[] losses(ProbeGroup g, ProbeTarget master, DoubleSupplier loss,
                            List<ProbeReplicas.Replica> replicas, Function<NetworkAdapter, DoubleSupplier> lossOf,
-                           DirectionSource ds, int step, IntConsumer replay) {
+                           DirectionSource ds, int step, IntConsumer replay,
+                           IntFunction<ProbeTarget.DirectionKey> nextStep) {
         int k = g.config().getProbes();
         double[] losses = new double[k];
         AtomicInteger next = new AtomicInteger();
@@ -41,20 +46,32 @@ final class ParallelProbes {
         List<Future<?>> helpers = new ArrayList<>(replicas.size());
         Throwable primary = null;
         try {
-            for (ProbeReplicas.Replica r : replicas) {
+            for (int j = 0; j < replicas.size(); j++) {
+                ProbeReplicas.Replica r = replicas.get(j);
+                int firstNextTime = Math.min(j + 1, k - 1);
                 helpers.add(ProbeThreads.submit(() -> {
                     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
                         ProbeTarget t = r.targets().get(g.index());
                         t.backup();
                         DoubleSupplier replicaLoss = lossOf.apply(r.net());
-                        for (int i = next.getAndIncrement(); i < k; i = next.getAndIncrement()) {
-                            losses[i] = g.probeLoss(t, ds, step, i, replay, replicaLoss);
+                        try {
+                            for (int i = next.getAndIncrement(); i < k; i = next.getAndIncrement()) {
+                                losses[i] = g.probeLoss(t, ds, step, i, replay, replicaLoss);
+                            }
+                        } finally {
+                            t.restore();    // the replica's other groups are probed from its unperturbed point
+                        }
+                        if (nextStep != null) {
+                            t.prepareAhead(nextStep.apply(firstNextTime));
                         }
                     }
                 }));
             }
             for (int i = next.getAndIncrement(); i < k; i = next.getAndIncrement()) {
                 losses[i] = g.probeLoss(master, ds, step, i, replay, loss);
+            }
+            if (nextStep != null) {
+                master.prepareAhead(nextStep.apply(0));
             }
         } catch (RuntimeException | Error e) {
             primary = e;

@@ -63,8 +63,9 @@ final class ProbeGroup {
     }
 
     /**
-     * The loss of one probe on one target: perturb along probe {@code probe}'s direction, evaluate, restore. The
-     * target's backup must hold the unperturbed parameters.
+     * The loss of one probe on one target: perturb along probe {@code probe}'s direction and evaluate. The target's
+     * backup must hold the unperturbed parameters; the parameters are left at the probe's point (the caller restores
+     * them after its last probe), and restored if the probe fails.
      *
      * @param target          where to perturb
      * @param directions      the direction source
@@ -76,34 +77,77 @@ final class ProbeGroup {
      */
     double probeLoss(ProbeTarget target, DirectionSource directions, int iteration, int probe,
                      IntConsumer beforeEachProbe, DoubleSupplier dataLoss) {
-        target.perturb(directions, iteration, index, probe, config.getSigma());
+        return probeLoss(target, key(directions, iteration, probe), null, beforeEachProbe, dataLoss);
+    }
+
+    /**
+     * The loss of one probe on one target, the next direction prepared meanwhile on a probe thread if {@code next}
+     * is not null ({@link ProbeTarget#perturb(ProbeTarget.DirectionKey, ProbeTarget.DirectionKey)}).
+     *
+     * @param target          where to perturb
+     * @param key             this probe's direction
+     * @param next            the direction this target will likely be asked for next, or null
+     * @param beforeEachProbe called with the probe index before the forward pass, may be null
+     * @param dataLoss        forward-only data loss of that target's network
+     * @return L_i
+     */
+    double probeLoss(ProbeTarget target, ProbeTarget.DirectionKey key, ProbeTarget.DirectionKey next,
+                     IntConsumer beforeEachProbe, DoubleSupplier dataLoss) {
+        target.perturb(key, next);
+        boolean done = false;
         try {
             if (beforeEachProbe != null) {
-                beforeEachProbe.accept(probe);
+                beforeEachProbe.accept(key.probe());
             }
-            return dataLoss.getAsDouble();
+            double loss = dataLoss.getAsDouble();
+            done = true;
+            return loss;
         } finally {
-            target.restore();
+            if (!done) {
+                target.restore();
+            }
         }
+    }
+
+    /**
+     * @param directions the direction source
+     * @param iteration  the step key
+     * @param probe      the probe index
+     * @return the key of that direction of this group
+     */
+    ProbeTarget.DirectionKey key(DirectionSource directions, int iteration, int probe) {
+        return new ProbeTarget.DirectionKey(directions, iteration, index, probe, config.getSigma());
     }
 
     /**
      * The k probes of one step, one after another on one target (backs the target up first, restores it after).
      *
+     * @param ahead      whether to prepare each next direction on a probe thread during the current probe's
+     *                   forward pass (an idle core)
+     * @param afterLast  the direction to prepare during the last probe (the next probing step's first), or null
      * @return L_1..L_k
      */
     double[] probeLossesInOrder(ProbeTarget target, DirectionSource directions, int iteration,
-                                IntConsumer beforeEachProbe, DoubleSupplier dataLoss) {
+                                IntConsumer beforeEachProbe, DoubleSupplier dataLoss, boolean ahead,
+                                ProbeTarget.DirectionKey afterLast) {
         double[] losses = new double[config.getProbes()];
         target.backup();
         try {
             for (int i = 0; i < losses.length; i++) {
-                losses[i] = probeLoss(target, directions, iteration, i, beforeEachProbe, dataLoss);
+                ProbeTarget.DirectionKey next = !ahead ? null
+                        : i + 1 < losses.length ? key(directions, iteration, i + 1) : afterLast;
+                losses[i] = probeLoss(target, key(directions, iteration, i), next, beforeEachProbe, dataLoss);
             }
         } finally {
             target.restore();
         }
         return losses;
+    }
+
+    /** The k probes of one step, one after another, nothing prepared ahead. */
+    double[] probeLossesInOrder(ProbeTarget target, DirectionSource directions, int iteration,
+                                IntConsumer beforeEachProbe, DoubleSupplier dataLoss) {
+        return probeLossesInOrder(target, directions, iteration, beforeEachProbe, dataLoss, false, null);
     }
 
     /**

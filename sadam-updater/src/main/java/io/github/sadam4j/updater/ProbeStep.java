@@ -106,16 +106,22 @@ final class ProbeStep {
                 DirectionSource ds = owner.directions(
                         new GaussianDirections(seeds.worker().seed(g.config().getSeed(), DIRECTION_SALT)));
                 int threads = threads(g);
+                // directions prepared ahead on an idle core: the next probe's during a probe's forward pass, the next
+                // probing step's during the training pass in between (a guess at its step key; a miss costs nothing)
+                boolean ahead = ProbeThreads.prepareAhead(threads, seeds.worker());
+                int nextStep = step + stepsToNextProbe(g);
                 long t0 = System.nanoTime();
                 double[] losses;
                 if (threads <= 1) {
-                    losses = g.probeLossesInOrder(lay.target(g.index()), ds, step, replay, dataLoss(net));
+                    losses = g.probeLossesInOrder(lay.target(g.index()), ds, step, replay, dataLoss(net), ahead,
+                            ahead ? g.key(ds, nextStep, 0) : null);
                 } else {
                     if (replicas == null) {
                         replicas = pool.sync(net, lay, mostThreads - 1);
                     }
                     losses = ParallelProbes.losses(g, lay.target(g.index()), dataLoss(net),
-                            replicas.subList(0, threads - 1), this::dataLoss, ds, step, replay);
+                            replicas.subList(0, threads - 1), this::dataLoss, ds, step, replay,
+                            ahead ? probe -> g.key(ds, nextStep, probe) : null);
                 }
                 LgiEstimate e = g.estimate(iteration, epoch, baseLoss, losses, System.nanoTime() - t0);
                 g.offer(e, true);
@@ -128,6 +134,15 @@ final class ProbeStep {
                 pool.releaseBatches();
             }
         }
+    }
+
+    /** @return how many iterations after this one the group probes next (1 without a probe interval) */
+    private int stepsToNextProbe(ProbeGroup g) {
+        int n = 1;
+        while (n < g.config().getProbeInterval() && !g.config().probesAt(iteration + n)) {
+            n++;
+        }
+        return n;
     }
 
     private int threads(ProbeGroup g) {

@@ -83,6 +83,26 @@ final class ProbeThreads {
         return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()));
     }
 
+    /** Whether directions may be prepared ahead on idle cores (tests switch it off to compare). */
+    static volatile boolean prepareAheadEnabled = true;
+
+    /**
+     * Whether to prepare probe directions ahead on a probe thread: when a core is idle while the probes (one after
+     * another) or the training pass (with the probes on {@code probeThreads} threads) run, i.e. the process uses
+     * fewer cores than it has, and not on a ParallelWrapper or Spark worker, whose neighbours use the other cores.
+     *
+     * @param probeThreads the threads the step's probes run on
+     * @param worker       the calling thread's worker context
+     * @return true to prepare ahead
+     */
+    static boolean prepareAhead(int probeThreads, WorkerContext worker) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int perOp = nd4jThreadsPerOperation();
+        // one after another: the probes' forward passes use perOp cores; in parallel the training pass does
+        return prepareAheadEnabled && !worker.distributed() && cores > perOp
+                && (probeThreads <= 1 || probeThreads * perOp <= cores);
+    }
+
     /**
      * The automatic number of threads for a step's probes: as many as keep the cores busy without oversubscribing
      * ND4J's own threads (cores / ND4J's threads per operation), at most k; one on a worker of ParallelWrapper or

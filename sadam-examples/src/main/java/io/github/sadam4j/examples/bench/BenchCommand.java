@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = io.github.sadam4j.examples.cli.Version.class, sortOptions = false,
         description = {
-            "Speed of a training step of the qat network per optimizer (S-Adam with k = 2, 3, 8), probe share.",
+            "Speed of a training step of the qat network (or of a residual CNN: --network resnet) per optimizer "
+                    + "(S-Adam with k = 2, 3, 8), probe share.",
             "Times training steps of the qat network (the paper's Fashion-MNIST QAT network, batch 64) for each "
                     + "optimizer: mean, median and 10th/90th percentile of the step time, the ratio to AdamW (mean "
                     + "and std over rounds), S-Adam's probe time and share, and the time of an epoch of the full "
@@ -48,14 +49,17 @@ import picocli.CommandLine.Spec;
             "Prints Markdown tables; --markdown FILE also writes them, --csv FILE writes every timed step."},
         footer = {"", "Example: sadam4j bench --steps 300 --rounds 6 --markdown results/bench.md"})
 public final class BenchCommand implements Callable<Integer> {
-    /** Images in the full Fashion-MNIST training set: an epoch of it is ceil(60000 / batch) steps. */
-    public static final int FULL_TRAIN_IMAGES = 60000;
-
     @Spec
     CommandLine.Model.CommandSpec spec;
 
     @Mixin
     DataOptions data;
+
+    @Option(names = "--network", defaultValue = "qat", paramLabel = "NAME", converter = NetworkConverter.class,
+            description = "The network: qat (the paper's Fashion-MNIST QAT network, batch 64) or resnet (a "
+                    + "CIFAR-sized residual CNN with BatchNorm, batch 128, synthetic data, --bits 32 for float). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    BenchNetwork network;
 
     @Option(names = "--bits", defaultValue = "2", paramLabel = "B",
             description = "Quantizer bit width: 2, 4, 8, or 32 (no quantization). Default: ${DEFAULT-VALUE}.")
@@ -63,8 +67,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--variants", split = ",", paramLabel = "NAME",
             defaultValue = "adamw,adam,proxsgd,sadam-k2,sadam-k3,sadam-k8", converter = VariantConverter.class,
-            description = "Optimizers to time, comma-separated: adam, adamw, proxsgd, sadam-k<k>. "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Optimizers to time, comma-separated: adam, adamw, proxsgd, sadam-k<k> (S-Adam with k "
+                    + "probes at every step), sadam-k<k>-n<N> (probes at the first step and every N-th, the damping "
+                    + "reused between; its times are means over probing and reusing steps). Default: "
+                    + "${DEFAULT-VALUE}.")
     List<BenchVariant> variants;
 
     @Option(names = "--warmup", defaultValue = "20", paramLabel = "N",
@@ -87,7 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Learning rate (Prox-SGD: 0.01). Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+    @Option(names = "--threads", defaultValue = "" + NativeThreads.DEFAULT_THREADS, paramLabel = "N",
             description = "Threads per native ND4J operation; 0 = ND4J's default. Default: ${DEFAULT-VALUE}.")
     int threads;
 
@@ -96,8 +102,23 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(cores / --threads, at most k), 1 = one after another. Default: ${DEFAULT-VALUE}.")
     int probeThreads;
 
+    @Option(names = "--speedups", paramLabel = "on|off", defaultValue = "on", arity = "1",
+            converter = io.github.sadam4j.examples.SadamCli.OnOff.class,
+            description = "DL4J speed settings of the CLI's networks (cache mode DEVICE, vectorised ReLU backward, "
+                    + "the faster max pooling; results bit for bit the same): on, or off for DL4J's defaults, to "
+                    + "compare. Default: ${DEFAULT-VALUE}.")
+    boolean speedups;
+
     @Option(names = "--no-breakdown", negatable = false, description = "Skip the breakdown of an AdamW step.")
     boolean noBreakdown;
+
+    @Option(names = "--layers", negatable = false, description = "Also time an AdamW step per layer (forward, "
+            + "backward, loss, the rest), in the training thread's wall-clock and CPU time.")
+    boolean layers;
+
+    @Option(names = "--nd4j-op-profile", paramLabel = "FILE", description = "Also run AdamW steps with ND4J's op "
+            + "profiler on and write its report (native op calls per step by name, time by op class) to FILE.")
+    Path opProfile;
 
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the Markdown tables to FILE.")
     Path markdown;
@@ -122,21 +143,29 @@ public final class BenchCommand implements Callable<Integer> {
         OptionChecks.require(spec, probeThreads >= 0, "--probe-threads", probeThreads, "0 (automatic) or >= 1");
         OptionChecks.writableFile(spec, "--markdown", markdown);
         OptionChecks.writableFile(spec, "--csv", csv);
+        OptionChecks.writableFile(spec, "--nd4j-op-profile", opProfile);
         List<BenchVariant> distinct = variants.stream().distinct().toList();
+        boolean qat = network == BenchNetwork.QAT;
+        OptionChecks.require(spec, qat || !layers, "--layers", "given", "only with --network qat");
+        OptionChecks.require(spec, qat || opProfile == null, "--nd4j-op-profile", opProfile,
+                "only with --network qat");
+        OptionChecks.require(spec, qat || distinct.stream().noneMatch(v -> v.optimizer() == QatOptimizer.PROXSGD),
+                "--variants", "proxsgd", "adam, adamw, sadam-k<k>[-n<N>] with --network resnet");
         QatSettings settings;
         try {
-            settings = new QatSettings(bits, 1, 64, 1000, lr, 0.01, 0.9, 1e-4, 1e-2, 3, 0.01, 2, List.of(42L),
-                    Double.NaN);
+            settings = new QatSettings(bits, 1, network.batch(), 1000, lr, 0.01, 0.9, 1e-4, 1e-2, 3, 0.01, 2,
+                    List.of(42L), Double.NaN);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         NativeThreads.apply(threads);
-        FashionMnist ds = data.load();
-        List<DataSet> batches = BenchRunner.minibatches(ds.train(), batchCount, settings.batchSize(), 42);
+        FashionMnist ds = qat ? data.load() : null;
+        List<DataSet> batches = qat ? BenchRunner.minibatches(ds.train(), batchCount, settings.batchSize(), 42)
+                : ResidualNet.syntheticBatches(batchCount, settings.batchSize(), 42);
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        BenchRunner.Plan plan = new BenchRunner.Plan(settings, distinct, warmup, steps / rounds, rounds,
-                probeThreads);
-        String layers = OneDnn.describe(BenchRunner.network(distinct.get(0), settings, probeThreads));
+        BenchRunner.Plan plan = new BenchRunner.Plan(network, settings, distinct, warmup, steps / rounds, rounds,
+                probeThreads, speedups);
+        String layerImpl = OneDnn.describe(network.build(distinct.get(0), settings, probeThreads, speedups));
         List<BenchRunner.Timings> timings;
         try (ProgressBar bar = ProgressBar.create("bench", plan.totalSteps(), progress)) {
             timings = BenchRunner.run(plan, batches, v -> {
@@ -145,12 +174,18 @@ public final class BenchCommand implements Callable<Integer> {
             });
         }
         StepBreakdown breakdown = null;
-        if (!noBreakdown) {
+        if (!noBreakdown && qat) {
             breakdown = StepBreakdown.measure(settings, ds.train(), batches, Math.min(warmup, 10),
-                    Math.max(1, steps / rounds), rounds);
+                    Math.max(1, steps / rounds), rounds, speedups);
+        }
+        String perLayer = layers ? StepProfile.layerTable(settings, batches, Math.min(warmup, 10),
+                Math.max(1, steps / rounds), speedups) : "";
+        if (opProfile != null) {
+            SummaryTable.writeAtomically(opProfile, StepProfile.nd4jOpProfile(settings, batches, Math.min(warmup, 10),
+                    Math.max(1, steps / rounds), speedups));
         }
         double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        String md = markdown(plan, timings, breakdown, loadBefore, loadAfter, layers);
+        String md = markdown(plan, timings, breakdown, loadBefore, loadAfter, layerImpl) + perLayer;
         PrintWriter out = spec.commandLine().getOut();
         out.print(md);
         out.flush();
@@ -177,16 +212,17 @@ public final class BenchCommand implements Callable<Integer> {
     static String markdown(BenchRunner.Plan plan, List<BenchRunner.Timings> timings, StepBreakdown breakdown,
                            double loadBefore, double loadAfter, String layers) {
         QatSettings s = plan.settings();
-        int stepsPerEpoch = (FULL_TRAIN_IMAGES + s.batchSize() - 1) / s.batchSize();
+        int stepsPerEpoch = plan.network().stepsPerEpoch();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "## Training step of the qat network (%s, batch %d)%n%n",
-                s.quantized() ? s.bits() + "-bit" : "float", s.batchSize()));
+        sb.append(String.format(Locale.ROOT, "## Training step of the %s (%s, batch %d)%n%n",
+                plan.network().title(), s.quantized() ? s.bits() + "-bit" : "float", s.batchSize()));
         sb.append(String.format(Locale.ROOT, "%d warm-up steps, then %d rounds of %d timed steps per optimizer, "
                         + "interleaved. Java %s, %d cores, system load average %.2f before / %.2f after.%n%n",
                 plan.warmupSteps(), plan.rounds(), plan.stepsPerRound(), System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
-        sb.append(String.format(Locale.ROOT, "Backend: %s. Layers of the timed networks: %s. ND4J threads per "
-                + "operation: %d; S-Adam probe threads: %s.%n%n", OneDnn.status(), layers,
+        sb.append(String.format(Locale.ROOT, "Backend: %s. Layers of the timed networks: %s. DL4J speedups "
+                + "(Dl4jSpeedups): %s. ND4J threads per operation: %d; S-Adam probe threads: %s.%n%n",
+                OneDnn.status(), layers, plan.speedups() ? "on" : "off",
                 Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()),
                 plan.probeThreadsText()));
         BenchRunner.Timings adamw = timings.stream().filter(t -> t.variant().optimizer() == QatOptimizer.ADAMW)
@@ -258,6 +294,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double m = mean(f);
         return Math.sqrt(Arrays.stream(f).map(x -> (x - m) * (x - m)).sum() / (f.length - 1));
+    }
+
+    /** picocli converter for {@link BenchNetwork} ids. */
+    static final class NetworkConverter extends IdConverter<BenchNetwork> {
+        NetworkConverter() {
+            super(BenchNetwork::parse);
+        }
     }
 
     /** picocli converter for {@link BenchVariant} ids. */

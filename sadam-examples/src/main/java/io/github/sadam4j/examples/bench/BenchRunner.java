@@ -2,8 +2,6 @@ package io.github.sadam4j.examples.bench;
 
 import io.github.sadam4j.examples.data.FashionMnistIterator;
 import io.github.sadam4j.examples.data.LabeledImages;
-import io.github.sadam4j.examples.qat.QatNetworks;
-import io.github.sadam4j.examples.qat.QatOptimizer;
 import io.github.sadam4j.examples.qat.QatSettings;
 import io.github.sadam4j.updater.LgiEstimate;
 import io.github.sadam4j.updater.SAdamProbes;
@@ -11,11 +9,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * Times training steps of the {@code qat} network for several optimizers, interleaved: after a warm-up, every round
+ * Times training steps of a {@link BenchNetwork} for several optimizers, interleaved: after a warm-up, every round
  * runs a block of steps of each variant in turn (the order rotates from round to round), so slow phases of a shared,
  * noisy machine hit all variants alike. Each step ({@code net.fit(minibatch)}: forward, backward, S-Adam's probes,
  * update) is timed on its own with {@link System#nanoTime()}; S-Adam's probe time comes from its
@@ -25,15 +24,17 @@ public final class BenchRunner {
     /**
      * What to measure.
      *
+     * @param network       the network
      * @param settings      network settings (bits, learning rate, S-Adam sigma/lambda, ...); k comes from the variant
      * @param variants      the optimizers
      * @param warmupSteps   untimed steps per variant before the first round
      * @param stepsPerRound timed steps per variant and round
      * @param rounds        rounds
      * @param probeThreads  S-Adam's probe threads ({@code LossProbeListener.probeThreads}: 0 = automatic)
+     * @param speedups      whether the networks get {@code Dl4jSpeedups} (the CLI's default) or DL4J's defaults
      */
-    public record Plan(QatSettings settings, List<BenchVariant> variants, int warmupSteps, int stepsPerRound,
-                       int rounds, int probeThreads) {
+    public record Plan(BenchNetwork network, QatSettings settings, List<BenchVariant> variants, int warmupSteps,
+                       int stepsPerRound, int rounds, int probeThreads, boolean speedups) {
         /** Validates. */
         public Plan {
             if (variants.isEmpty()) {
@@ -127,9 +128,9 @@ public final class BenchRunner {
      */
     public static List<Timings> run(Plan plan, List<DataSet> batches, Consumer<BenchVariant> onStep) {
         int n = plan.variants().size();
-        List<MultiLayerNetwork> nets = new ArrayList<>();
+        List<Model> nets = new ArrayList<>();
         for (BenchVariant v : plan.variants()) {
-            nets.add(network(v, plan.settings(), plan.probeThreads()));
+            nets.add(plan.network().build(v, plan.settings(), plan.probeThreads(), plan.speedups()));
         }
         int[] cursor = new int[n];
         for (int i = 0; i < n; i++) {
@@ -143,7 +144,7 @@ public final class BenchRunner {
         for (int r = 0; r < plan.rounds(); r++) {
             for (int j = 0; j < n; j++) {
                 int i = (j + r) % n; // rotate the order so no variant always runs first or after the same one
-                MultiLayerNetwork net = nets.get(i);
+                Model net = nets.get(i);
                 for (int s = 0; s < plan.stepsPerRound(); s++) {
                     steps[i][r][s] = step(net, batches, cursor, i);
                     probes[i][r][s] = SAdamProbes.lastEstimates(net).stream().mapToLong(LgiEstimate::probeNanos).sum();
@@ -159,30 +160,21 @@ public final class BenchRunner {
     }
 
     /**
-     * @param v        a variant
-     * @param settings     the settings (k is replaced by the variant's)
+     * @param v            a variant
+     * @param settings     the settings (k and the probe interval are replaced by the variant's)
      * @param probeThreads S-Adam's probe threads (0 = automatic)
-     * @return an initialised network, S-Adam's probes attached
+     * @param speedups     whether the network gets {@code Dl4jSpeedups}
+     * @return an initialised qat network, S-Adam's probes attached
      */
-    public static MultiLayerNetwork network(BenchVariant v, QatSettings settings, int probeThreads) {
-        QatSettings s = new QatSettings(settings.bits(), settings.epochs(), settings.batchSize(),
-                settings.evalBatchSize(), settings.learningRate(), settings.proxLearningRate(), settings.momentum(),
-                settings.l1(), settings.weightDecay(), v.optimizer() == QatOptimizer.SADAM ? v.probes()
-                : settings.probes(), settings.sigma(), settings.lambda(), settings.seeds(), settings.matchedAlpha());
-        double lr = v.optimizer() == QatOptimizer.PROXSGD ? s.proxLearningRate() : s.learningRate();
-        MultiLayerNetwork net = new MultiLayerNetwork(QatNetworks.configuration(v.optimizer(), lr, s,
-                s.seeds().get(0)));
-        net.init();
-        if (v.optimizer() == QatOptimizer.SADAM) {
-            SAdamProbes.attach(net).probeThreads(probeThreads);
-        }
-        return net;
+    public static MultiLayerNetwork network(BenchVariant v, QatSettings settings, int probeThreads,
+                                            boolean speedups) {
+        return (MultiLayerNetwork) BenchNetwork.QAT.build(v, settings, probeThreads, speedups);
     }
 
-    private static long step(MultiLayerNetwork net, List<DataSet> batches, int[] cursor, int i) {
+    private static long step(Model net, List<DataSet> batches, int[] cursor, int i) {
         DataSet ds = batches.get(cursor[i]++ % batches.size());
         long t0 = System.nanoTime();
-        net.fit(ds);
+        BenchNetwork.fit(net, ds);
         return System.nanoTime() - t0;
     }
 }

@@ -61,6 +61,10 @@ public class ProbeOverheadBenchmark {
     @Param({"on"})
     public String dl4jHelpers;
 
+    /** S-Adam's probe threads: 0 = automatic (cores / ND4J threads per operation, at most k), 1 = one after another. */
+    @Param({"0"})
+    public int probeThreads;
+
     private MultiLayerNetwork net;
     private LossProbeListener probes;
     private DataSet batch;
@@ -100,7 +104,7 @@ public class ProbeOverheadBenchmark {
         }
         net = new MultiLayerNetwork(conf);
         net.init();
-        probes = SAdamProbes.attach(net);
+        probes = SAdamProbes.attach(net).probeThreads(probeThreads);
         batch = new DataSet(x, y);
         net.setInput(x);
         net.setLabels(y);

@@ -60,16 +60,14 @@ public record StepBreakdown(double[][] roundMillis) {
      * @param warmup   untimed repetitions first
      * @param reps     timed repetitions per round
      * @param rounds   rounds
+     * @param speedups whether the networks get {@code Dl4jSpeedups}
      * @return the timings
      */
     public static StepBreakdown measure(QatSettings settings, LabeledImages train, List<DataSet> batches, int warmup,
-                                        int reps, int rounds) {
-        MultiLayerNetwork quant = BenchRunner.network(new BenchVariant(QatOptimizer.ADAMW, 0), settings, 1);
-        QatSettings f32 = new QatSettings(32, settings.epochs(), settings.batchSize(), settings.evalBatchSize(),
-                settings.learningRate(), settings.proxLearningRate(), settings.momentum(), settings.l1(),
-                settings.weightDecay(), settings.probes(), settings.sigma(), settings.lambda(), settings.seeds(),
-                settings.matchedAlpha());
-        MultiLayerNetwork flt = BenchRunner.network(new BenchVariant(QatOptimizer.ADAMW, 0), f32, 1);
+                                        int reps, int rounds, boolean speedups) {
+        MultiLayerNetwork quant = BenchRunner.network(new BenchVariant(QatOptimizer.ADAMW, 0), settings, 1, speedups);
+        QatSettings f32 = settings.withBits(32);
+        MultiLayerNetwork flt = BenchRunner.network(new BenchVariant(QatOptimizer.ADAMW, 0), f32, 1, speedups);
         FashionMnistIterator it = FashionMnistIterator.shuffled(train, settings.batchSize(), 1);
         double[][] out = new double[rounds][4];
         int k = 0;

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /**
  * S-Adam's command-line options, declared once for every command that trains with it ({@code @Mixin} them):
- * {@code -k/--probes}, {@code --sigma}, {@code --lambda} and {@code --weight-decay}. Each command has its own defaults
+ * {@code -k/--probes}, {@code --sigma}, {@code --lambda}, {@code --weight-decay} and {@code --probe-interval} (the last
+ * defaults to the library's {@value SAdam#DEFAULT_PROBE_INTERVAL}, probes at every step, in every command). Each command has its own defaults
  * for them, with a reason, given by a {@link Defaults} subclass as the command's {@code defaultValueProvider} (its
  * {@code --help} shows them, and its description says why: {@link #RECIPE_HELP}, {@link #TOY_HELP}):
  *
@@ -51,6 +52,11 @@ public final class SAdamOptions {
                     + "${DEFAULT-VALUE}.")
     double weightDecay;
 
+    @Option(names = "--probe-interval", paramLabel = "N", defaultValue = "" + SAdam.DEFAULT_PROBE_INTERVAL,
+            description = "S-Adam: estimate the damping at the first step and every N-th step, reuse it between "
+                    + "(lazy probing, docs/algorithm.md); 1 probes at every step. Default: ${DEFAULT-VALUE}.")
+    int probeInterval;
+
     /**
      * A set of values of the four options.
      *
@@ -85,6 +91,11 @@ public final class SAdamOptions {
     /** @return the decoupled weight decay */
     public double weightDecay() {
         return weightDecay;
+    }
+
+    /** @return S-Adam's probe interval N (1 = probes at every step) */
+    public int probeInterval() {
+        return probeInterval;
     }
 
     /** @return the values given (or defaulted) */

@@ -405,7 +405,7 @@ public final class KerasRetrainCommand implements Callable<Integer> {
     private KerasRetrainer retrainer() {
         try {
             SAdam updater = SAdam.builder().learningRate(lr).probes(sadam.probes()).sigma(sadam.sigma())
-                    .lambda(sadam.lambda()).seed(seed).build();
+                    .lambda(sadam.lambda()).probeInterval(sadam.probeInterval()).seed(seed).build();
             return KerasRetrainer.builder().updater(updater).freezeFirst(freeze).weightDecay(sadam.weightDecay())
                     .seed(seed).quantization(quantization()).build();
         } catch (IllegalArgumentException e) {

@@ -86,8 +86,8 @@ public final class QatExperiment {
         int stepsPerEpoch = FashionMnistIterator.shuffled(ds.train(), settings.batchSize(), 0).batchesPerPass();
         List<QatPlan.PlannedRun> planned = plan.runs();
         int parallel = engine.distributed() ? 1 : Math.min(planned.size(), options.parallelRuns() > 0
-                ? options.parallelRuns() : automaticParallelRuns(options.threads()));
-        int probeThreads = engine.distributed() ? 0 : probeThreads(parallel, options.threads());
+                ? options.parallelRuns() : NativeThreads.parallelRuns(options.threads()));
+        int probeThreads = engine.distributed() ? 0 : NativeThreads.probeThreads(parallel, options.threads());
         Map<String, Object> settingsMap = options.settingsMap(plan, ds, stepsPerEpoch, parallel, probeThreads,
                 engine.describe());
         prior.checkSettings(settingsMap, spec);
@@ -303,29 +303,5 @@ public final class QatExperiment {
                 }
             }
         }
-    }
-
-    /**
-     * The default of {@code --parallel-runs}: one run per core, each using {@code --threads} cores per operation.
-     *
-     * @param threads {@code --threads} (0 = ND4J's default, all cores)
-     * @return cores / threads, at least 1
-     */
-    static int automaticParallelRuns(int threads) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return Math.max(1, cores / (threads == 0 ? cores : threads));
-    }
-
-    /**
-     * S-Adam's probe threads: 1 when the runs side by side already give every core work (more threads would only
-     * compete with the other runs), else 0, S-Adam's automatic choice (cores / ND4J threads per operation).
-     *
-     * @param parallel runs side by side
-     * @param threads  {@code --threads} (0 = all cores)
-     * @return 1 or 0
-     */
-    static int probeThreads(int parallel, int threads) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return parallel > 1 && parallel * (threads == 0 ? cores : threads) >= cores ? 1 : 0;
     }
 }

@@ -1,5 +1,6 @@
 package io.github.sadam4j.examples.qat;
 
+import io.github.sadam4j.onednn.Dl4jSpeedups;
 import io.github.sadam4j.qat.presets.PaperNets;
 import io.github.sadam4j.updater.MomentumSgd;
 import io.github.sadam4j.updater.ProxSgd;
@@ -18,7 +19,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  * ({@link PaperNets#fashionMnist(int, IUpdater, double, long)}, or its float twin for 32 bits) with one optimizer.
  *
  * <ul>
- *   <li>{@code sadam}: {@link SAdam} (lr, k, sigma, lambda, probe seed = run seed) plus decoupled weight decay on
+ *   <li>{@code sadam}: {@link SAdam} (lr, k, sigma, lambda, probe interval, probe seed = run seed) plus decoupled weight decay on
  *   weights and biases ({@code WeightDecay(wd, applyLR = true)}, the reference's default 1e-2);</li>
  *   <li>{@code adamw}, {@code adamw-matched}: DL4J {@link Adam} plus the same decoupled weight decay;</li>
  *   <li>{@code adam}: DL4J {@link Adam}, no decay;</li>
@@ -27,7 +28,10 @@ import org.nd4j.linalg.schedule.ISchedule;
  *   {@code ProxSgd.configure} puts on a builder is copied onto every layer with parameters.</li>
  * </ul>
  * Every configuration goes through {@link Regularizations#deduplicate}: DL4J 1.0.0-M2.1 puts a global weight decay
- * into every layer twice.
+ * into every layer twice. And through {@link Dl4jSpeedups} (cache mode DEVICE, a vectorised ReLU backward pass, max
+ * pooling by the faster of libnd4j's loops and oneDNN), which leave every trained parameter bit for bit as it is
+ * without them and make a step faster (docs/benchmarks.md, "Third round"); the overload with {@code speedups} turns
+ * them off for comparisons.
  */
 public final class QatNetworks {
     private QatNetworks() {
@@ -59,21 +63,26 @@ public final class QatNetworks {
      * @param settings        the experiment settings (with the learning-rate schedule)
      * @param seed            the run seed: parameter initialisation and S-Adam's probe directions
      * @param totalIterations the run's iterations (epochs x steps per epoch), &gt;= 1: the length of the schedule
-     * @return the configuration, deduplicated
+     * @return the configuration, deduplicated, with {@link Dl4jSpeedups}
      */
     public static MultiLayerConfiguration configuration(QatOptimizer optimizer, double learningRate,
                                                         QatSettings settings, long seed, int totalIterations) {
-        ISchedule schedule = settings.schedule().schedule(learningRate, totalIterations);
-        IUpdater updater = switch (optimizer) {
-            case SADAM -> {
-                SAdam.Builder b = SAdam.builder().probes(settings.probes()).sigma(settings.sigma())
-                        .lambda(settings.lambda()).seed(seed);
-                yield (schedule == null ? b.learningRate(learningRate) : b.learningRateSchedule(schedule)).build();
-            }
-            case ADAMW, ADAM, ADAMW_MATCHED -> schedule == null ? new Adam(learningRate) : new Adam(schedule);
-            case PROXSGD -> schedule == null ? proxSgd(learningRate, settings).getIUpdater()
-                    : new MomentumSgd(schedule, settings.momentum());
-        };
+        return configuration(optimizer, learningRate, settings, seed, totalIterations, true);
+    }
+
+    /**
+     * @param optimizer       the optimizer
+     * @param learningRate    its learning rate (for {@code adamw-matched}: the already scaled one); the schedule's base
+     * @param settings        the experiment settings (with the learning-rate schedule)
+     * @param seed            the run seed: parameter initialisation and S-Adam's probe directions
+     * @param totalIterations the run's iterations (epochs x steps per epoch), &gt;= 1: the length of the schedule
+     * @param speedups        true to apply {@link Dl4jSpeedups}; false for DL4J's defaults (to compare with)
+     * @return the configuration, deduplicated
+     */
+    public static MultiLayerConfiguration configuration(QatOptimizer optimizer, double learningRate,
+                                                        QatSettings settings, long seed, int totalIterations,
+                                                        boolean speedups) {
+        IUpdater updater = updater(optimizer, learningRate, settings, seed, totalIterations);
         double wd = optimizer.decays() ? settings.weightDecay() : 0.0;
         MultiLayerConfiguration conf = settings.quantized()
                 ? PaperNets.fashionMnist(settings.bits(), updater, wd, seed)
@@ -82,7 +91,36 @@ public final class QatNetworks {
             proxRegularizationEveryLayer(conf, proxSgd(learningRate, settings));
         }
         Regularizations.deduplicate(conf);
+        if (speedups) {
+            Dl4jSpeedups.apply(conf);
+        }
         return conf;
+    }
+
+    /**
+     * The updater of one optimizer, as every network of the CLI uses it (for Prox-SGD only its momentum part: the
+     * soft-threshold is a regularization, {@link #configuration} puts it on the layers).
+     *
+     * @param optimizer       the optimizer
+     * @param learningRate    its learning rate; the schedule's base
+     * @param settings        the settings (S-Adam's k, sigma, lambda, probe interval; the schedule)
+     * @param seed            S-Adam's probe seed
+     * @param totalIterations the run's iterations, &gt;= 1: the length of the schedule
+     * @return the updater
+     */
+    public static IUpdater updater(QatOptimizer optimizer, double learningRate, QatSettings settings, long seed,
+                                   int totalIterations) {
+        ISchedule schedule = settings.schedule().schedule(learningRate, totalIterations);
+        return switch (optimizer) {
+            case SADAM -> {
+                SAdam.Builder b = SAdam.builder().probes(settings.probes()).sigma(settings.sigma())
+                        .lambda(settings.lambda()).probeInterval(settings.probeInterval()).seed(seed);
+                yield (schedule == null ? b.learningRate(learningRate) : b.learningRateSchedule(schedule)).build();
+            }
+            case ADAMW, ADAM, ADAMW_MATCHED -> schedule == null ? new Adam(learningRate) : new Adam(schedule);
+            case PROXSGD -> schedule == null ? proxSgd(learningRate, settings).getIUpdater()
+                    : new MomentumSgd(schedule, settings.momentum());
+        };
     }
 
     /** Prox-SGD as the library configures it on a builder ({@link ProxSgd#configure}). */

@@ -107,9 +107,10 @@ public final class QatOptions {
             description = "Learning rates of --lr-sweep. Default: ${DEFAULT-VALUE}.")
     List<Double> sweepLrs;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+    @Option(names = "--threads", defaultValue = "" + NativeThreads.DEFAULT_THREADS, paramLabel = "N",
             description = "Threads per native ND4J operation; 0 = ND4J's default (all cores). 1 is fastest for this "
-                    + "small network on a busy 2-core machine (docs/qat.md). Default: ${DEFAULT-VALUE}.")
+                    + "small network: the other cores run runs side by side and S-Adam's probes (docs/benchmarks.md, "
+                    + "\"Threads\"). Default: ${DEFAULT-VALUE}.")
     int threads;
 
     @Option(names = "--parallel-runs", defaultValue = "0", paramLabel = "N",
@@ -199,7 +200,7 @@ public final class QatOptions {
         try {
             QatSettings s = new QatSettings(bits, e, batch, evalBatch, lr, proxLr, momentum, l1, sadam.weightDecay(),
                     sadam.probes(), sadam.sigma(), sadam.lambda(), list,
-                    matchedAlpha == null ? Double.NaN : matchedAlpha, schedule);
+                    matchedAlpha == null ? Double.NaN : matchedAlpha, schedule, sadam.probeInterval());
             QatNetworks.configuration(QatOptimizer.SADAM, lr, s, seed, 1); // S-Adam's own validation
             return s;
         } catch (IllegalArgumentException ex) {
@@ -271,7 +272,8 @@ public final class QatOptions {
                             : "alpha " + s.matchedAlpha() + " (--matched-alpha)").append(". ");
         }
         sb.append("S-Adam k ").append(s.probes()).append(", sigma ").append(s.sigma()).append(", lambda ")
-                .append(s.lambda()).append("; decoupled weight decay ").append(s.weightDecay())
+                .append(s.lambda()).append(s.probeInterval() == 1 ? "" : ", probes every " + s.probeInterval()
+                        + " steps").append("; decoupled weight decay ").append(s.weightDecay())
                 .append(" for S-Adam and AdamW.");
         if (!ds.source().isFullDataset()) {
             sb.append(" NOT the full dataset: results are for trying the program out, not comparable with "
@@ -316,6 +318,7 @@ public final class QatOptions {
         m.put("sadam.probes", s.probes());
         m.put("sadam.sigma", s.sigma());
         m.put("sadam.lambda", s.lambda());
+        m.put("sadam.probe_interval", s.probeInterval());
         m.put("weight_decay", s.weightDecay());
         m.put("proxsgd.lr", s.proxLearningRate());
         m.put("proxsgd.momentum", s.momentum());

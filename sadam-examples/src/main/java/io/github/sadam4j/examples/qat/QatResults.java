@@ -44,7 +44,7 @@ public final class QatResults {
      * in a comparison the optimizers).
      */
     static final List<String> MUST_AGREE = List.of("mode", "data", "train_images", "test_images", "bits", "epochs",
-            "batch", "eval_batch", "schedule", "sadam.probes", "sadam.sigma", "sadam.lambda", "weight_decay",
+            "batch", "eval_batch", "schedule", "sadam.probes", "sadam.sigma", "sadam.lambda", "sadam.probe_interval", "weight_decay",
             "proxsgd.momentum", "proxsgd.l1");
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QatResults.class);
@@ -391,8 +391,8 @@ public final class QatResults {
         Set<String> names = new HashSet<>();
         for (Folder f : folders) {
             for (String key : MUST_AGREE) {
-                JsonNode a = first.settings().get(key);
-                JsonNode b = f.settings().get(key);
+                JsonNode a = setting(first, key);
+                JsonNode b = setting(f, key);
                 if (!Objects.equals(a, b)) {
                     throw new IllegalArgumentException("Cannot combine " + first.dir() + " and " + f.dir() + ": they "
                             + "differ in " + key + " (" + a + " vs " + b + ")");
@@ -407,5 +407,11 @@ public final class QatResults {
             }
         }
         return all;
+    }
+
+    /** A setting of a folder; folders written before {@code sadam.probe_interval} existed probed at every step. */
+    private static JsonNode setting(Folder f, String key) {
+        JsonNode v = f.settings().get(key);
+        return v == null && key.equals("sadam.probe_interval") ? NODES.numberNode(1) : v;
     }
 }

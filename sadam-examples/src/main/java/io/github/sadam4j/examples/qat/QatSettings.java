@@ -23,10 +23,13 @@ import java.util.List;
  * @param matchedAlpha     the damping factor that AdamW-matched multiplies the learning rate with, in (0, 1], or NaN
  *                         to use the mean alpha measured by the S-Adam run of the same seed
  * @param schedule         how every optimizer's learning rate moves over a run ({@link LrSchedule}), not null
+ * @param probeInterval    S-Adam's probe interval N, &gt;= 1: the damping is estimated at the first step and every N-th
+ *                         step, reused between ({@code SAdam.Builder#probeInterval}; 1 = every step, the paper's rule)
  */
 public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize, double learningRate,
                           double proxLearningRate, double momentum, double l1, double weightDecay, int probes,
-                          double sigma, double lambda, List<Long> seeds, double matchedAlpha, LrSchedule schedule) {
+                          double sigma, double lambda, List<Long> seeds, double matchedAlpha, LrSchedule schedule,
+                          int probeInterval) {
 
     /** Bit widths accepted by {@code --bits}. */
     public static final List<Integer> ALLOWED_BITS = List.of(2, 4, 8, 32);
@@ -60,6 +63,15 @@ public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize
         if (schedule == null) {
             throw new IllegalArgumentException("schedule is null: allowed " + List.of(LrSchedule.values()));
         }
+        atLeast("probe interval", probeInterval, 1);
+    }
+
+    /** The settings with probes at every step; the parameters as in the record. */
+    public QatSettings(int bits, int epochs, int batchSize, int evalBatchSize, double learningRate,
+                       double proxLearningRate, double momentum, double l1, double weightDecay, int probes,
+                       double sigma, double lambda, List<Long> seeds, double matchedAlpha, LrSchedule schedule) {
+        this(bits, epochs, batchSize, evalBatchSize, learningRate, proxLearningRate, momentum, l1, weightDecay, probes,
+                sigma, lambda, seeds, matchedAlpha, schedule, 1);
     }
 
     /** The settings with a constant learning rate (the paper's recipe); the parameters as in the record. */
@@ -78,7 +90,26 @@ public record QatSettings(int bits, int epochs, int batchSize, int evalBatchSize
     /** @return a copy with other seeds */
     QatSettings withSeeds(List<Long> newSeeds) {
         return new QatSettings(bits, epochs, batchSize, evalBatchSize, learningRate, proxLearningRate, momentum, l1,
-                weightDecay, probes, sigma, lambda, newSeeds, matchedAlpha, schedule);
+                weightDecay, probes, sigma, lambda, newSeeds, matchedAlpha, schedule, probeInterval);
+    }
+
+    /**
+     * @param newBits a bit width of {@link #ALLOWED_BITS}
+     * @return a copy with another bit width
+     */
+    public QatSettings withBits(int newBits) {
+        return new QatSettings(newBits, epochs, batchSize, evalBatchSize, learningRate, proxLearningRate, momentum, l1,
+                weightDecay, probes, sigma, lambda, seeds, matchedAlpha, schedule, probeInterval);
+    }
+
+    /**
+     * @param newProbes        S-Adam's k, &gt;= 1
+     * @param newProbeInterval S-Adam's probe interval, &gt;= 1
+     * @return a copy with other S-Adam probe settings
+     */
+    public QatSettings withProbes(int newProbes, int newProbeInterval) {
+        return new QatSettings(bits, epochs, batchSize, evalBatchSize, learningRate, proxLearningRate, momentum, l1,
+                weightDecay, newProbes, sigma, lambda, seeds, matchedAlpha, schedule, newProbeInterval);
     }
 
     private static void atLeast(String name, int v, int min) {

@@ -175,7 +175,7 @@ public final class ToyCommand implements Callable<Integer> {
         }
         try {
             ToySettings s = new ToySettings(steps, lr, seed, sadam.probes(), sadam.sigma(), sadam.lambda(),
-                    sadam.weightDecay(), momentum, l1, p[0], p[1]);
+                    sadam.weightDecay(), momentum, l1, p[0], p[1], sadam.probeInterval());
             ToyOptimizer.sadam(s); // S-Adam's own validation, reported as a usage error
             return s;
         } catch (IllegalArgumentException e) {
@@ -195,6 +195,7 @@ public final class ToyCommand implements Callable<Integer> {
                 .append("sadam.probes=").append(s.probes()).append('\n')
                 .append("sadam.sigma=").append(s.sigma()).append('\n')
                 .append("sadam.lambda=").append(s.lambda()).append('\n')
+                .append("sadam.probe_interval=").append(s.probeInterval()).append('\n')
                 .append("weight_decay=").append(s.weightDecay()).append(" (S-Adam and AdamW, decoupled)\n")
                 .append("proxsgd.momentum=").append(s.momentum()).append('\n')
                 .append("proxsgd.l1=").append(s.l1()).append('\n')

@@ -48,7 +48,7 @@ public enum ToyOptimizer {
      */
     public static SAdam sadam(ToySettings s) {
         return SAdam.builder().learningRate(s.learningRate()).probes(s.probes()).sigma(s.sigma()).lambda(s.lambda())
-                .seed(s.seed()).build();
+                .probeInterval(s.probeInterval()).seed(s.seed()).build();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.sadam4j.examples.toy;
 
 import io.github.sadam4j.updater.LgiEstimate;
+import io.github.sadam4j.updater.SAdam;
 import io.github.sadam4j.updater.SAdamProbes;
 import io.github.sadam4j.updater.SameDiffLossProbes;
 import java.io.OutputStream;
@@ -57,13 +58,20 @@ public final class ToyRunner {
 
         record(trajectory, function, 0, settings.startX(), settings.startY(), null, onPoint);
         MultiDataSet batch = new MultiDataSet(new INDArray[]{Nd4j.zeros(DataType.DOUBLE, 1, 1)}, new INDArray[0]);
+        SAdam sadam = ToyOptimizer.sadam(settings);
+        LgiEstimate reused = null;
         for (int step = 1; step <= trajectory.requestedSteps() && !stop.getAsBoolean(); step++) {
             estimate.set(null);
             sd.fit(batch);
             INDArray p = sd.getArrForVarName("xy");
             LgiEstimate e = estimate.get();
-            if (optimizer == ToyOptimizer.SADAM && settings.lambda() > 0 && settings.probes() >= 2 && e == null) {
-                throw new IllegalStateException("S-Adam's probes did not report an estimate at step " + step);
+            if (optimizer == ToyOptimizer.SADAM && settings.lambda() > 0 && settings.probes() >= 2) {
+                if (e == null && sadam.probesAt(step - 1)) {
+                    throw new IllegalStateException("S-Adam's probes did not report an estimate at step " + step);
+                }
+                // between the probing steps of a probe interval the update reuses the last estimate's damping
+                e = e != null ? e : reused;
+                reused = e;
             }
             record(trajectory, function, step, p.getDouble(0), p.getDouble(1), e, onPoint);
         }

@@ -17,9 +17,11 @@ package io.github.sadam4j.examples.toy;
  * @param l1          Prox-SGD soft-threshold coefficient, &gt;= 0
  * @param startX      start x
  * @param startY      start y
+ * @param probeInterval S-Adam's probe interval N, &gt;= 1 (1: probes at every step)
  */
 public record ToySettings(int steps, double learningRate, long seed, int probes, double sigma, double lambda,
-                          double weightDecay, double momentum, double l1, double startX, double startY) {
+                          double weightDecay, double momentum, double l1, double startX, double startY,
+                          int probeInterval) {
 
     /** Validates every value; the message names the bad value and the allowed range. */
     public ToySettings {
@@ -32,6 +34,13 @@ public record ToySettings(int steps, double learningRate, long seed, int probes,
         require(momentum >= 0 && momentum < 1, "momentum", momentum, "[0, 1)");
         require(l1 >= 0 && Double.isFinite(l1), "l1", l1, ">= 0, finite");
         require(Double.isFinite(startX) && Double.isFinite(startY), "start", startX + "," + startY, "finite");
+        require(probeInterval >= 1, "probe interval", probeInterval, ">= 1");
+    }
+
+    /** The settings with probes at every step; the parameters as in the record. */
+    public ToySettings(int steps, double learningRate, long seed, int probes, double sigma, double lambda,
+                       double weightDecay, double momentum, double l1, double startX, double startY) {
+        this(steps, learningRate, seed, probes, sigma, lambda, weightDecay, momentum, l1, startX, startY, 1);
     }
 
     private static void require(boolean ok, String name, Object value, String allowed) {

@@ -66,12 +66,75 @@ class BenchCommandTest {
         assertEquals(new BenchVariant(QatOptimizer.SADAM, 8), BenchVariant.parse("sadam-k8"));
         assertEquals("proxsgd", BenchVariant.parse("ProxSGD").id());
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k0"));
+        assertEquals(new BenchVariant(QatOptimizer.SADAM, 3, 10), BenchVariant.parse("sadam-k3-n10"));
+        assertEquals("sadam-k3-n10", BenchVariant.parse("SADAM-K3-N10").id());
+        assertEquals("sadam-k3", BenchVariant.parse("sadam-k3-n1").id(), "N = 1 is the plain variant");
+        assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k3-n0"));
+        assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("sadam-k3-n"));
+        assertThrows(IllegalArgumentException.class, () -> new BenchVariant(QatOptimizer.ADAMW, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> BenchVariant.parse("adamw-matched"));
         assertEquals(2, cli.run("bench", "--variants", "sgd"));
         assertTrue(cli.err().contains("unknown variant 'sgd'"), cli.err());
         assertEquals(2, cli.run("bench", "--steps", "2", "--rounds", "5"));
         assertTrue(cli.err().contains("--steps = 2 is invalid: allowed >= --rounds (5)"), cli.err());
         assertEquals(2, cli.run("bench", "--bits", "5"));
+    }
+
+    @Test
+    void aProbeIntervalProbesAtTheFirstAndEveryNthStepOnly() throws IOException {
+        Path csv = tmp.resolve("steps.csv");
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw,sadam-k2-n3", "--warmup",
+                "0", "--steps", "6", "--rounds", "1", "--batches", "4", "--no-breakdown", "--csv", csv.toString(),
+                "--progress", "off"), cli.err());
+        assertTrue(cli.out().contains("| sadam-k2-n3 "), cli.out());
+        List<String> sadam = Files.readAllLines(csv).stream().filter(l -> l.startsWith("sadam-k2-n3,")).toList();
+        assertEquals(6, sadam.size());
+        for (int step = 1; step <= 6; step++) {
+            double probeMs = Double.parseDouble(sadam.get(step - 1).split(",")[4]);
+            boolean probing = step == 1 || step % 3 == 0;
+            assertEquals(probing, probeMs > 0, "step " + step + ": " + sadam.get(step - 1));
+        }
+    }
+
+    @Test
+    void perLayerTimesTheNd4jOpProfileAndTheSpeedupsSwitch() throws IOException {
+        Path ops = tmp.resolve("ops.txt");
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw", "--warmup", "1", "--steps",
+                "3", "--rounds", "1", "--batches", "2", "--no-breakdown", "--layers", "--nd4j-op-profile",
+                ops.toString(), "--speedups", "off", "--progress", "off"), cli.err());
+        String printed = cli.out();
+        assertTrue(printed.contains("DL4J speedups (Dl4jSpeedups): off"), printed);
+        assertTrue(printed.contains("pooling: MKLDNNSubsamplingHelper x2") || printed.contains("DL4J built-in"),
+                printed);
+        assertTrue(printed.contains("## An AdamW step per layer (3 steps after 1 warm-up)"), printed);
+        for (String layer : new String[]{"| fq_in (FakeQuantLayer) ", "| conv1 (ConvolutionLayer) ",
+            "| pool2 (SubsamplingLayer) ", "| dense (OutputLayer) ", "| whole step "}) {
+            assertTrue(printed.contains(layer), layer + " in " + printed);
+        }
+        String profile = Files.readString(ops);
+        assertTrue(profile.startsWith("# ND4J OpProfiler, OPERATIONS mode: 3 AdamW steps"), profile);
+        assertTrue(profile.contains("conv2d_bp") && profile.contains("maxpool2d"), profile);
+
+        assertEquals(0, cli.run("bench", "--dataset", "embedded", "--variants", "adamw", "--warmup", "0", "--steps",
+                "1", "--rounds", "1", "--batches", "1", "--no-breakdown", "--progress", "off"), cli.err());
+        assertTrue(cli.out().contains("DL4J speedups (Dl4jSpeedups): on"), cli.out());
+        assertTrue(cli.out().contains("pooling: MaxPoolingHelper x2"), cli.out());
+    }
+
+    @Test
+    void theResidualNetworkRunsWithItsOwnBatchAndEpoch() {
+        assertEquals(0, cli.run("bench", "--network", "resnet", "--bits", "32", "--variants", "adamw", "--warmup",
+                "0", "--steps", "1", "--rounds", "1", "--batches", "1", "--progress", "off"), cli.err());
+        String printed = cli.out();
+        assertTrue(printed.contains("## Training step of the residual network (float, batch 128)"), printed);
+        assertTrue(printed.contains("s per epoch (391 steps, extrapolated)"), printed);
+        assertTrue(printed.contains("batch norm: "), printed);
+        assertTrue(!printed.contains("## Where an AdamW step goes"), "no breakdown for the residual network");
+        assertEquals(2, cli.run("bench", "--network", "resnet", "--variants", "proxsgd"));
+        assertTrue(cli.err().contains("--variants = proxsgd is invalid"), cli.err());
+        assertEquals(2, cli.run("bench", "--network", "resnet", "--layers"));
+        assertEquals(2, cli.run("bench", "--network", "vgg"));
+        assertTrue(cli.err().contains("unknown network 'vgg'; allowed: qat, resnet"), cli.err());
     }
 
     @Test

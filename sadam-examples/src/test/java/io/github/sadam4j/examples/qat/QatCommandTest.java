@@ -167,6 +167,24 @@ class QatCommandTest {
     }
 
     @Test
+    void aProbeIntervalIsRecordedAndTheStepsBetweenReuseTheDamping() throws IOException {
+        Path dir = tmp.resolve("lazy");
+        assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "640", "--optimizers", "sadam",
+                "--probe-interval", "4", "--out", dir.toString(), "--progress", "off"), cli.err());
+        assertTrue(Files.readString(dir.resolve("settings.txt")).contains("sadam.probe_interval=4\n"));
+        assertTrue(Files.readString(dir.resolve("summary.md")).contains("probes every 4 steps"));
+        List<Map<String, String>> it = CliHarness.readCsv(dir.resolve("sadam-seed42.csv"));
+        assertEquals(10, it.size(), "640 images / 64");
+        for (int step = 2; step <= it.size(); step++) {
+            if (step % 4 != 0) {
+                // the reused damping is kept in the updater's (float) state, which checkpoints carry
+                assertEquals((float) num(it.get(step - 2), "rho"), (float) num(it.get(step - 1), "rho"), 0.0f,
+                        "step " + step);
+            }
+        }
+    }
+
+    @Test
     void matchedAlphaCanBeGivenAndSeedsAreCounted() throws IOException {
         Path dir = tmp.resolve("matched");
         assertEquals(0, cli.run("qat", "--dataset", "embedded", "--train-limit", "128", "--test-limit", "100",

@@ -60,6 +60,23 @@ class QatNetworksTest {
     }
 
     @Test
+    void theProbeIntervalReachesSAdamAndDefaultsToEveryStep() {
+        SAdam every = assertInstanceOf(SAdam.class, paramLayers(QatNetworks.configuration(QatOptimizer.SADAM, 0.005,
+                SETTINGS, 7)).get(0).getIUpdater());
+        assertEquals(1, SETTINGS.probeInterval());
+        assertEquals(1, every.getProbeInterval());
+        for (BaseLayer l : paramLayers(QatNetworks.configuration(QatOptimizer.SADAM, 0.005,
+                SETTINGS.withProbes(3, 10), 7))) {
+            SAdam s = assertInstanceOf(SAdam.class, l.getIUpdater());
+            assertEquals(10, s.getProbeInterval(), l.getLayerName());
+            assertEquals(3, s.getProbes());
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SETTINGS.withProbes(3, 0));
+        assertEquals("probe interval = 0 is invalid: allowed >= 1", e.getMessage());
+    }
+
+    @Test
     void adamHasNoDecayAndProxSgdHasOneSoftThresholdPerList() {
         for (BaseLayer l : paramLayers(QatNetworks.configuration(QatOptimizer.ADAM, 0.005, SETTINGS, 1))) {
             assertTrue(l.getRegularization().isEmpty() && l.getRegularizationBias().isEmpty(), l.getLayerName());

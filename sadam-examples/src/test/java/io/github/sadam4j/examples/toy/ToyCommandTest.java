@@ -143,6 +143,24 @@ class ToyCommandTest {
     }
 
     @Test
+    void aProbeIntervalKeepsTheDampingBetweenProbingSteps() throws IOException {
+        Path dir = tmp.resolve("lazy");
+        assertEquals(0, cli.run("toy", "--steps", "12", "--probe-interval", "4", "--functions", "rosen-abs",
+                "--optimizers", "sadam", "--out", dir.toString(), "--progress", "off"), cli.err());
+        assertTrue(Files.readString(dir.resolve("settings.txt")).contains("sadam.probe_interval=4\n"));
+        double[][] rows = readCsv(dir.resolve("rosen-abs-sadam.csv"));
+        assertEquals(13, rows.length);
+        for (int step = 2; step <= 12; step++) {
+            boolean probing = step % 4 == 0;
+            if (!probing) {
+                assertEquals(rows[step - 1][5], rows[step][5], 0.0, "step " + step + " reuses rho");
+                assertEquals(rows[step - 1][6], rows[step][6], 0.0, "step " + step + " reuses alpha");
+            }
+        }
+        assertTrue(rows[4][5] != rows[3][5] || rows[8][5] != rows[7][5], "the probing steps estimate afresh");
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertEquals(2, cli.run("toy", "--steps", "0"));
         assertTrue(cli.err().contains("steps = 0 is invalid: allowed >= 1"), cli.err());
