@@ -1,7 +1,5 @@
 package io.github.sadam4j.onednn;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -47,6 +45,9 @@ public final class Dl4jSpeedups {
      * @param maxPoolings   max-pooling layers replaced by {@link FastMaxPooling}
      */
     public record Applied(int relus, int maxPoolings) {
+        Applied plus(Applied other) {
+            return new Applied(relus + other.relus, maxPoolings + other.maxPoolings);
+        }
     }
 
     /**
@@ -55,17 +56,11 @@ public final class Dl4jSpeedups {
      */
     public static Applied apply(MultiLayerConfiguration conf) {
         conf.setCacheMode(CacheMode.DEVICE);
-        int relus = 0;
-        int pools = 0;
+        Applied applied = new Applied(0, 0);
         for (NeuralNetConfiguration c : conf.getConfs()) {
-            c.setCacheMode(CacheMode.DEVICE);
-            relus += fastReLU(c.getLayer());
-            if (maxPooling(c.getLayer())) {
-                c.setLayer(FastMaxPooling.of((SubsamplingLayer) c.getLayer()));
-                pools++;
-            }
+            applied = applied.plus(apply(c));
         }
-        return new Applied(relus, pools);
+        return applied;
     }
 
     /**
@@ -74,22 +69,24 @@ public final class Dl4jSpeedups {
      */
     public static Applied apply(ComputationGraphConfiguration conf) {
         conf.setCacheMode(CacheMode.DEVICE);
-        int relus = 0;
-        int pools = 0;
-        List<String> names = new ArrayList<>(conf.getVertices().keySet());
-        for (String name : names) {
-            GraphVertex v = conf.getVertices().get(name);
+        Applied applied = new Applied(0, 0);
+        for (GraphVertex v : conf.getVertices().values()) {
             if (v instanceof LayerVertex lv) {
-                NeuralNetConfiguration c = lv.getLayerConf();
-                c.setCacheMode(CacheMode.DEVICE);
-                relus += fastReLU(c.getLayer());
-                if (maxPooling(c.getLayer())) {
-                    c.setLayer(FastMaxPooling.of((SubsamplingLayer) c.getLayer()));
-                    pools++;
-                }
+                applied = applied.plus(apply(lv.getLayerConf()));
             }
         }
-        return new Applied(relus, pools);
+        return applied;
+    }
+
+    /** The cache mode, a fast ReLU and the max pooling choice for one layer's configuration, changed in place. */
+    private static Applied apply(NeuralNetConfiguration c) {
+        c.setCacheMode(CacheMode.DEVICE);
+        int relus = fastReLU(c.getLayer());
+        if (maxPooling(c.getLayer())) {
+            c.setLayer(FastMaxPooling.of((SubsamplingLayer) c.getLayer()));
+            return new Applied(relus, 1);
+        }
+        return new Applied(relus, 0);
     }
 
     private static boolean maxPooling(Layer l) {

@@ -63,11 +63,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * BatchNormalization) are wrapped in transposes, and two transposes that cancel are never written.
  */
 final class LayerConverter {
-    /** The layer configurations this export supports (exact classes), for error messages. */
+    /** The layer configurations this export supports (exact classes but pooling), for error messages. */
     static final String SUPPORTED_LAYERS = "DenseLayer, OutputLayer, LossLayer, ConvolutionLayer/Convolution2D, "
             + "Convolution1DLayer/Convolution1D (and the QAT QatConvolution1DLayer), SubsamplingLayer, "
-            + "Subsampling1DLayer (max, avg), BatchNormalization, ActivationLayer, DropoutLayer, FakeQuantLayer, and "
-            + "these wrapped in FrozenLayer / FrozenLayerWithBackprop";
+            + "Subsampling1DLayer (max, avg; also their subclasses, e.g. sadam-onednn's FastMaxPooling), "
+            + "BatchNormalization, ActivationLayer, DropoutLayer, FakeQuantLayer, and these wrapped in FrozenLayer / "
+            + "FrozenLayerWithBackprop";
     static final String SUPPORTED_ACTIVATIONS = "identity, relu (without max/threshold/negativeSlope), relu6, "
             + "leakyrelu, elu, selu, sigmoid, hardsigmoid, tanh, hardtanh, softmax (rank 2), softplus, softsign, swish, "
             + "cube, thresholdedrelu, and FakeQuantActivation around any of them";
@@ -120,8 +121,10 @@ final class LayerConverter {
         if (CONV2D.contains(type)) {
             return conv2d(rt, x, what, name);
         }
-        if (type == SubsamplingLayer.class || type == Subsampling1DLayer.class) {
-            return pool((SubsamplingLayer) c, x, what, name);
+        if (c instanceof SubsamplingLayer pooling) {
+            // DL4J's 2D and 1D pooling, and a subclass that pools the same way by another kernel (e.g. sadam-onednn's
+            // FastMaxPooling): exported from the configuration, which is all that decides what it computes
+            return pool(pooling, x, what, name);
         }
         if (type == BatchNormalization.class) {
             return batchNorm(rt, x, what, name);
@@ -154,8 +157,8 @@ final class LayerConverter {
         Layer rt = QatLayers.unwrapFrozen(runtime);
         Class<?> type = rt.conf().getLayer().getClass();
         if (!(rt instanceof FakeQuantLayerImpl) && !DENSE.contains(type) && !CONV1D.contains(type)
-                && !CONV2D.contains(type) && !Set.of(LossLayer.class, SubsamplingLayer.class,
-                Subsampling1DLayer.class, BatchNormalization.class, ActivationLayer.class, DropoutLayer.class)
+                && !CONV2D.contains(type) && !(rt.conf().getLayer() instanceof SubsamplingLayer)
+                && !Set.of(LossLayer.class, BatchNormalization.class, ActivationLayer.class, DropoutLayer.class)
                 .contains(type)) {
             throw unsupportedLayer(type, where + " (" + type.getSimpleName() + ")");
         }
