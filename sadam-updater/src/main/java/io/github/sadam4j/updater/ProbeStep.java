@@ -136,10 +136,10 @@ final class ProbeStep {
         }
     }
 
-    /** @return how many iterations after this one the group probes next (1 without a probe interval) */
+    /** @return how many steps after this one the group probes next (1 without a probe interval), by step key */
     private int stepsToNextProbe(ProbeGroup g) {
         int n = 1;
-        while (n < g.config().getProbeInterval() && !g.config().probesAt(iteration + n)) {
+        while (n < g.config().getProbeInterval() && !g.config().probesAt(step + n)) {
             n++;
         }
         return n;

@@ -5,7 +5,9 @@ import io.github.sadam4j.updater.SAdamProbes;
 import io.github.sadam4j.updater.StepCounts;
 import io.github.sadam4j.updater.StepGuard;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -56,14 +58,17 @@ public final class ProbeTally {
     }
 
     /**
-     * Reads what each step of a network did, right after it. Each training thread remembers what its network had
-     * counted after the previous step (the counts are per network instance, so a new instance, e.g. a restored or
-     * replicated network, starts from zero). Several training threads (ParallelWrapper workers) may share one reader.
-     * Serializable for Spark: a deserialized copy starts afresh.
+     * Reads what each step of a network did, right after it, from what the network had counted after its previous
+     * step. What was seen is kept per network instance (identity, held weakly), not per thread: a network may train
+     * each step on another thread (Spark's SharedTrainingMaster runs each minibatch as a new task on the executor's
+     * network), and a new instance (a restored or replicated network) starts from zero. Several training threads
+     * (ParallelWrapper workers, each with its own network) may share one reader. Serializable for Spark: a
+     * deserialized copy starts afresh.
      */
     public static final class Reader implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
-        private transient volatile ThreadLocal<Seen> seen;
+        /** What each network had counted when it was last read; guarded by this reader. */
+        private transient List<Seen> seen;
 
         /** What a network had counted when it was last read. */
         private record Seen(WeakReference<Model> model, StepCounts sadam, long guardSkipped) {
@@ -74,14 +79,11 @@ public final class ProbeTally {
          * @return what its step did
          */
         public Step afterStep(Model model) {
-            ThreadLocal<Seen> perThread = perThread();
-            Seen before = perThread.get();
-            boolean same = before != null && before.model().get() == model;
             StepCounts sadam = SAdamProbes.counts(model);
             long guardSkipped = guardSkipped(model);
-            perThread.set(new Seen(new WeakReference<>(model), sadam, guardSkipped));
-            StepCounts was = same ? before.sadam() : StepCounts.NONE;
-            long guardWas = same ? before.guardSkipped() : 0;
+            Seen before = swap(new Seen(new WeakReference<>(model), sadam, guardSkipped));
+            StepCounts was = before != null ? before.sadam() : StepCounts.NONE;
+            long guardWas = before != null ? before.guardSkipped() : 0;
             boolean skipped = sadam.skipped() > was.skipped() || guardSkipped > guardWas;
             boolean sadamStep = skipped || sadam.updates() > was.updates();
             List<LgiEstimate> estimates = sadamStep ? SAdamProbes.lastEstimates(model) : List.of();
@@ -97,17 +99,25 @@ public final class ProbeTally {
                     estimates.stream().mapToLong(LgiEstimate::probeNanos).sum());
         }
 
-        private ThreadLocal<Seen> perThread() {
-            ThreadLocal<Seen> s = seen;
-            if (s == null) {
-                synchronized (this) {
-                    if (seen == null) {
-                        seen = new ThreadLocal<>();
+        /** Remembers what a network counted now; returns what it had counted when last read (null: never read). */
+        private synchronized Seen swap(Seen now) {
+            if (seen == null) {
+                seen = new ArrayList<>();
+            }
+            Model model = now.model().get();
+            Seen before = null;
+            for (Iterator<Seen> it = seen.iterator(); it.hasNext(); ) {
+                Seen s = it.next();
+                Model m = s.model().get();
+                if (m == null || m == model) {
+                    if (m == model) {
+                        before = s;
                     }
-                    s = seen;
+                    it.remove();
                 }
             }
-            return s;
+            seen.add(now);
+            return before;
         }
     }
 

@@ -93,6 +93,28 @@ class ProbeTallyTest {
     }
 
     @Test
+    void aNetworkThatStepsOnAnotherThreadEachTimeIsReadAgainstItsOwnPreviousStep() throws Exception {
+        // Spark's SharedTrainingMaster runs each minibatch as a new task (thread) on the executor's one network: what
+        // was seen is the network's, not the thread's (read per thread, every step after the first reuse was
+        // counted as reused, and the CI's lazy-probing Spark test failed on it)
+        MultiLayerNetwork net = net(SAdam.builder().learningRate(0.01).probes(2).probeInterval(2).seed(5).build());
+        SAdamProbes.attach(net);
+        RunRecord record = new RunRecord("r", "r", 0.01);
+        net.addListeners(new MetricsListener(record, null, null));
+        for (int i = 0; i < 6; i++) {
+            DataSet b = batch(i, false);
+            Thread t = new Thread(() -> net.fit(b), "task-" + i);
+            t.start();
+            t.join();
+        }
+        List<RunRecord.Iteration> its = record.iterations();
+        // steps 1 and 2 probe, then every 2nd: 3 reuses, 4 probes, 5 reuses, 6 probes
+        assertEquals(List.of(false, false, true, false, true, false),
+                its.stream().map(RunRecord.Iteration::reused).toList());
+        assertEquals(SAdamProbes.counts(net).reused(), ProbeTally.tallyOf(its).reused());
+    }
+
+    @Test
     void stepsWithoutTheProbesAreTheUpdatersFallbackSteps() {
         MultiLayerNetwork net = net(SAdam.builder().learningRate(0.01).probes(2).seed(5)
                 .missingProbes(MissingProbes.WARN).build());
