@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,7 +95,7 @@ class PrepareAheadTest {
     }
 
     @Test
-    void directionsPreparedAheadAreUsedNotDrawnTwice() {
+    void directionsPreparedAheadAreUsedNotDrawnTwice() throws InterruptedException {
         ConcurrentLinkedQueue<String> fills = new ConcurrentLinkedQueue<>();
         GaussianDirections gauss = new GaussianDirections(3);
         DirectionSource counting = new DirectionSource() {
@@ -110,6 +111,12 @@ class PrepareAheadTest {
         probes.setDirectionSource(counting);
         for (int i = 0; i < 5; i++) {
             step(net, Nets.classification(24, 90 + i));
+        }
+        // the last direction (the next step's first) is prepared on a probe thread that may still be starting when
+        // the step returns: wait for its fill to begin (a loaded machine can delay it), then count
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (fills.size() < 16 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
         }
         List<String> all = new ArrayList<>(fills);
         // 5 steps x 3 probes, plus the first direction of the step after the last, prepared during the last probe
