@@ -221,7 +221,7 @@ class KerasImportTest {
 
         MultiLayerNetwork net = (MultiLayerNetwork) KerasRetrainer.builder()
                 .updater(SAdam.builder().learningRate(0.01).probes(2).build()).build().prepare(keras);
-        LossProbeListener probes = SAdamProbes.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net).probeThreads(1);   // the source records into a list
         List<Long> lengths = new ArrayList<>();
         probes.setDirectionSource((it, g, i, t) -> {
             lengths.add(t.length());

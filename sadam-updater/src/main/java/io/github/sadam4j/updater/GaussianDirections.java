@@ -39,6 +39,12 @@ public final class GaussianDirections implements DirectionSource {
         this.seed = seed;
     }
 
+    /** @return true: the values are a function of the arguments, and any thread may compute them */
+    @Override
+    public boolean preparableAhead() {
+        return true;
+    }
+
     @Override
     public void fill(int iteration, int group, int probe, INDArray target) {
         long base = mix(seed, iteration, group, probe);

@@ -108,7 +108,7 @@ final class ProbeStep {
                 int threads = threads(g);
                 // directions prepared ahead on an idle core: the next probe's during a probe's forward pass, the next
                 // probing step's during the training pass in between (a guess at its step key; a miss costs nothing)
-                boolean ahead = ProbeThreads.prepareAhead(threads, seeds.worker());
+                boolean ahead = ds.preparableAhead() && ProbeThreads.prepareAhead(threads, seeds.worker());
                 int nextStep = step + stepsToNextProbe(g);
                 long t0 = System.nanoTime();
                 double[] losses;

@@ -192,7 +192,7 @@ class LazyProbingTest {
                 for (DataSet d : batches(7)) {
                     every.fit(d);   // one network after the other: both reseed this thread's RNG
                 }
-                SAdamProbes.attach(lazy).setDirectionSource((it, g, i, t) -> {
+                SAdamProbes.attach(lazy).probeThreads(1).setDirectionSource((it, g, i, t) -> {
                     if (i == 0) {
                         keys.add(it);
                     }

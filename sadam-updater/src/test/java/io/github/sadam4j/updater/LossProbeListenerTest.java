@@ -86,7 +86,8 @@ class LossProbeListenerTest {
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        LossProbeListener probes = SAdamProbes.attach(net);
+        // one probe thread: the source records into a list, and the spy sees this network's passes only
+        LossProbeListener probes = SAdamProbes.attach(net).probeThreads(1);
         List<Long> lengths = new ArrayList<>();
         DirectionSource gaussian = Nets.javaGaussian(1);
         probes.setDirectionSource((it, g, i, t) -> {
@@ -443,7 +444,7 @@ class LossProbeListenerTest {
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        LossProbeListener probes = SAdamProbes.attach(net);
+        LossProbeListener probes = SAdamProbes.attach(net).probeThreads(1);   // the calls in order, on one thread
         List<String> calls = new ArrayList<>();
         probes.setDirectionSource((it, g, i, t) -> {
             calls.add(g + ":" + t.length());

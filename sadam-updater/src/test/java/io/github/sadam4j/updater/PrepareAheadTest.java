@@ -100,6 +100,11 @@ class PrepareAheadTest {
         GaussianDirections gauss = new GaussianDirections(3);
         DirectionSource counting = new DirectionSource() {
             @Override
+            public boolean preparableAhead() {
+                return true;   // thread-safe: a concurrent queue, and the Gaussian values of the arguments
+            }
+
+            @Override
             public void fill(int iteration, int group, int probe, INDArray target) {
                 fills.add(iteration + "/" + group + "/" + probe + " on " + Thread.currentThread().getName());
                 gauss.fill(iteration, group, probe, target);

@@ -158,7 +158,7 @@ class ProbeComponentTest {
     /** @return the step keys the probes' directions are drawn for, one per step, as the network trains */
     private static List<Integer> recordStepKeys(MultiLayerNetwork net) {
         List<Integer> keys = new ArrayList<>();
-        SAdamProbes.attach(net).setDirectionSource((it, g, i, t) -> {
+        SAdamProbes.attach(net).probeThreads(1).setDirectionSource((it, g, i, t) -> {   // in order, one thread
             if (i == 0) {
                 keys.add(it);
             }
