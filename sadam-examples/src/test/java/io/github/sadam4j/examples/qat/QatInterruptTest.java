@@ -24,8 +24,10 @@ class QatInterruptTest {
     @TempDir
     Path tmp;
 
+    // each timeout above the sum of the waits inside (child JVM start, training, the shutdown hook's files), so that a
+    // slow machine fails on the wait that names what did not happen, not on a bare timeout
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void sigintAfterAnEpochLeavesRowsPartialSummaryAndPlots() throws Exception {
         Path dir = tmp.resolve("run");
         Path csv = dir.resolve("adamw-seed42.csv");
@@ -56,7 +58,7 @@ class QatInterruptTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 420, unit = TimeUnit.SECONDS)
     void sigintWhileTwoRunsTrainSideBySideMarksBothInterrupted() throws Exception {
         Path dir = tmp.resolve("two");
         try (CliProcess p = CliProcess.start(tmp.resolve("console2.txt"), "qat", "--dataset", "embedded",

@@ -22,7 +22,7 @@ class ToyInterruptTest {
     Path tmp;
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)   // above the waits inside: 90 s for rows, 60 s for the exit
     void sigintLeavesRowsPartialSummaryAndPlots() throws Exception {
         Path dir = tmp.resolve("run");
         Path csv = dir.resolve("rosen-abs-adamw.csv");
