@@ -53,7 +53,9 @@ public final class GaussianDirections implements DirectionSource {
         boolean direct = !target.isView() && target.ordering() == 'c' && target.offset() == 0
                 && (target.dataType() == DataType.FLOAT || target.dataType() == DataType.DOUBLE);
         IntStream range = IntStream.range(0, chunks);
-        (chunks > 1 ? range.parallel() : range).forEach(c -> {
+        // chunks in parallel on the training thread (the values do not depend on it); one after another on a probe
+        // thread, whose work must stay on its own core
+        (chunks > 1 && !ProbeThreads.onProbeThread() ? range.parallel() : range).forEach(c -> {
             long from = (long) c * CHUNK;
             int len = (int) Math.min(CHUNK, n - from);
             ZigguratSampler.NormalizedGaussian gauss = ZigguratSampler.NormalizedGaussian.of(generator(base, c));

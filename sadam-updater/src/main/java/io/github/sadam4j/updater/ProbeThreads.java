@@ -15,13 +15,28 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 final class ProbeThreads {
     private static final AtomicInteger COUNT = new AtomicInteger();
     private static final ThreadFactory FACTORY = r -> {
-        Thread t = new Thread(r, "sadam-probe-" + COUNT.incrementAndGet());
+        Thread t = new ProbeThread(r, "sadam-probe-" + COUNT.incrementAndGet());
         t.setDaemon(true);
         return t;
     };
     private static volatile ExecutorService pool;
 
     private ProbeThreads() {
+    }
+
+    /** A thread of the pool. */
+    private static final class ProbeThread extends Thread {
+        ProbeThread(Runnable task, String name) {
+            super(task, name);
+        }
+    }
+
+    /**
+     * @return true on one of S-Adam's probe threads: work there has its core (a probe's, or the idle core a direction
+     *         is prepared ahead on) and must not spread to the others, where the training thread or other probes run
+     */
+    static boolean onProbeThread() {
+        return Thread.currentThread() instanceof ProbeThread;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.sadam4j.updater;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,24 @@ class GaussianDirectionsTest {
         INDArray s = Nd4j.createUninitializedDetached(DataType.FLOAT, N);
         new GaussianDirections(8).fill(3, 1, 2, s);
         assertFalse(Arrays.equals(a.toFloatVector(), s.toFloatVector()));
+    }
+
+    @Test
+    void aProbeThreadFillsItsChunksInOrderWithTheSameValues() throws Exception {
+        // on the training thread the chunks are filled in parallel; on a probe thread one after another (its work
+        // stays on its own core): the values are the same
+        GaussianDirections d = new GaussianDirections(11);
+        INDArray here = Nd4j.createUninitializedDetached(DataType.FLOAT, N);
+        d.fill(5, 0, 1, here);
+        INDArray there = Nd4j.createUninitializedDetached(DataType.FLOAT, N);
+        java.util.concurrent.atomic.AtomicBoolean onProbeThread = new java.util.concurrent.atomic.AtomicBoolean();
+        ProbeThreads.submit(() -> {
+            onProbeThread.set(ProbeThreads.onProbeThread());
+            d.fill(5, 0, 1, there);
+        }).get();
+        assertTrue(onProbeThread.get());
+        assertFalse(ProbeThreads.onProbeThread());
+        Exact.assertBitEqual(here, there);
     }
 
     @Test
