@@ -8,7 +8,7 @@ import io.github.sadam4j.qat.spark.ObserverSync;
 import io.github.sadam4j.updater.SAdam;
 import io.github.sadam4j.updater.SAdamProbes;
 import java.io.IOException;
-import java.net.ServerSocket;
+import java.net.DatagramSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,8 +58,9 @@ class SparkSharingTest {
                 .batchSizePerWorker(32).workersPerNode(1).rngSeed(1).collectTrainingStats(false).build();
     }
 
+    /** @return a UDP port free now (Aeron, DL4J's gradient-sharing transport, binds UDP) */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
+        try (DatagramSocket s = new DatagramSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
