@@ -1,13 +1,12 @@
 package io.github.sadam4j.examples.report;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.sadam4j.updater.LgiEstimate;
 import io.github.sadam4j.updater.SAdamProbes;
 import io.github.sadam4j.updater.StepCounts;
 import io.github.sadam4j.updater.StepGuard;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -67,11 +66,11 @@ public final class ProbeTally {
      */
     public static final class Reader implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
-        /** What each network had counted when it was last read; guarded by this reader. */
-        private transient List<Seen> seen;
+        /** What each network had counted when last read: weak, identity-compared keys, as in the probe listener. */
+        private transient volatile Cache<Model, Seen> seen;
 
         /** What a network had counted when it was last read. */
-        private record Seen(WeakReference<Model> model, StepCounts sadam, long guardSkipped) {
+        private record Seen(StepCounts sadam, long guardSkipped) {
         }
 
         /**
@@ -81,7 +80,7 @@ public final class ProbeTally {
         public Step afterStep(Model model) {
             StepCounts sadam = SAdamProbes.counts(model);
             long guardSkipped = guardSkipped(model);
-            Seen before = swap(new Seen(new WeakReference<>(model), sadam, guardSkipped));
+            Seen before = seen().asMap().put(model, new Seen(sadam, guardSkipped));
             StepCounts was = before != null ? before.sadam() : StepCounts.NONE;
             long guardWas = before != null ? before.guardSkipped() : 0;
             boolean skipped = sadam.skipped() > was.skipped() || guardSkipped > guardWas;
@@ -99,25 +98,17 @@ public final class ProbeTally {
                     estimates.stream().mapToLong(LgiEstimate::probeNanos).sum());
         }
 
-        /** Remembers what a network counted now; returns what it had counted when last read (null: never read). */
-        private synchronized Seen swap(Seen now) {
-            if (seen == null) {
-                seen = new ArrayList<>();
-            }
-            Model model = now.model().get();
-            Seen before = null;
-            for (Iterator<Seen> it = seen.iterator(); it.hasNext(); ) {
-                Seen s = it.next();
-                Model m = s.model().get();
-                if (m == null || m == model) {
-                    if (m == model) {
-                        before = s;
+        private Cache<Model, Seen> seen() {
+            Cache<Model, Seen> s = seen;
+            if (s == null) {
+                synchronized (this) {
+                    if (seen == null) {
+                        seen = Caffeine.newBuilder().weakKeys().build();
                     }
-                    it.remove();
+                    s = seen;
                 }
             }
-            seen.add(now);
-            return before;
+            return s;
         }
     }
 
